@@ -1,0 +1,34 @@
+// electron-vite with this project's directory layout (DESIGN.md §3): the main and preload entries live in
+// src-main/electron/, the renderer in src-renderer/, and both sides share src-shared/.
+import { resolve } from "node:path";
+import { defineConfig } from "electron-vite";
+import react from "@vitejs/plugin-react";
+
+const root = import.meta.dirname;
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: "out/main",
+      rolldownOptions: { input: { index: resolve(root, "src-main/electron/main.ts") } },
+    },
+  },
+  preload: {
+    build: {
+      outDir: "out/preload",
+      rolldownOptions: {
+        input: { index: resolve(root, "src-main/electron/preload.ts") },
+        // A sandboxed preload cannot load ES modules.
+        output: { format: "cjs", entryFileNames: "[name].cjs" },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, "src-renderer"),
+    plugins: [react()],
+    build: {
+      outDir: resolve(root, "out/renderer"),
+      rolldownOptions: { input: { index: resolve(root, "src-renderer/index.html") } },
+    },
+  },
+});

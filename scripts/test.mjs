@@ -1,0 +1,59 @@
+// `npm test`: lint, typecheck, the Node build, then every test suite; ends with one summary line
+// "N passed, N failed, N skipped" summed over all suites (a check such as lint counts as one test).
+// Exits non-zero if anything failed.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const failures = [];
+
+function run(label, command, args, env = {}) {
+  console.log(`\n=== ${label}: ${command} ${args.join(" ")}`);
+  const started = Date.now();
+  const result = spawnSync(command, args, { stdio: "inherit", env: { ...process.env, ...env } });
+  console.log(`=== ${label}: exit ${result.status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result.status ?? 1;
+}
+
+function check(label, command, args) {
+  if (run(label, command, args) === 0) totals.passed += 1;
+  else {
+    totals.failed += 1;
+    failures.push(label);
+  }
+}
+
+check("lint", "npx", ["eslint", "--max-warnings", "0", "."]);
+check("format", "npx", ["prettier", "--check", "."]);
+check("typecheck", "npm", ["run", "-s", "typecheck"]);
+check("build", "npm", ["run", "-s", "build:node"]);
+
+mkdirSync("test-results", { recursive: true });
+const report = "test-results/vitest.json";
+rmSync(report, { force: true });
+const status = run("vitest", "npx", [
+  "vitest",
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${report}`,
+]);
+try {
+  const json = JSON.parse(readFileSync(report, "utf8"));
+  totals.passed += json.numPassedTests;
+  totals.failed += json.numFailedTests;
+  totals.skipped += json.numPendingTests + json.numTodoTests;
+  if (json.numFailedTests > 0 || json.numFailedTestSuites > 0) failures.push("vitest");
+  if (json.numFailedTestSuites > 0 && json.numFailedTests === 0) totals.failed += json.numFailedTestSuites;
+} catch (error) {
+  totals.failed += 1;
+  failures.push(`vitest (no report: ${error.message})`);
+}
+if (status !== 0 && !failures.includes("vitest")) {
+  totals.failed += 1;
+  failures.push("vitest");
+}
+
+if (failures.length > 0) console.log(`\nFailed: ${failures.join(", ")}`);
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(totals.failed > 0 ? 1 : 0);

@@ -1,0 +1,26 @@
+// One build for every TypeScript entry point that runs in plain Node outside Electron and Vitest
+// (Node 20 cannot run .ts files). Later issues add their entries here; `npm run build:node` builds them all.
+import { resolve } from "node:path";
+import { defineConfig } from "vite";
+
+const root = import.meta.dirname;
+
+export const nodeEntries: Record<string, string> = {
+  devserver: resolve(root, "devserver/cli.ts"),
+};
+
+export default defineConfig({
+  build: {
+    ssr: true,
+    target: "node20",
+    outDir: "out/node",
+    emptyOutDir: true,
+    sourcemap: true,
+    minify: false,
+    rolldownOptions: {
+      input: nodeEntries,
+      output: { format: "es", entryFileNames: "[name].js", chunkFileNames: "chunks/[name]-[hash].js" },
+    },
+  },
+  ssr: { target: "node" },
+});
