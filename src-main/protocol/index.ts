@@ -17,6 +17,14 @@ export type {
 } from "./channel/types";
 export { CHECK_CODE_ATTEMPTS } from "./channel/types";
 
+export {
+  type V2025Profile,
+  type LengthWidth,
+  OUR_V2025_PROFILE,
+  RUST_SDK_BRANCH_PROFILE,
+  MSC_TEXT_PROFILE,
+} from "./v2025-profile";
+
 // --- QR codec (qr/) ---
 
 // --- secure channels (channel/) ---
