@@ -28,5 +28,6 @@ export {
 // --- QR codec (qr/) ---
 
 // --- secure channels (channel/) ---
+export { createV2024GeneratorChannel, createV2024ScannerChannel } from "./channel/v2024";
 
 // --- login messages (messages/) ---
