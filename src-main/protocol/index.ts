@@ -32,3 +32,32 @@ export { createV2024GeneratorChannel, createV2024ScannerChannel } from "./channe
 export { createV2025GeneratorChannel, createV2025ScannerChannel, encodeRendezvousAad } from "./channel/v2025";
 
 // --- login messages (messages/) ---
+export {
+  type LoginMessage,
+  type LoginMessageType,
+  type LoginProtocolsMessage,
+  type LoginProtocolMessage,
+  type DeviceAuthorizationGrantProtocolMessage,
+  type UnknownProtocolMessage,
+  type DeviceAuthorizationGrant,
+  type LoginProtocolAcceptedMessage,
+  type LoginSuccessMessage,
+  type LoginDeclinedMessage,
+  type LoginFailureMessage,
+  type KnownFailureReason,
+  type LoginSecretsMessage,
+  type CrossSigningSecrets,
+  type BackupSecrets,
+  type UnknownValue,
+  type LoginMessageDescription,
+  type HomeserverLocator,
+  DEVICE_AUTHORIZATION_GRANT,
+  MEGOLM_BACKUP_V1,
+  KNOWN_FAILURE_REASONS,
+  parseLoginMessage,
+  serializeLoginMessage,
+  describeLoginMessage,
+  classifyHomeserver,
+  isAbsoluteHttpUrl,
+  isServerName,
+} from "./messages";

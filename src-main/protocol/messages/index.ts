@@ -1,0 +1,7 @@
+// MSC4108 login messages: the version-neutral model, reading and writing per wire version, and the safe
+// description used by the transcript.
+export * from "./model";
+export { parseLoginMessage } from "./parse";
+export { serializeLoginMessage } from "./serialize";
+export { describeLoginMessage, type LoginMessageDescription } from "./describe";
+export { classifyHomeserver, isAbsoluteHttpUrl, isServerName, type HomeserverLocator } from "./homeserver";

@@ -1,0 +1,153 @@
+// Wire schemas of the MSC4108 login messages, per wire version, each mapping the JSON body to the model.
+// Unknown fields are dropped by `z.object` (forward compatibility, PROTOCOL.md §4.1): they are never copied into
+// the model, so nothing a peer adds can travel on through our code.
+import { z } from "zod";
+import { decodeBase64, encodeBase64 } from "../base64";
+import type { WireVersion } from "../types";
+import { isAbsoluteHttpUrl, isServerName } from "./homeserver";
+import {
+  DEVICE_AUTHORIZATION_GRANT,
+  KNOWN_FAILURE_REASONS,
+  MEGOLM_BACKUP_V1,
+  type BackupSecrets,
+  type KnownFailureReason,
+  type LoginMessage,
+  type LoginMessageType,
+  type UnknownValue,
+} from "./model";
+
+const httpUrl = z.string().refine(isAbsoluteHttpUrl, { error: "must be an absolute http(s) URL" });
+
+// v2024: rust-sdk sends `https://…/`, matrix-js-sdk sends `client.getDomain()` (PROTOCOL.md §4.1).
+const homeserverUrlOrServerName = z
+  .string()
+  .refine((value) => isAbsoluteHttpUrl(value) || isServerName(value), {
+    error: "must be an absolute http(s) URL or a server name",
+  });
+
+// Cross-signing seeds and the backup key are exactly 32 bytes; padding is tolerated on input as
+// `BackupDecryptionKey::from_base64` does, and dropped so we always send the unpadded form (PROTOCOL.md §6.1).
+// The issue text never includes the value: these are private keys.
+const key32 = z.string().transform((value, ctx) => {
+  let bytes: Uint8Array;
+  try {
+    bytes = decodeBase64(value, "invalid_message");
+  } catch {
+    ctx.addIssue({ code: "custom", message: "must be standard base64" });
+    return z.NEVER;
+  }
+  if (bytes.length !== 32) {
+    ctx.addIssue({ code: "custom", message: `must encode 32 bytes, not ${bytes.length}` });
+    return z.NEVER;
+  }
+  return encodeBase64(bytes);
+});
+
+const protocolsV2024 = z
+  .object({ protocols: z.array(z.string()).min(1), homeserver: homeserverUrlOrServerName })
+  .transform(({ protocols, homeserver }) => ({ type: "m.login.protocols" as const, protocols, homeserver }));
+
+// MSC4108 2025: `base_url` replaces `homeserver`, and an empty list says "no protocol available".
+const protocolsV2025 = z
+  .object({ protocols: z.array(z.string()), base_url: httpUrl })
+  .transform(({ protocols, base_url }) => ({
+    type: "m.login.protocols" as const,
+    protocols,
+    homeserver: base_url,
+  }));
+
+// rust-sdk serialises a missing `verification_uri_complete` as `null` (an `Option` without skip).
+const deviceAuthorizationGrant = z
+  .object({ verification_uri: httpUrl, verification_uri_complete: httpUrl.nullish() })
+  .transform(({ verification_uri, verification_uri_complete }) =>
+    verification_uri_complete == null
+      ? { verification_uri }
+      : { verification_uri, verification_uri_complete },
+  );
+
+// The grant object is named after the protocol (MSC4108 `m.login.protocol`), so it is read only when the protocol
+// is one we know; an unknown protocol still parses so the flow can answer `unsupported_protocol`.
+const deviceAuthorizationGrantProtocol = z
+  .object({
+    protocol: z.literal(DEVICE_AUTHORIZATION_GRANT),
+    device_authorization_grant: deviceAuthorizationGrant,
+    device_id: z.string().min(1),
+  })
+  .transform((body) => ({ type: "m.login.protocol" as const, ...body }));
+
+const unknownProtocol = z
+  .object({ protocol: z.string(), device_id: z.string().min(1) })
+  .transform(({ protocol, device_id }) => ({
+    type: "m.login.protocol" as const,
+    protocol: { unknown: protocol },
+    device_id,
+  }));
+
+function isKnownFailureReason(reason: string): reason is KnownFailureReason {
+  return (KNOWN_FAILURE_REASONS as readonly string[]).includes(reason);
+}
+
+// `homeserver` is informational: a server name or a wrong type here must not turn a clean failure into a parse
+// error, so anything that is not a URL we could send back is ignored rather than refused.
+const failure = z
+  .object({ reason: z.string(), homeserver: z.unknown().optional() })
+  .transform(({ reason, homeserver }) => {
+    const known: KnownFailureReason | UnknownValue = isKnownFailureReason(reason)
+      ? reason
+      : { unknown: reason };
+    return typeof homeserver === "string" && isAbsoluteHttpUrl(homeserver)
+      ? { type: "m.login.failure" as const, reason: known, homeserver }
+      : { type: "m.login.failure" as const, reason: known };
+  });
+
+// rust-sdk sends a missing backup as `"backup": null`, and refuses the whole message on an unknown algorithm
+// (its backup type is an enum tagged on `algorithm`), so we refuse it too (PROTOCOL.md §6.1).
+const backup = z.object({ algorithm: z.literal(MEGOLM_BACKUP_V1), key: key32, backup_version: z.string() });
+
+const secrets = z
+  .object({
+    cross_signing: z.object({ master_key: key32, self_signing_key: key32, user_signing_key: key32 }),
+    backup: backup.nullish(),
+  })
+  .transform(({ cross_signing, backup }) => {
+    const base = { type: "m.login.secrets" as const, cross_signing };
+    if (backup == null) return base;
+    const backupSecrets: BackupSecrets = backup;
+    return { ...base, backup: backupSecrets };
+  });
+
+const noFields = <T extends LoginMessageType>(type: T) => z.object({}).transform(() => ({ type }));
+
+type BodySchema = z.ZodType<LoginMessage>;
+
+/**
+ * The schema for a message body of `type` in a wire version, or undefined when the type is not a login message.
+ * `body` picks between the variants of one type.
+ */
+export function bodySchema(
+  type: string,
+  version: WireVersion,
+  body: Readonly<Record<string, unknown>>,
+): BodySchema | undefined {
+  // A switch, not an object lookup: `type` comes from the peer and must never reach Object.prototype.
+  switch (type) {
+    case "m.login.protocols":
+      return version === "v2024" ? protocolsV2024 : protocolsV2025;
+    case "m.login.protocol":
+      return body.protocol === DEVICE_AUTHORIZATION_GRANT
+        ? deviceAuthorizationGrantProtocol
+        : unknownProtocol;
+    case "m.login.protocol_accepted":
+      return noFields("m.login.protocol_accepted");
+    case "m.login.success":
+      return noFields("m.login.success");
+    case "m.login.declined":
+      return noFields("m.login.declined");
+    case "m.login.failure":
+      return failure;
+    case "m.login.secrets":
+      return secrets;
+    default:
+      return undefined;
+  }
+}
