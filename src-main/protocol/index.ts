@@ -26,6 +26,8 @@ export {
 } from "./v2025-profile";
 
 // --- QR codec (qr/) ---
+export { decodeLoginQr, encodeLoginQr, newV2025LoginQr } from "./qr/codec";
+export type { LoginQr, V2024LoginQr, V2025LoginQr, QrPrefix } from "./qr/types";
 
 // --- secure channels (channel/) ---
 export { createV2024GeneratorChannel, createV2024ScannerChannel } from "./channel/v2024";
