@@ -32,6 +32,7 @@ export type { LoginQr, V2024LoginQr, V2025LoginQr, QrPrefix } from "./qr/types";
 // --- secure channels (channel/) ---
 export { createV2024GeneratorChannel, createV2024ScannerChannel } from "./channel/v2024";
 export { createV2025GeneratorChannel, createV2025ScannerChannel, encodeRendezvousAad } from "./channel/v2025";
+export { createGeneratorChannel, createScannerChannel, type ChannelOptions } from "./channel/create";
 
 // --- login messages (messages/) ---
 export {

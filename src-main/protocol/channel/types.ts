@@ -26,8 +26,9 @@ export interface EstablishedChannel {
   /** Encrypts one UTF-8 message for the peer; returns the wire string to put in the rendezvous session. */
   seal(plaintext: string, aad?: RendezvousAad): Promise<string>;
   /**
-   * Decrypts one wire string from the peer. Any failure closes the channel for good
-   * (ProtocolError `insecure_channel`; later calls `channel_closed`).
+   * Decrypts one wire string from the peer. Any failure closes the channel for good: `invalid_channel_message`
+   * for bad framing or base64, `insecure_channel` for a failed decryption, `invalid_message` for text that is
+   * not UTF-8; later calls fail with `channel_closed`.
    */
   open(message: string, aad?: RendezvousAad): Promise<string>;
   /** Forgets the keys; every later call fails with `channel_closed`. */
@@ -70,6 +71,8 @@ export interface ScannerChannel {
   sealInitiate(aad?: RendezvousAad): Promise<string>;
   /** Verifies G's LoginOkMessage; a wrong or undecryptable message throws `insecure_channel`. */
   openOk(message: string, aad?: RendezvousAad): Promise<ScannerUnconfirmed>;
+  /** Gives up before the check code: forgets the keys; every later call fails with `channel_closed`. */
+  abort(): void;
 }
 
 /** G at the start: its ephemeral key pair, the public half of which goes into the QR code. */
@@ -79,6 +82,8 @@ export interface GeneratorChannel {
   readonly publicKey: Uint8Array;
   /** Verifies S's LoginInitiateMessage; a wrong or undecryptable message throws `insecure_channel`. */
   openInitiate(message: string, aad?: RendezvousAad): Promise<GeneratorPendingOk>;
+  /** Gives up (QR replaced or flow cancelled): forgets the keys; every later call fails with `channel_closed`. */
+  abort(): void;
 }
 
 /** G after a valid initiate: the only thing it can do is answer LoginOk. */
@@ -87,6 +92,8 @@ export interface GeneratorPendingOk {
   /** S's ephemeral public key (Sp) as received. */
   readonly peerPublicKey: Uint8Array;
   sealOk(aad?: RendezvousAad): Promise<{ okMessage: string; unconfirmed: GeneratorUnconfirmed }>;
+  /** Gives up before answering: forgets the keys; every later call fails with `channel_closed`. */
+  abort(): void;
 }
 
 /** How many wrong check codes G accepts before closing the channel (UX.md: the second mismatch ends it). */

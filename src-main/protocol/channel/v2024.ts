@@ -232,6 +232,9 @@ export function createV2024ScannerChannel(options: {
         return scannerUnconfirmed(core);
       });
     },
+    abort(): void {
+      core.close();
+    },
   });
 }
 
@@ -283,6 +286,9 @@ export function createV2024GeneratorChannel(options?: { random?: RandomSource })
         return generatorPendingOk(core, scannerKey);
       });
     },
+    abort(): void {
+      core.close();
+    },
   });
 }
 
@@ -314,6 +320,9 @@ function generatorPendingOk(core: ChannelCore, scannerKey: Uint8Array): Generato
         const okMessage = core.sealText(LOGIN_OK);
         return { okMessage, unconfirmed: generatorUnconfirmed(core) };
       });
+    },
+    abort(): void {
+      core.close();
     },
   });
 }

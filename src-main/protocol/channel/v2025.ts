@@ -179,6 +179,9 @@ export function createV2025GeneratorChannel(options: V2025ChannelOptions = {}): 
         }
       });
     },
+    abort() {
+      lifecycle.close();
+    },
   };
 }
 
@@ -239,6 +242,9 @@ function generatorPendingOk(
           unconfirmed: generatorUnconfirmed(lifecycle, profile, checkCode, ends),
         };
       });
+    },
+    abort() {
+      lifecycle.close();
     },
   };
 }
@@ -355,6 +361,9 @@ export function createV2025ScannerChannel(
         };
         return scannerUnconfirmed(lifecycle, profile, checkCode, ends);
       });
+    },
+    abort() {
+      lifecycle.close();
     },
   };
 }
