@@ -10,6 +10,9 @@ export const nodeEntries: Record<string, string> = {
 };
 
 export default defineConfig({
+  // Quiet unless something is wrong: `npm run -s devserver` builds first, and its stdout must stay the one
+  // "devserver ready at …" line that scripts and tests wait for.
+  logLevel: "warn",
   build: {
     ssr: true,
     target: "node20",

@@ -1,17 +1,124 @@
-// `npm run devserver -- [--port N] [--host H]`: runs the devserver until SIGINT/SIGTERM.
+// `npm run devserver -- [flags]`: runs the devserver until SIGINT or SIGTERM, then exits 0. Prints exactly one
+// line on stdout, `devserver ready at <base URL>`, once it accepts requests. One flag per option (options.ts);
+// the two function-valued options (`now`, `authenticate`) exist only in-process, so from the command line
+// MSC4388's authenticated mode refuses every token.
 import { parseArgs } from "node:util";
 import { startDevserver } from "./index";
+import type { DevserverOptions, RendezvousOptions } from "./options";
 
-const { values } = parseArgs({
-  options: { port: { type: "string" }, host: { type: "string" } },
-});
-const devserver = await startDevserver({
-  ...(values.port !== undefined ? { port: Number(values.port) } : {}),
-  ...(values.host !== undefined ? { host: values.host } : {}),
-});
-console.log(`devserver ready at ${devserver.baseUrl}`);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    void devserver.close().then(() => process.exit(0));
-  });
+const USAGE = `usage: npm run devserver -- [options]
+  --port N                        TCP port (default 0: any free port)
+  --host H                        interface (default 127.0.0.1)
+  --public-base-url URL           base URL handed out in URLs (default: the listening address)
+  --server-name NAME              Matrix server name (default localhost:<port>)
+  --test-hooks                    serve /_devserver/* (faults, rendezvous log, clock)
+  --rendezvous-ttl-v2024 S        v2024 session lifetime in seconds (default 60)
+  --rendezvous-ttl-v2025 S        v2025 session lifetime in seconds (default 120)
+  --rendezvous-capacity N         sessions kept per API (default 100; 2N triggers eviction at once)
+  --rendezvous-max-bytes N        largest payload in bytes (default 4096)
+  --rendezvous-v2025-put SHAPE    plain | txn | both (default plain, as Synapse 1.160)
+  --rendezvous-v2025-stable       also serve MSC4388 at /_matrix/client/v1/rendezvous
+  --msc4388-mode MODE             open | authenticated | off (default open)
+  --no-msc4108                    do not serve the v2024 rendezvous API`;
+
+class UsageError extends Error {}
+
+function number(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(text)) throw new UsageError(`--${flag} needs a number, got "${text}"`);
+  return Number(text);
 }
+
+function parseOptions(argv: readonly string[]): DevserverOptions | "help" {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      help: { type: "boolean", short: "h" },
+      port: { type: "string" },
+      host: { type: "string" },
+      "public-base-url": { type: "string" },
+      "server-name": { type: "string" },
+      "test-hooks": { type: "boolean" },
+      "rendezvous-ttl-v2024": { type: "string" },
+      "rendezvous-ttl-v2025": { type: "string" },
+      "rendezvous-capacity": { type: "string" },
+      "rendezvous-max-bytes": { type: "string" },
+      "rendezvous-v2025-put": { type: "string" },
+      "rendezvous-v2025-stable": { type: "boolean" },
+      "msc4388-mode": { type: "string" },
+      "no-msc4108": { type: "boolean" },
+    },
+  });
+  if (values.help === true) return "help";
+  const rendezvous: RendezvousOptions = {};
+  const ttlV2024S = number("rendezvous-ttl-v2024", values["rendezvous-ttl-v2024"]);
+  if (ttlV2024S !== undefined) rendezvous.ttlV2024S = ttlV2024S;
+  const ttlV2025S = number("rendezvous-ttl-v2025", values["rendezvous-ttl-v2025"]);
+  if (ttlV2025S !== undefined) rendezvous.ttlV2025S = ttlV2025S;
+  const capacity = number("rendezvous-capacity", values["rendezvous-capacity"]);
+  if (capacity !== undefined) rendezvous.capacity = capacity;
+  const maxBytes = number("rendezvous-max-bytes", values["rendezvous-max-bytes"]);
+  if (maxBytes !== undefined) rendezvous.maxBytes = maxBytes;
+  const put = values["rendezvous-v2025-put"];
+  if (put !== undefined) {
+    if (put !== "plain" && put !== "txn" && put !== "both") {
+      throw new UsageError(`--rendezvous-v2025-put must be plain, txn or both, got "${put}"`);
+    }
+    rendezvous.v2025Put = put;
+  }
+  if (values["rendezvous-v2025-stable"] === true) rendezvous.v2025Stable = true;
+  const mode = values["msc4388-mode"];
+  if (mode !== undefined) {
+    if (mode !== "open" && mode !== "authenticated" && mode !== "off") {
+      throw new UsageError(`--msc4388-mode must be open, authenticated or off, got "${mode}"`);
+    }
+    rendezvous.msc4388Mode = mode;
+  }
+  if (values["no-msc4108"] === true) rendezvous.msc4108 = false;
+
+  const options: DevserverOptions = { rendezvous };
+  const port = number("port", values.port);
+  if (port !== undefined) options.port = port;
+  if (values.host !== undefined) options.host = values.host;
+  if (values["public-base-url"] !== undefined) options.publicBaseUrl = values["public-base-url"];
+  if (values["server-name"] !== undefined) options.serverName = values["server-name"];
+  if (values["test-hooks"] === true) options.testHooks = true;
+  return options;
+}
+
+async function main(): Promise<void> {
+  let options: DevserverOptions | "help";
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(`devserver: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (options === "help") {
+    console.error(USAGE);
+    return;
+  }
+  let devserver;
+  try {
+    devserver = await startDevserver(options);
+  } catch (error) {
+    console.error(`devserver: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  const stop = (): void => {
+    void devserver.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error("devserver: error while closing", error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  console.log(`devserver ready at ${devserver.baseUrl}`);
+}
+
+await main();

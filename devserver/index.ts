@@ -1,46 +1,167 @@
-// The local homeserver stand-in (DESIGN.md §6). This first cut only answers /versions; the rendezvous APIs,
-// the OAuth server and the client-server API slice are mounted here by later work.
-import { createServer, type Server } from "node:http";
+// The local homeserver stand-in (DESIGN.md §6): plain `node:http` and an ordered chain of handlers.
+//
+// Every request goes down `handlers` in order; each is `(req, res, url) => Promise<boolean>` and returns true
+// once it has answered. Observers (the rendezvous log, CORS, fault injection) come first and mostly return
+// false; then one handler per concern. A `MatrixError` thrown anywhere becomes its Matrix error response, and a
+// request nobody answers is 404 `M_UNRECOGNIZED`, as on Synapse. To mount something new (the OAuth server's
+// `provider.callback()` for its paths, the client-server API slice), write a handler in its own module and add
+// one line to the list in `startDevserver`.
+//
+// Test control: `hooks` (in-process) and, with `testHooks: true`, the `/_devserver/*` paths (test-hooks.ts).
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createClock, type Clock } from "./clock";
+import { FaultInjector, type FaultSpec, type PendingFault } from "./faults";
+import { MatrixError, corsHandler, sendMatrixError, unrecognized, type RequestHandler } from "./http";
+import { resolveRendezvousOptions, type DevserverOptions } from "./options";
+import { RendezvousLog, createLogObserver, type RendezvousLogEntry } from "./rendezvous/log";
+import { createV2024Handler } from "./rendezvous/v2024";
+import { createV2025Handler } from "./rendezvous/v2025";
+import { createTestHooksHandler } from "./test-hooks";
+import { createVersionsHandler } from "./versions";
 
-export interface DevserverOptions {
-  port?: number;
-  host?: string;
+export type { DevserverOptions, RendezvousOptions, Authenticate } from "./options";
+export type { FaultSpec, PendingFault, EtagRewrite } from "./faults";
+export type { RendezvousLogEntry } from "./rendezvous/log";
+export type { Clock } from "./clock";
+export type { RequestHandler } from "./http";
+
+/** In-process test control; always available to the code that started the server. */
+export interface DevserverHooks {
+  /** The clock every lifetime reads; `advance(ms)` moves it forward. */
+  readonly clock: Clock;
+  rendezvousLog(): readonly RendezvousLogEntry[];
+  clearRendezvousLog(): void;
+  addFault(fault: FaultSpec): void;
+  pendingFaults(): readonly PendingFault[];
+  clearFaults(): void;
 }
 
 export interface Devserver {
+  /** Where the server listens, e.g. `http://127.0.0.1:40123` (no trailing slash). */
   readonly baseUrl: string;
+  /** The base URL the server hands out in URLs (`publicBaseUrl`, else `baseUrl`), no trailing slash. */
+  readonly publicBaseUrl: string;
   readonly serverName: string;
+  readonly hooks: DevserverHooks;
+  /** Stops listening and closes every connection, idle keep-alive sockets included. */
   close(): Promise<void>;
+}
+
+/** How long `close()` lets requests in flight finish before cutting their connections. */
+const CLOSE_GRACE_MS = 2000;
+
+function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? "/";
+  // Origin-form targets are appended to a fixed origin (so `//x` stays a path); absolute-form is parsed as is.
+  return target.startsWith("/") ? new URL(`http://devserver.invalid${target}`) : new URL(target);
+}
+
+function urlHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+async function dispatch(
+  handlers: readonly RequestHandler[],
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  try {
+    let url: URL;
+    try {
+      url = requestUrl(req);
+    } catch {
+      throw new MatrixError(400, "M_UNRECOGNIZED", "Malformed request target");
+    }
+    for (const handler of handlers) {
+      if (await handler(req, res, url)) return;
+    }
+    throw unrecognized(404);
+  } catch (error) {
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+      return;
+    }
+    if (error instanceof MatrixError) {
+      sendMatrixError(res, error);
+      return;
+    }
+    console.error("devserver: unhandled error", error);
+    sendMatrixError(res, new MatrixError(500, "M_UNKNOWN", "Internal server error"));
+  }
 }
 
 export async function startDevserver(options: DevserverOptions = {}): Promise<Devserver> {
   const host = options.host ?? "127.0.0.1";
-  const server: Server = createServer((req, res) => {
-    if (req.method === "GET" && req.url === "/_matrix/client/versions") {
-      res.writeHead(200, { "Content-Type": "application/json" });
-      res.end(JSON.stringify({ versions: ["v1.15"], unstable_features: {} }));
-      return;
-    }
-    res.writeHead(404, { "Content-Type": "application/json" });
-    res.end(JSON.stringify({ errcode: "M_UNRECOGNIZED", error: "Unrecognized request" }));
-  });
+  const rendezvous = resolveRendezvousOptions(options.rendezvous);
+  const clock = createClock(options.now);
+  const log = new RendezvousLog(clock);
+  const faults = new FaultInjector();
+  // Filled in once the port is known; handlers read it per request.
+  const addresses = { baseUrl: "", publicBaseUrl: "" };
+
+  const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
+  addresses.baseUrl = `http://${urlHost(host)}:${port}`;
+  addresses.publicBaseUrl = (options.publicBaseUrl ?? addresses.baseUrl).replace(/\/+$/, "");
+
+  const handlers: RequestHandler[] = [
+    createLogObserver(log),
+    corsHandler,
+    faults.handler,
+    ...(options.testHooks === true ? [createTestHooksHandler({ faults, log, clock })] : []),
+    createVersionsHandler({ msc4108: rendezvous.msc4108 }),
+    ...(rendezvous.msc4108
+      ? [createV2024Handler({ options: rendezvous, clock, publicBaseUrl: addresses.publicBaseUrl })]
+      : []),
+    createV2025Handler({ options: rendezvous, clock, authenticate: options.authenticate }),
+  ];
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    void dispatch(handlers, req, res);
+  });
+
+  const hooks: DevserverHooks = {
+    clock,
+    rendezvousLog: () => log.list(),
+    clearRendezvousLog: () => {
+      log.clear();
+    },
+    addFault: (fault) => {
+      faults.add(fault);
+    },
+    pendingFaults: () => faults.pending(),
+    clearFaults: () => {
+      faults.clear();
+    },
+  };
+
+  let closing: Promise<void> | undefined;
   return {
-    baseUrl: `http://${host}:${port}`,
-    serverName: `localhost:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    baseUrl: addresses.baseUrl,
+    publicBaseUrl: addresses.publicBaseUrl,
+    serverName: options.serverName ?? `localhost:${port}`,
+    hooks,
+    close: () => {
+      closing ??= new Promise<void>((resolve, reject) => {
+        const force = setTimeout(() => {
+          server.closeAllConnections();
+        }, CLOSE_GRACE_MS);
+        force.unref();
         server.close((error) => {
+          clearTimeout(force);
           if (error) reject(error);
           else resolve();
         });
-      }),
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
   };
 }

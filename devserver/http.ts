@@ -1,0 +1,193 @@
+// What every devserver module shares: the handler contract, Matrix-style errors and JSON replies, request
+// bodies read under a byte limit, and the CORS headers Synapse puts on every response.
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/**
+ * One concern of the devserver. Returns true when it answered the request, false to let the next handler try.
+ * Handlers either write the response themselves or throw a `MatrixError`; the server turns anything else into 500.
+ */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+
+/** A Matrix error response: `{"errcode", "error", ...extra}` with `status` and optional extra headers. */
+export class MatrixError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errcode: string,
+    message: string,
+    readonly extra: Readonly<Record<string, unknown>> = {},
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = "MatrixError";
+  }
+}
+
+/** Synapse's answer for a path no servlet serves (404) or a method the servlet lacks (405). */
+export function unrecognized(status: 404 | 405 = 404): MatrixError {
+  return new MatrixError(status, "M_UNRECOGNIZED", "Unrecognized request");
+}
+
+export function notFound(): MatrixError {
+  return new MatrixError(404, "M_NOT_FOUND", "Not found");
+}
+
+export function setHeaders(res: ServerResponse, headers: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+}
+
+// Headers are set one by one (never through writeHead's argument) so that wrappers such as fault injection can
+// still read and rewrite them just before the response goes out.
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  res.statusCode = status;
+  setHeaders(res, headers);
+  res.setHeader("Content-Type", "application/json");
+  res.end(JSON.stringify(body));
+}
+
+export function sendMatrixError(res: ServerResponse, error: MatrixError): void {
+  sendJson(
+    res,
+    error.status,
+    { errcode: error.errcode, error: error.message, ...error.extra },
+    error.headers,
+  );
+}
+
+export function sendEmpty(
+  res: ServerResponse,
+  status: number,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  res.statusCode = status;
+  setHeaders(res, headers);
+  res.end();
+}
+
+export function sendBytes(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: Uint8Array,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  res.statusCode = status;
+  setHeaders(res, headers);
+  res.setHeader("Content-Type", contentType);
+  res.setHeader("Content-Length", String(body.byteLength));
+  res.end(body);
+}
+
+/** The declared `Content-Length`, or undefined when absent (e.g. a chunked body). Malformed values are 400. */
+export function declaredContentLength(req: IncomingMessage): number | undefined {
+  const raw = req.headers["content-length"];
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw)) throw new MatrixError(400, "M_INVALID_PARAM", "Invalid header: content-length");
+  return Number(raw);
+}
+
+const bodyBytesRead = new WeakMap<IncomingMessage, number>();
+
+/** How many body bytes a handler read from `req` (undefined when no handler read the body). */
+export function bodyBytesReadFrom(req: IncomingMessage): number | undefined {
+  return bodyBytesRead.get(req);
+}
+
+/**
+ * Reads the whole request body, refusing with 413 `M_TOO_LARGE` as soon as it is known to exceed `limit` bytes
+ * (from `Content-Length` before reading, or while reading a chunked body).
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+  const declared = declaredContentLength(req);
+  if (declared !== undefined && declared > limit) {
+    discardBody(req);
+    return Promise.reject(tooLarge());
+  }
+  // Event listeners rather than `for await`: leaving an async iterator early destroys the socket, and the 413
+  // must still reach the client.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const onData = (chunk: Buffer): void => {
+      total += chunk.byteLength;
+      bodyBytesRead.set(req, total);
+      if (total <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off("data", onData);
+      req.off("end", onEnd);
+      discardBody(req);
+      reject(tooLarge());
+    };
+    const onEnd = (): void => {
+      bodyBytesRead.set(req, total);
+      resolve(new Uint8Array(Buffer.concat(chunks)));
+    };
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("error", reject);
+  });
+}
+
+/** Lets an unread request body drain so that the connection stays usable for the response. */
+export function discardBody(req: IncomingMessage): void {
+  req.resume();
+}
+
+function tooLarge(): MatrixError {
+  return new MatrixError(413, "M_TOO_LARGE", "Payload too large");
+}
+
+/**
+ * The access token of a request, read as Synapse's `get_access_token_from_request` does: `Authorization: Bearer
+ * <token>` (exactly that shape), else the legacy `access_token` query parameter. Undefined (which the caller
+ * answers with `M_MISSING_TOKEN`) for any other Authorization header, or both ways at once.
+ */
+export function accessTokenOf(req: IncomingMessage, url: URL): string | undefined {
+  const authorization = req.headers.authorization;
+  const query = url.searchParams.get("access_token");
+  if (authorization === undefined) return query ?? undefined;
+  if (query !== null) return undefined;
+  const parts = authorization.split(" ");
+  return parts.length === 2 && parts[0] === "Bearer" ? parts[1] : undefined;
+}
+
+/** Paths of the v2024 rendezvous API, for which Synapse narrows `Access-Control-Allow-Headers`. */
+export const V2024_CREATE_PATH = "/_matrix/client/unstable/org.matrix.msc4108/rendezvous";
+export const V2024_SESSION_PREFIX = "/_synapse/client/rendezvous";
+
+/**
+ * CORS as Synapse sends it on every response (`synapse/http/server.py set_cors_headers`). The exposed headers are
+ * a superset of what Synapse 1.160 was measured to send on rendezvous responses (`etag`) and of what its Python
+ * layer sends elsewhere (`Synapse-Trace-Id, Server, ETag`): header names compare case-insensitively.
+ */
+export function corsHeaders(pathname: string): Record<string, string> {
+  const v2024 = pathname === V2024_CREATE_PATH || pathname.startsWith(V2024_SESSION_PREFIX);
+  return {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": v2024
+      ? "Content-Type, If-Match, If-None-Match"
+      : "X-Requested-With, Content-Type, Authorization, Date",
+    "Access-Control-Expose-Headers": "Synapse-Trace-Id, Server, ETag",
+  };
+}
+
+/**
+ * Puts the CORS headers on every response and answers every preflight (`OPTIONS`, any path) with 204, as
+ * Synapse's `OptionsResource` does. Mounted first so that later handlers may still override a header.
+ */
+export const corsHandler: RequestHandler = (req, res, url) => {
+  setHeaders(res, corsHeaders(url.pathname));
+  if (req.method !== "OPTIONS") return Promise.resolve(false);
+  discardBody(req);
+  res.statusCode = 204;
+  res.setHeader("Content-Length", "0");
+  res.end();
+  return Promise.resolve(true);
+};

@@ -1,0 +1,177 @@
+// The MSC4108 2024 rendezvous API as Synapse 1.160 serves it (PROTOCOL.md §2.1 and the measurements in §3.3;
+// Synapse `rust/src/rendezvous/`):
+//   POST /_matrix/client/unstable/org.matrix.msc4108/rendezvous   text/plain body -> 201 {"url"}
+//   GET|PUT|DELETE /_synapse/client/rendezvous/{ULID}               ETag / If-Match / If-None-Match
+// No endpoint needs an access token.
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Clock } from "../clock";
+import {
+  MatrixError,
+  V2024_CREATE_PATH,
+  V2024_SESSION_PREFIX,
+  declaredContentLength,
+  discardBody,
+  notFound,
+  readBody,
+  sendBytes,
+  sendEmpty,
+  sendJson,
+  type RequestHandler,
+} from "../http";
+import type { ResolvedRendezvousOptions } from "../options";
+import { createRouter } from "../router";
+import { createUlid } from "../ulid";
+import { ifMatchPasses, ifNoneMatchPasses } from "./entity-tags";
+import { SWEEP_INTERVAL_MS, SessionStore } from "./session-store";
+
+interface V2024Session {
+  readonly expiresAt: number;
+  data: Uint8Array;
+  etag: string;
+  lastModified: number;
+}
+
+/** `"` + base64url-nopad(SHA-256(body)) + `"`: a hash of the content only, so equal content gives an equal ETag. */
+export function v2024Etag(body: Uint8Array): string {
+  return `"${createHash("sha256").update(body).digest("base64url")}"`;
+}
+
+function httpDate(ms: number): string {
+  return new Date(ms).toUTCString();
+}
+
+// Synapse's `prepare_headers`: sent with 201, 200, 202, 304 and 412.
+function sessionHeaders(session: V2024Session): Record<string, string> {
+  return {
+    ETag: session.etag,
+    Expires: httpDate(session.expiresAt),
+    "Last-Modified": httpDate(session.lastModified),
+    "Cache-Control": "no-store, no-transform",
+    Pragma: "no-cache",
+  };
+}
+
+// Synapse's `check_input_headers`, in its order: Content-Length (required, bounded), then Content-Type (required,
+// exactly text/plain: a `charset` parameter makes it unequal).
+function checkInputHeaders(req: IncomingMessage, maxBytes: number): void {
+  const length = declaredContentLength(req);
+  if (length === undefined) {
+    throw new MatrixError(400, "M_MISSING_PARAM", "Missing required header: content-length");
+  }
+  if (length > maxBytes) throw new MatrixError(413, "M_TOO_LARGE", "Payload too large");
+  const contentType = req.headers["content-type"];
+  if (contentType === undefined) {
+    throw new MatrixError(400, "M_MISSING_PARAM", "Missing required header: content-type");
+  }
+  if (contentType.trim().toLowerCase() !== "text/plain") {
+    throw new MatrixError(400, "M_INVALID_PARAM", "Content-Type must be text/plain");
+  }
+}
+
+export interface V2024Dependencies {
+  readonly options: ResolvedRendezvousOptions;
+  readonly clock: Clock;
+  /** The base URL the server hands out, without a trailing slash. */
+  readonly publicBaseUrl: string;
+}
+
+export function createV2024Handler({ options, clock, publicBaseUrl }: V2024Dependencies): RequestHandler {
+  const store = new SessionStore<V2024Session>(clock, {
+    softLimit: options.capacity,
+    hardLimit: 2 * options.capacity,
+    sweepIntervalMs: SWEEP_INTERVAL_MS,
+  });
+  const ttlMs = options.ttlV2024S * 1000;
+
+  async function readChecked(req: IncomingMessage): Promise<Uint8Array> {
+    try {
+      checkInputHeaders(req, options.maxBytes);
+    } catch (error) {
+      discardBody(req);
+      throw error;
+    }
+    return readBody(req, options.maxBytes);
+  }
+
+  function lookup(id: string): V2024Session {
+    const session = store.get(id.toUpperCase());
+    if (session === undefined) throw notFound();
+    return session;
+  }
+
+  async function create(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const data = await readChecked(req);
+    const now = clock.now();
+    const id = createUlid(now);
+    const session: V2024Session = { data, etag: v2024Etag(data), lastModified: now, expiresAt: now + ttlMs };
+    store.insert(id, session);
+    // Synapse 1.160 answers 201 with the URL in the body and no Location header.
+    sendJson(res, 201, { url: `${publicBaseUrl}${V2024_SESSION_PREFIX}/${id}` }, sessionHeaders(session));
+  }
+
+  function receive(req: IncomingMessage, res: ServerResponse, id: string): void {
+    const session = lookup(id);
+    const ifNoneMatch = req.headers["if-none-match"];
+    if (ifNoneMatch !== undefined && !ifNoneMatchPasses(ifNoneMatch, session.etag)) {
+      // rust-sdk needs ETag, Expires and Last-Modified on the 304 too (PROTOCOL.md §2.1).
+      sendEmpty(res, 304, sessionHeaders(session));
+      return;
+    }
+    sendBytes(res, 200, "text/plain", session.data, sessionHeaders(session));
+  }
+
+  async function send(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const ifMatch = req.headers["if-match"];
+    try {
+      checkInputHeaders(req, options.maxBytes);
+      if (ifMatch === undefined)
+        throw new MatrixError(400, "M_MISSING_PARAM", "Missing required header: if-match");
+    } catch (error) {
+      discardBody(req);
+      throw error;
+    }
+    const data = await readBody(req, options.maxBytes);
+    const session = lookup(id);
+    if (!ifMatchPasses(ifMatch, session.etag)) {
+      // The unstable-prefix convention: M_UNKNOWN plus the real code under `org.matrix.msc4108.errcode`.
+      throw new MatrixError(
+        412,
+        "M_UNKNOWN",
+        "ETag does not match",
+        { "org.matrix.msc4108.errcode": "M_CONCURRENT_WRITE" },
+        sessionHeaders(session),
+      );
+    }
+    // Only the content and Last-Modified change: the lifetime runs from creation (Synapse `Session::update`).
+    session.data = data;
+    session.etag = v2024Etag(data);
+    session.lastModified = clock.now();
+    sendEmpty(res, 202, sessionHeaders(session));
+  }
+
+  function cancel(res: ServerResponse, id: string): void {
+    if (!store.delete(id.toUpperCase())) throw notFound();
+    sendEmpty(res, 204);
+  }
+
+  const sessionPath = `${V2024_SESSION_PREFIX}/{id}`;
+  return createRouter([
+    { method: "POST", path: V2024_CREATE_PATH, handle: ({ req, res }) => create(req, res) },
+    {
+      method: "GET",
+      path: sessionPath,
+      handle: ({ req, res, params }) => {
+        receive(req, res, params.id ?? "");
+      },
+    },
+    { method: "PUT", path: sessionPath, handle: ({ req, res, params }) => send(req, res, params.id ?? "") },
+    {
+      method: "DELETE",
+      path: sessionPath,
+      handle: ({ res, params }) => {
+        cancel(res, params.id ?? "");
+      },
+    },
+  ]);
+}

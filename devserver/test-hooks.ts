@@ -1,0 +1,90 @@
+// The `/_devserver/*` test-control API, served only with `testHooks: true`, for tests that drive the devserver
+// from another process (the CLI, the browser host). In-process tests use the same objects through `hooks`.
+//   POST   /_devserver/faults          FaultSpec -> {}        GET -> {"faults": [...]}   DELETE -> {}
+//   GET    /_devserver/rendezvous-log  -> [{time, method, path, status, bodyBytes}]     DELETE -> {}
+//   GET    /_devserver/clock           -> {"now"}             POST {"advanceMs"} -> {"now"}
+import type { Clock } from "./clock";
+import { parseFaultSpec, type FaultInjector } from "./faults";
+import { MatrixError, readBody, sendJson, type RequestHandler } from "./http";
+import type { RendezvousLog } from "./rendezvous/log";
+import { createRouter } from "./router";
+
+const BODY_LIMIT = 64 * 1024;
+
+async function readJson(req: Parameters<RequestHandler>[0]): Promise<unknown> {
+  const bytes = await readBody(req, BODY_LIMIT);
+  try {
+    return JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch {
+    throw new MatrixError(400, "M_NOT_JSON", "Content not JSON.");
+  }
+}
+
+export interface TestHookTargets {
+  readonly faults: FaultInjector;
+  readonly log: RendezvousLog;
+  readonly clock: Clock;
+}
+
+export function createTestHooksHandler({ faults, log, clock }: TestHookTargets): RequestHandler {
+  return createRouter([
+    {
+      method: "POST",
+      path: "/_devserver/faults",
+      handle: async ({ req, res }) => {
+        faults.add(parseFaultSpec(await readJson(req)));
+        sendJson(res, 200, {});
+      },
+    },
+    {
+      method: "GET",
+      path: "/_devserver/faults",
+      handle: ({ res }) => {
+        sendJson(res, 200, { faults: faults.pending() });
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/_devserver/faults",
+      handle: ({ res }) => {
+        faults.clear();
+        sendJson(res, 200, {});
+      },
+    },
+    {
+      method: "GET",
+      path: "/_devserver/rendezvous-log",
+      handle: ({ res }) => {
+        sendJson(res, 200, log.list());
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/_devserver/rendezvous-log",
+      handle: ({ res }) => {
+        log.clear();
+        sendJson(res, 200, {});
+      },
+    },
+    {
+      method: "GET",
+      path: "/_devserver/clock",
+      handle: ({ res }) => {
+        sendJson(res, 200, { now: clock.now() });
+      },
+    },
+    {
+      method: "POST",
+      path: "/_devserver/clock",
+      handle: async ({ req, res }) => {
+        const body = await readJson(req);
+        const advanceMs = (body as { advanceMs?: unknown } | null)?.advanceMs;
+        if (typeof advanceMs !== "number" || !Number.isFinite(advanceMs) || advanceMs < 0) {
+          throw new MatrixError(400, "M_INVALID_PARAM", "advanceMs must be a non-negative number");
+        }
+        clock.advance(advanceMs);
+        sendJson(res, 200, { now: clock.now() });
+      },
+    },
+  ]);
+}
