@@ -1,0 +1,139 @@
+// The devserver command line as users start it: the built `out/node/devserver.js`, one ready line on stdout,
+// flags mapped to options, and a clean exit 0 on SIGTERM and SIGINT.
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+const entry = resolve(root, "out/node/devserver.js");
+
+beforeAll(() => {
+  const build = spawnSync("npm", ["run", "-s", "build:node"], { cwd: root, encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`npm run build:node failed:\n${build.stdout}\n${build.stderr}`);
+}, 120_000);
+
+interface Running {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function run(args: readonly string[]): Running {
+  const child = spawn(process.execPath, [entry, ...args], { cwd: root });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+    child.once("exit", (code, signal) => {
+      done({ code, signal });
+    });
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Resolves with the base URL once the ready line is out (or rejects if the process exits first). */
+function ready(running: Running): Promise<string> {
+  return new Promise((resolveUrl, reject) => {
+    const check = (): void => {
+      const match = /^devserver ready at (\S+)\n/.exec(running.stdout());
+      if (match?.[1] !== undefined) resolveUrl(match[1]);
+    };
+    running.child.stdout.on("data", check);
+    check();
+    void running.exited.then(({ code }) => {
+      reject(new Error(`devserver exited (${code}) before it was ready: ${running.stderr()}`));
+    });
+  });
+}
+
+describe("npm run devserver (out/node/devserver.js)", () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    it(`prints exactly one ready line, serves /versions, and exits 0 on ${signal}`, async () => {
+      const running = run(["--port", "0"]);
+      const baseUrl = await ready(running);
+      expect(baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const versions = await fetch(`${baseUrl}/_matrix/client/versions`);
+      expect(versions.status).toBe(200);
+      expect(((await versions.json()) as { versions: string[] }).versions).toContain("v1.15");
+      running.child.kill(signal);
+      expect(await running.exited).toEqual({ code: 0, signal: null });
+      expect(running.stdout()).toBe(`devserver ready at ${baseUrl}\n`);
+    });
+  }
+
+  it("maps flags to options: --no-msc4108, --msc4388-mode off, --test-hooks", async () => {
+    const running = run([
+      "--port",
+      "0",
+      "--host",
+      "127.0.0.1",
+      "--no-msc4108",
+      "--msc4388-mode",
+      "off",
+      "--test-hooks",
+    ]);
+    const baseUrl = await ready(running);
+    const versions = (await (await fetch(`${baseUrl}/_matrix/client/versions`)).json()) as {
+      unstable_features: Record<string, boolean>;
+    };
+    expect(versions.unstable_features["org.matrix.msc4108"]).toBe(false);
+    expect((await fetch(`${baseUrl}/_matrix/client/unstable/io.element.msc4388/rendezvous`)).status).toBe(
+      404,
+    );
+    expect((await fetch(`${baseUrl}/_devserver/rendezvous-log`)).status).toBe(200);
+    running.child.kill("SIGTERM");
+    expect((await running.exited).code).toBe(0);
+  });
+
+  it("maps the rendezvous flags: TTLs, payload limit, send shape and stable path", async () => {
+    const running = run([
+      "--port",
+      "0",
+      "--rendezvous-ttl-v2025",
+      "9",
+      "--rendezvous-max-bytes",
+      "10",
+      "--rendezvous-v2025-put",
+      "txn",
+      "--rendezvous-v2025-stable",
+      "--public-base-url",
+      "https://hs.example.test/",
+    ]);
+    const baseUrl = await ready(running);
+    const created = await fetch(`${baseUrl}/_matrix/client/v1/rendezvous`, {
+      method: "POST",
+      body: JSON.stringify({ data: "0123456789" }),
+    });
+    const { id, expires_in_ms } = (await created.json()) as { id: string; expires_in_ms: number };
+    expect(expires_in_ms).toBe(9000);
+    const plainPut = await fetch(`${baseUrl}/_matrix/client/v1/rendezvous/${id}`, {
+      method: "PUT",
+      body: "{}",
+    });
+    expect(plainPut.status).toBe(405);
+    const tooBig = await fetch(`${baseUrl}/_matrix/client/v1/rendezvous`, {
+      method: "POST",
+      body: JSON.stringify({ data: "01234567890" }),
+    });
+    expect(tooBig.status).toBe(413);
+    const v2024 = await fetch(`${baseUrl}/_matrix/client/unstable/org.matrix.msc4108/rendezvous`, {
+      method: "POST",
+      headers: { "Content-Type": "text/plain" },
+      body: new Uint8Array(0),
+    });
+    expect(((await v2024.json()) as { url: string }).url).toMatch(/^https:\/\/hs\.example\.test\/_synapse\//);
+    running.child.kill("SIGTERM");
+    expect((await running.exited).code).toBe(0);
+  });
+
+  it("refuses an unknown flag or a bad value with exit 2 and the usage on stderr, printing nothing on stdout", async () => {
+    for (const args of [["--bogus"], ["--msc4388-mode", "sometimes"], ["--port", "abc"]]) {
+      const running = run(args);
+      expect((await running.exited).code, args.join(" ")).toBe(2);
+      expect(running.stdout()).toBe("");
+      expect(running.stderr()).toContain("usage: npm run devserver");
+    }
+  });
+});
