@@ -1,0 +1,331 @@
+// The HTTP layer both rendezvous clients share: one injected `fetch`, one transcript entry per request, the
+// request-rate ceiling, the retry of transient failures (429, 5xx, the network) until a deadline, and the reading
+// of the headers and bodies both APIs have in common. Cancellation always surfaces as the signal's own reason.
+import { httpEntry, type TranscriptSink } from "../../../src-shared/transcript";
+import { concatBytes, decodeUtf8 } from "../bytes";
+import { secureRandom, type RandomSource } from "../random";
+import { RendezvousError, isTransient } from "./errors";
+import {
+  DEFAULT_BACKOFF,
+  MIN_REQUEST_SPACING_MS,
+  backoffDelay,
+  realSleep,
+  type BackoffOptions,
+  type Now,
+  type Sleep,
+} from "./timing";
+
+/** The subset of WHATWG `fetch` the clients use (Node's global fetch, Electron's `net.fetch`, a test script). */
+export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface RendezvousClientOptions {
+  readonly fetch: FetchFunction;
+  /** Default `Date.now`. Every expiry is computed on this clock. */
+  readonly now?: Now;
+  /** Default real timers. */
+  readonly sleep?: Sleep;
+  /** Receives one entry per HTTP request: method, path, status, sizes, ETag or sequence token; never a body. */
+  readonly transcript?: TranscriptSink;
+  readonly backoff?: BackoffOptions;
+  /**
+   * How long creating, joining and discovering keep retrying transient failures: there is no session deadline
+   * yet. Default 20 s.
+   */
+  readonly retryWindowMs?: number;
+  /** v2025 transaction IDs. Default the platform CSPRNG. */
+  readonly random?: RandomSource;
+}
+
+export const DEFAULT_RETRY_WINDOW_MS = 20_000;
+
+/** The most we read of any response body: both APIs cap payloads at 4096 bytes. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export interface HttpRequest {
+  readonly method: "GET" | "POST" | "PUT" | "DELETE";
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: Uint8Array;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Uint8Array;
+  /** The local time the response arrived: the base of every expiry read from it (clock-skew safe). */
+  readonly receivedAt: number;
+}
+
+/** What a transcript entry records of a response besides status and size. */
+export type ValidatorsOf = (response: Pick<HttpResponse, "headers" | "body">) => {
+  readonly etag?: string;
+  readonly sequenceToken?: string;
+};
+
+export class Transport {
+  readonly now: Now;
+  readonly sleep: Sleep;
+  readonly random: RandomSource;
+  readonly retryWindowMs: number;
+  private readonly fetch: FetchFunction;
+  private readonly transcript: TranscriptSink | undefined;
+  private readonly backoff: BackoffOptions;
+  private readonly validatorsOf: ValidatorsOf;
+  private lastRequestAt = Number.NEGATIVE_INFINITY;
+
+  constructor(options: RendezvousClientOptions, validatorsOf: ValidatorsOf) {
+    this.fetch = options.fetch;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? realSleep;
+    this.random = options.random ?? secureRandom;
+    this.retryWindowMs = options.retryWindowMs ?? DEFAULT_RETRY_WINDOW_MS;
+    this.transcript = options.transcript;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.validatorsOf = validatorsOf;
+  }
+
+  /** Sleeps until local time `time` (not at all if it has passed). */
+  async sleepUntil(time: number, signal: AbortSignal): Promise<void> {
+    const wait = time - this.now();
+    if (wait > 0) await this.sleep(wait, signal);
+    signal.throwIfAborted();
+  }
+
+  /**
+   * One HTTP request, whatever its status. Network failures throw `network`; an abort rethrows the signal's
+   * reason. Requests are spaced at least MIN_REQUEST_SPACING_MS apart, whoever asks.
+   */
+  async exchange(request: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
+    signal.throwIfAborted();
+    await this.sleepUntil(this.lastRequestAt + MIN_REQUEST_SPACING_MS, signal);
+    const startedAt = this.now();
+    this.lastRequestAt = startedAt;
+    const requestBytes = request.body?.length;
+    const record = (result: {
+      status?: number;
+      responseBytes?: number;
+      etag?: string;
+      sequenceToken?: string;
+      error?: string;
+    }): void => {
+      this.transcript?.(
+        httpEntry({
+          layer: "rendezvous",
+          method: request.method,
+          url: request.url,
+          time: startedAt,
+          ...(requestBytes === undefined || requestBytes === 0 ? {} : { requestBytes }),
+          ...result,
+        }),
+      );
+    };
+
+    let response: Response;
+    let body: Uint8Array;
+    let receivedAt: number;
+    try {
+      response = await this.fetch(request.url, {
+        method: request.method,
+        headers: request.headers ?? {},
+        // Bytes, never a string: Node's fetch would add `;charset=UTF-8`, which Synapse's v2024 API refuses.
+        ...(request.body === undefined ? {} : { body: request.body as Uint8Array<ArrayBuffer> }),
+        // Redirects are followed by the caller (v2024 create), so that each hop is its own transcript entry.
+        redirect: "manual",
+        cache: "no-store",
+        signal,
+      });
+      receivedAt = this.now();
+      body = await readLimited(response, MAX_RESPONSE_BYTES);
+    } catch (error) {
+      if (signal.aborted) {
+        record({ error: "aborted" });
+        throw signal.reason;
+      }
+      if (error instanceof RendezvousError) {
+        record({ error: error.message });
+        throw error;
+      }
+      const message = error instanceof Error ? describeNetworkError(error) : String(error);
+      record({ error: `network: ${message}` });
+      throw new RendezvousError("network", `${request.method} failed: ${message}`, { cause: error });
+    }
+    const result: HttpResponse = { status: response.status, headers: response.headers, body, receivedAt };
+    record({ status: response.status, responseBytes: body.length, ...this.validatorsOf(result) });
+    return result;
+  }
+
+  /**
+   * Waits before retrying a transient failure, or throws it when the retry could not start before `deadline`
+   * (the session's expiry): retrying is pointless once the server has forgotten the session.
+   */
+  async waitBeforeRetry(
+    error: RendezvousError,
+    failures: number,
+    deadline: number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const delay = error.retryAfterMs ?? backoffDelay(this.backoff, failures);
+    if (this.now() + delay >= deadline) throw error;
+    await this.sleep(delay, signal);
+    signal.throwIfAborted();
+  }
+
+  /**
+   * `exchange`, retrying network failures, 429 and 5xx until `deadline()`; returns the first other response.
+   * The deadline is read again before each retry, as responses may move a session's expiry.
+   */
+  async request(request: HttpRequest, signal: AbortSignal, deadline: () => number): Promise<HttpResponse> {
+    for (let failures = 0; ; failures++) {
+      let failure: RendezvousError;
+      try {
+        const response = await this.exchange(request, signal);
+        const transient = transientStatusError(response);
+        if (transient === undefined) return response;
+        failure = transient;
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        failure = error;
+      }
+      await this.waitBeforeRetry(failure, failures, deadline(), signal);
+    }
+  }
+}
+
+async function readLimited(response: Response, limit: number): Promise<Uint8Array> {
+  if (response.body === null) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel();
+      throw new RendezvousError("invalid_response", `response body over ${limit} bytes`, {
+        status: response.status,
+      });
+    }
+    chunks.push(value);
+  }
+  return concatBytes(...chunks);
+}
+
+// Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, "other side closed") is in `cause`.
+function describeNetworkError(error: Error): string {
+  const cause: unknown = error.cause;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return typeof code === "string" ? `${error.message} (${code})` : `${error.message} (${cause.message})`;
+  }
+  return error.message;
+}
+
+/** 429 and 5xx as the errors they become once the deadline passes; undefined for any other status. */
+export function transientStatusError(response: HttpResponse): RendezvousError | undefined {
+  if (response.status === 429) {
+    const retryAfterMs = retryAfterOf(response);
+    return new RendezvousError("rate_limited", "the server is rate limiting us (429)", {
+      status: 429,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+  if (response.status >= 500 && response.status <= 599) {
+    return new RendezvousError("server_error", `the server failed (${response.status})`, {
+      status: response.status,
+    });
+  }
+  return undefined;
+}
+
+/** The server's advised wait: `retry_after_ms` in a Matrix error body, else `Retry-After` (seconds or date). */
+export function retryAfterOf(response: HttpResponse): number | undefined {
+  const fromBody = jsonObjectOrUndefined(response.body)?.retry_after_ms;
+  if (typeof fromBody === "number" && Number.isFinite(fromBody) && fromBody >= 0) return fromBody;
+  const header = response.headers.get("retry-after")?.trim();
+  if (header === undefined || header === "") return undefined;
+  if (/^\d+$/.test(header)) return Number(header) * 1000;
+  // An HTTP-date is read against the response's own Date, so a skewed local clock does not matter.
+  const at = Date.parse(header);
+  if (Number.isNaN(at)) return undefined;
+  const serverNow = Date.parse(response.headers.get("date") ?? "");
+  return Math.max(0, at - (Number.isNaN(serverNow) ? response.receivedAt : serverNow));
+}
+
+/**
+ * The local time at which the server forgets the session, from `Expires - Date` of the same response added to
+ * the time it arrived: the server's clock never meets ours, so skew cancels out. Without `Date`, `Expires` is
+ * taken as is. Undefined without a usable `Expires`.
+ */
+export function expiryFromHeaders(response: HttpResponse): number | undefined {
+  const expires = Date.parse(response.headers.get("expires") ?? "");
+  if (Number.isNaN(expires)) return undefined;
+  const serverNow = Date.parse(response.headers.get("date") ?? "");
+  return Number.isNaN(serverNow) ? expires : response.receivedAt + (expires - serverNow);
+}
+
+function jsonObjectOrUndefined(body: Uint8Array): Record<string, unknown> | undefined {
+  const text = decodeUtf8(body);
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A JSON object body, or `invalid_response`. */
+export function jsonObjectOf(response: HttpResponse, what: string): Record<string, unknown> {
+  const object = jsonObjectOrUndefined(response.body);
+  if (object === undefined) {
+    throw new RendezvousError("invalid_response", `${what}: the body is not a JSON object`, {
+      status: response.status,
+    });
+  }
+  return object;
+}
+
+/** The Matrix `errcode` of an error body, if it has one (a proxy's HTML error page has none). */
+export function errcodeOf(response: HttpResponse): string | undefined {
+  const errcode = jsonObjectOrUndefined(response.body)?.errcode;
+  return typeof errcode === "string" ? errcode : undefined;
+}
+
+/** Strict UTF-8 text of a body, or `invalid_response`. */
+export function textOf(response: HttpResponse, what: string): string {
+  const text = decodeUtf8(response.body);
+  if (text === undefined) {
+    throw new RendezvousError("invalid_response", `${what}: the body is not UTF-8`, {
+      status: response.status,
+    });
+  }
+  return text;
+}
+
+export function unexpectedStatus(response: HttpResponse, what: string): RendezvousError {
+  const errcode = errcodeOf(response);
+  return new RendezvousError(
+    "invalid_response",
+    `${what}: unexpected status ${response.status}${errcode === undefined ? "" : ` ${errcode}`}`,
+    { status: response.status },
+  );
+}
+
+/** The statuses every rendezvous call maps the same way. */
+export function commonStatusError(response: HttpResponse, what: string): RendezvousError | undefined {
+  switch (response.status) {
+    case 401:
+      return new RendezvousError("unauthorized", `${what}: the server needs sign-in (401)`, { status: 401 });
+    case 403:
+      return new RendezvousError("forbidden", `${what}: the server refused (403)`, { status: 403 });
+    case 413:
+      return new RendezvousError("too_large", `${what}: the message is too large for the server (413)`, {
+        status: 413,
+      });
+    default:
+      return undefined;
+  }
+}

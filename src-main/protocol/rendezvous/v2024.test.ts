@@ -1,0 +1,524 @@
+// The v2024 (ETag) rendezvous client against a scripted fetch: the edge cases a real server does not easily
+// produce (307 delegation, odd or missing headers, clock skew, a proxy's rewritten validators, failures until the
+// deadline, aborts). The devserver suite (test/devserver/rendezvous-clients.test.ts) covers the ordinary flow.
+import { describe, expect, it } from "vitest";
+import type { TranscriptEntry } from "../../../src-shared/transcript";
+import { isRendezvousError, type RendezvousError } from "./errors";
+import { MACHINE_REPLY_DUE, type Sleep } from "./timing";
+import type { FetchFunction } from "./transport";
+import { V2024_CREATE_PATH, createV2024Rendezvous, joinV2024Rendezvous } from "./v2024";
+
+const HOMESERVER = "https://matrix.example.org";
+const SESSION = "https://matrix.example.org/_synapse/client/rendezvous/01HX9K00Q1H6KPD47EG4G1T3XG";
+const SERVER_NOW = Date.parse("2020-01-01T00:00:00Z");
+/** The client's clock is six years ahead of the server's: only `Expires - Date` can be trusted. */
+const LOCAL_START = Date.parse("2026-11-27T12:00:00Z");
+
+interface Call {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly body: Uint8Array | undefined;
+}
+
+type Step = (call: Call) => Response | Promise<Response>;
+
+/** A fetch that answers each request with the next step, and records what was sent. */
+function scriptedFetch(steps: Step[]): FetchFunction & { readonly calls: Call[] } {
+  const calls: Call[] = [];
+  const fetch = (url: string, init: RequestInit): Promise<Response> => {
+    const body = init.body;
+    if (body !== undefined && body !== null && !(body instanceof Uint8Array)) {
+      throw new Error("the client must send bytes");
+    }
+    const call: Call = {
+      url,
+      method: init.method ?? "GET",
+      headers: new Headers(init.headers),
+      body: body ?? undefined,
+    };
+    calls.push(call);
+    const step = steps.shift();
+    if (step === undefined) return Promise.reject(new Error(`unscripted request ${call.method} ${url}`));
+    init.signal?.throwIfAborted();
+    return Promise.resolve(step(call));
+  };
+  return Object.assign(fetch, { calls });
+}
+
+/** A virtual clock: sleeping moves it forward at once and records how long was asked for. */
+function fakeTime(start = LOCAL_START): { now: () => number; sleep: Sleep; sleeps: number[] } {
+  let time = start;
+  const sleeps: number[] = [];
+  return {
+    now: () => time,
+    sleeps,
+    sleep: async (ms, signal) => {
+      signal.throwIfAborted();
+      sleeps.push(ms);
+      time += ms;
+      await Promise.resolve();
+    },
+  };
+}
+
+function httpDate(ms: number): string {
+  return new Date(ms).toUTCString();
+}
+
+/** Synapse's session headers, dated by the server's (skewed) clock. */
+function sessionHeaders(etag: string, ttlMs = 60_000): Record<string, string> {
+  return {
+    ETag: etag,
+    Date: httpDate(SERVER_NOW),
+    Expires: httpDate(SERVER_NOW + ttlMs),
+    "Last-Modified": httpDate(SERVER_NOW),
+    "Cache-Control": "no-store, no-transform",
+  };
+}
+
+const created = (etag = '"e0"'): Step => {
+  return () => Response.json({ url: SESSION }, { status: 201, headers: sessionHeaders(etag) });
+};
+const content = (text: string, etag: string): Step => {
+  return () =>
+    new Response(text, { status: 200, headers: { ...sessionHeaders(etag), "Content-Type": "text/plain" } });
+};
+const notModified = (etag: string): Step => {
+  return () => new Response(null, { status: 304, headers: sessionHeaders(etag) });
+};
+const accepted = (etag: string): Step => {
+  return () => new Response(null, { status: 202, headers: sessionHeaders(etag) });
+};
+const matrixError = (status: number, errcode: string, headers: Record<string, string> = {}): Step => {
+  return () => Response.json({ errcode, error: "scripted" }, { status, headers });
+};
+const networkFailure: Step = () => {
+  throw new TypeError("fetch failed");
+};
+
+async function rendezvousError(promise: Promise<unknown>): Promise<RendezvousError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!isRendezvousError(error)) throw new Error(`expected a RendezvousError, got ${String(error)}`);
+  return error;
+}
+
+const signal = new AbortController().signal;
+
+describe("v2024 create (G shows the QR code)", () => {
+  it("posts an empty text/plain body, exactly that content type, as bytes", async () => {
+    const fetch = scriptedFetch([created()]);
+    const session = await createV2024Rendezvous({ fetch, homeserverUrl: `${HOMESERVER}/`, signal });
+
+    const [post] = fetch.calls;
+    expect(post?.method).toBe("POST");
+    expect(post?.url).toBe(`${HOMESERVER}${V2024_CREATE_PATH}`);
+    expect(post?.headers.get("content-type")).toBe("text/plain");
+    expect(post?.body).toEqual(new Uint8Array(0));
+    expect(session.url).toBe(SESSION);
+    expect(session.etag).toBe('"e0"');
+  });
+
+  it("keeps a base URL's path prefix", async () => {
+    const fetch = scriptedFetch([created()]);
+    await createV2024Rendezvous({ fetch, homeserverUrl: "https://example.org/matrix/", signal });
+    expect(fetch.calls[0]?.url).toBe(`https://example.org/matrix${V2024_CREATE_PATH}`);
+  });
+
+  it("follows a 307 delegation to its Location, posting the same body again, one transcript entry per hop", async () => {
+    const delegate = "https://rendezvous.example.net/create";
+    const entries: TranscriptEntry[] = [];
+    const fetch = scriptedFetch([
+      () => new Response(null, { status: 307, headers: { Location: delegate } }),
+      created(),
+    ]);
+    const session = await createV2024Rendezvous({
+      fetch,
+      homeserverUrl: HOMESERVER,
+      initialData: "hello",
+      transcript: (entry) => entries.push(entry),
+      ...fakeTime(),
+      signal,
+    });
+
+    expect(fetch.calls.map((call) => [call.method, call.url])).toEqual([
+      ["POST", `${HOMESERVER}${V2024_CREATE_PATH}`],
+      ["POST", delegate],
+    ]);
+    expect(fetch.calls[1]?.body).toEqual(new TextEncoder().encode("hello"));
+    expect(fetch.calls[1]?.headers.get("content-type")).toBe("text/plain");
+    expect(session.url).toBe(SESSION);
+    expect(entries.map((entry) => (entry.kind === "http" ? [entry.host, entry.status] : []))).toEqual([
+      ["matrix.example.org", 307],
+      ["rendezvous.example.net", 201],
+    ]);
+  });
+
+  it("resolves a relative session url against the server that answered", async () => {
+    const fetch = scriptedFetch([
+      () =>
+        Response.json(
+          { url: "/_synapse/client/rendezvous/ABC" },
+          { status: 201, headers: sessionHeaders('"x"') },
+        ),
+    ]);
+    const session = await createV2024Rendezvous({ fetch, homeserverUrl: HOMESERVER, signal });
+    expect(session.url).toBe(`${HOMESERVER}/_synapse/client/rendezvous/ABC`);
+  });
+
+  it("refuses a redirect loop, a redirect without Location, and a method-changing redirect", async () => {
+    const loop: Step = () => new Response(null, { status: 307, headers: { Location: "/again" } });
+    expect(
+      (
+        await rendezvousError(
+          createV2024Rendezvous({
+            fetch: scriptedFetch(Array<Step>(6).fill(loop)),
+            homeserverUrl: HOMESERVER,
+            ...fakeTime(),
+            signal,
+          }),
+        )
+      ).code,
+    ).toBe("invalid_response");
+    const bare: Step = () => new Response(null, { status: 307 });
+    expect(
+      (
+        await rendezvousError(
+          createV2024Rendezvous({ fetch: scriptedFetch([bare]), homeserverUrl: HOMESERVER, signal }),
+        )
+      ).code,
+    ).toBe("invalid_response");
+    const found: Step = () => new Response(null, { status: 302, headers: { Location: "/get-instead" } });
+    expect(
+      (
+        await rendezvousError(
+          createV2024Rendezvous({ fetch: scriptedFetch([found]), homeserverUrl: HOMESERVER, signal }),
+        )
+      ).code,
+    ).toBe("invalid_response");
+  });
+
+  it("reads the session's ETag with a GET when the 201 carries none", async () => {
+    const fetch = scriptedFetch([
+      () => Response.json({ url: SESSION }, { status: 201 }),
+      content("", '"empty"'),
+    ]);
+    const session = await createV2024Rendezvous({ fetch, homeserverUrl: HOMESERVER, ...fakeTime(), signal });
+    expect(session.etag).toBe('"empty"');
+    expect(fetch.calls[1]?.method).toBe("GET");
+  });
+
+  it.each([
+    [404, "M_UNRECOGNIZED", "not_supported"],
+    [405, "M_UNRECOGNIZED", "not_supported"],
+    [403, "M_FORBIDDEN", "forbidden"],
+    [413, "M_TOO_LARGE", "too_large"],
+    [400, "M_INVALID_PARAM", "invalid_response"],
+  ])("maps %i %s to %s", async (status, errcode, code) => {
+    const fetch = scriptedFetch([matrixError(status, errcode)]);
+    expect(
+      (await rendezvousError(createV2024Rendezvous({ fetch, homeserverUrl: HOMESERVER, signal }))).code,
+    ).toBe(code);
+  });
+
+  it("refuses a session url that is not http(s)", async () => {
+    const fetch = scriptedFetch([
+      () => Response.json({ url: "javascript:alert(1)" }, { status: 201, headers: sessionHeaders('"x"') }),
+    ]);
+    expect(
+      (await rendezvousError(createV2024Rendezvous({ fetch, homeserverUrl: HOMESERVER, signal }))).code,
+    ).toBe("invalid_response");
+  });
+});
+
+describe("v2024 expiry (Expires - Date, on the local clock)", () => {
+  it("adds the server's remaining lifetime to the local receive time, whatever the skew", async () => {
+    const time = fakeTime();
+    const fetch = scriptedFetch([created()]);
+    const session = await createV2024Rendezvous({ fetch, homeserverUrl: HOMESERVER, ...time, signal });
+    expect(session.expiresAt).toBe(LOCAL_START + 60_000);
+  });
+
+  it("moves the expiry with every response that says (a sliding TTL, as Tuwunel has)", async () => {
+    const time = fakeTime();
+    const fetch = scriptedFetch([
+      content("", '"e0"'),
+      () => new Response(null, { status: 304, headers: sessionHeaders('"e0"', 600_000) }),
+      content("reply", '"e1"'),
+    ]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...time, signal });
+    await session.receive({ signal, schedule: MACHINE_REPLY_DUE });
+    // The last answer (sent with a 60 s lifetime) arrived after the client's clock had moved on.
+    expect(session.expiresAt).toBe(time.now() + 60_000);
+  });
+
+  it("takes Expires as it is when the server sends no Date", async () => {
+    const expires = LOCAL_START + 42_000;
+    const fetch = scriptedFetch([
+      () =>
+        Response.json(
+          { url: SESSION },
+          { status: 201, headers: { ETag: '"e0"', Expires: httpDate(expires) } },
+        ),
+    ]);
+    const session = await createV2024Rendezvous({ fetch, homeserverUrl: HOMESERVER, ...fakeTime(), signal });
+    expect(session.expiresAt).toBe(expires);
+  });
+
+  it("assumes Synapse's 60 s when a joined session says nothing", async () => {
+    const fetch = scriptedFetch([() => new Response("", { status: 200, headers: { ETag: '"e0"' } })]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    expect(session.expiresAt).toBe(LOCAL_START + 60_000);
+  });
+});
+
+describe("v2024 validators a proxy rewrote", () => {
+  it("refuses a weak ETag at once", async () => {
+    const fetch = scriptedFetch([content("", 'W/"e0"')]);
+    const error = await rendezvousError(joinV2024Rendezvous({ fetch, url: SESSION, signal }));
+    expect(error.code).toBe("proxy_interference");
+    expect(error.reason).toBe("weak_etag");
+  });
+
+  it("refuses a 200 without an ETag", async () => {
+    const fetch = scriptedFetch([() => new Response("", { status: 200 })]);
+    expect((await rendezvousError(joinV2024Rendezvous({ fetch, url: SESSION, signal }))).reason).toBe(
+      "etag_missing",
+    );
+  });
+
+  it("names a full answer to If-None-Match that carries the very ETag we sent", async () => {
+    const fetch = scriptedFetch([content("", '"e0"'), content("", '"e0"')]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const error = await rendezvousError(session.receive({ signal, schedule: MACHINE_REPLY_DUE }));
+    expect(error.reason).toBe("validator_ignored");
+    expect(fetch.calls[1]?.headers.get("if-none-match")).toBe('"e0"');
+  });
+
+  it("names an ETag that changed while the content did not", async () => {
+    const fetch = scriptedFetch([content("", '"e0"'), content("", '"e0-gzip"')]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    expect((await rendezvousError(session.receive({ signal, schedule: MACHINE_REPLY_DUE }))).reason).toBe(
+      "etag_changed_without_write",
+    );
+  });
+
+  it("names a 412 that reports our own If-Match as the current ETag", async () => {
+    const fetch = scriptedFetch([content("", '"e0"'), matrixError(412, "M_UNKNOWN", sessionHeaders('"e0"'))]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    expect((await rendezvousError(session.send(() => "msg", { signal }))).reason).toBe("precondition_loop");
+  });
+});
+
+describe("v2024 send", () => {
+  it("puts the message with If-Match and adopts the new ETag", async () => {
+    const fetch = scriptedFetch([content("", '"e0"'), accepted('"e1"')]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    await session.send(
+      (aad) => {
+        expect(aad).toBeUndefined();
+        return "INITIATE";
+      },
+      { signal },
+    );
+    const put = fetch.calls[1];
+    expect(put?.method).toBe("PUT");
+    expect(put?.headers.get("if-match")).toBe('"e0"');
+    expect(put?.headers.get("content-type")).toBe("text/plain");
+    expect(new TextDecoder().decode(put?.body)).toBe("INITIATE");
+    expect(session.etag).toBe('"e1"');
+  });
+
+  it("settles a retry after a 502 whose write had in fact landed (412, then our content is there)", async () => {
+    const fetch = scriptedFetch([
+      content("", '"e0"'),
+      matrixError(502, "M_UNKNOWN"),
+      matrixError(412, "M_UNKNOWN", sessionHeaders('"e1"')),
+      content("INITIATE", '"e1"'),
+    ]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    await session.send(() => "INITIATE", { signal });
+    expect(session.etag).toBe('"e1"');
+  });
+
+  it("calls the sealing callback once, however often the message is resent", async () => {
+    const fetch = scriptedFetch([
+      content("", '"e0"'),
+      matrixError(503, "M_UNKNOWN"),
+      matrixError(503, "M_UNKNOWN"),
+      accepted('"e1"'),
+    ]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    let sealed = 0;
+    await session.send(() => `message ${++sealed}`, { signal });
+    expect(sealed).toBe(1);
+    expect(fetch.calls.slice(1).map((call) => new TextDecoder().decode(call.body))).toEqual([
+      "message 1",
+      "message 1",
+      "message 1",
+    ]);
+  });
+
+  it("resends a PUT that never reached the server (the content is unchanged)", async () => {
+    const fetch = scriptedFetch([content("", '"e0"'), networkFailure, content("", '"e0"'), accepted('"e1"')]);
+    const time = fakeTime();
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...time, signal });
+    await session.send(() => "INITIATE", { signal });
+    expect(fetch.calls.map((call) => call.method)).toEqual(["GET", "PUT", "GET", "PUT"]);
+    expect(session.etag).toBe('"e1"');
+  });
+});
+
+describe("v2024 transient failures until the deadline", () => {
+  it("waits as long as Retry-After says after a 429", async () => {
+    const time = fakeTime();
+    const fetch = scriptedFetch([
+      content("", '"e0"'),
+      () => new Response("slow down", { status: 429, headers: { "Retry-After": "3" } }),
+      content("reply", '"e1"'),
+    ]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...time, signal });
+    await session.receive({ signal, schedule: MACHINE_REPLY_DUE });
+    expect(time.sleeps).toContain(3000);
+  });
+
+  it("throws network once retrying could not start before the session expires", async () => {
+    const time = fakeTime();
+    const failures = Array<Step>(50).fill(networkFailure);
+    const fetch = scriptedFetch([content("", '"e0"'), ...failures]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...time, signal });
+    const error = await rendezvousError(session.receive({ signal, schedule: MACHINE_REPLY_DUE }));
+    expect(error.code).toBe("network");
+    expect(time.now()).toBeLessThan(session.expiresAt);
+    // Backoff doubles from 500 ms and is capped at 5 s.
+    expect(time.sleeps.filter((ms) => ms !== 250).slice(0, 5)).toEqual([500, 1000, 2000, 4000, 5000]);
+  });
+
+  it("throws server_error after 5xx until the deadline, rate_limited after 429s", async () => {
+    for (const [status, code] of [
+      [503, "server_error"],
+      [429, "rate_limited"],
+    ] as const) {
+      const fetch = scriptedFetch([
+        content("", '"e0"'),
+        ...Array<Step>(200).fill(matrixError(status, "M_X")),
+      ]);
+      const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+      const error = await rendezvousError(session.receive({ signal, schedule: MACHINE_REPLY_DUE }));
+      expect(error.code).toBe(code);
+      expect(error.status).toBe(status);
+    }
+  });
+
+  it("reports a 404 on the session as expired", async () => {
+    const fetch = scriptedFetch([content("", '"e0"'), matrixError(404, "M_NOT_FOUND")]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    expect((await rendezvousError(session.receive({ signal, schedule: MACHINE_REPLY_DUE }))).code).toBe(
+      "expired",
+    );
+  });
+});
+
+describe("v2024 cancellation and misuse", () => {
+  it("rethrows the signal's reason when aborted while waiting between polls, never a network error", async () => {
+    const controller = new AbortController();
+    const reason = new Error("user cancelled");
+    let polls = 0;
+    const fetch = scriptedFetch([
+      content("", '"e0"'),
+      ...Array<Step>(5).fill(() => {
+        if (++polls === 3) controller.abort(reason);
+        return new Response(null, { status: 304, headers: sessionHeaders('"e0"') });
+      }),
+    ]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    await expect(session.receive({ signal: controller.signal, schedule: MACHINE_REPLY_DUE })).rejects.toBe(
+      reason,
+    );
+  });
+
+  it("rethrows the signal's reason when aborted during a request", async () => {
+    const controller = new AbortController();
+    const reason = new Error("gone");
+    const fetch = scriptedFetch([
+      content("", '"e0"'),
+      () => {
+        controller.abort(reason);
+        throw new DOMException("This operation was aborted", "AbortError");
+      },
+    ]);
+    const entries: TranscriptEntry[] = [];
+    const session = await joinV2024Rendezvous({
+      fetch,
+      url: SESSION,
+      transcript: (entry) => entries.push(entry),
+      ...fakeTime(),
+      signal,
+    });
+    await expect(session.send(() => "x", { signal: controller.signal })).rejects.toBe(reason);
+    expect(entries.at(-1)).toMatchObject({ method: "PUT", error: "aborted" });
+  });
+
+  it("refuses overlapping operations and use after cancel as programming errors", async () => {
+    const fetch = scriptedFetch([
+      content("", '"e0"'),
+      notModified('"e0"'),
+      content("reply", '"e1"'),
+      () => new Response(null, { status: 204 }),
+    ]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const receiving = session.receive({ signal, schedule: MACHINE_REPLY_DUE });
+    await expect(session.send(() => "x", { signal })).rejects.toThrow(TypeError);
+    await receiving;
+    await session.cancel({ signal });
+    await expect(session.receive({ signal, schedule: MACHINE_REPLY_DUE })).rejects.toThrow(TypeError);
+  });
+
+  it("counts a 404 on DELETE as done: the session is gone either way", async () => {
+    const fetch = scriptedFetch([content("", '"e0"'), matrixError(404, "M_NOT_FOUND")]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    await expect(session.cancel({ signal })).resolves.toBeUndefined();
+  });
+});
+
+describe("v2024 transcript", () => {
+  it("records one entry per request with path, status, sizes and ETag, never a payload", async () => {
+    const entries: TranscriptEntry[] = [];
+    const fetch = scriptedFetch([
+      content("", '"e0"'),
+      accepted('"e1"'),
+      notModified('"e1"'),
+      content("SECRET-REPLY", '"e2"'),
+    ]);
+    const session = await joinV2024Rendezvous({
+      fetch,
+      url: `${SESSION}?access_token=never-logged`,
+      transcript: (entry) => entries.push(entry),
+      ...fakeTime(),
+      signal,
+    });
+    await session.send(() => "SECRET-MESSAGE", { signal });
+    await session.receive({ signal, schedule: MACHINE_REPLY_DUE });
+
+    expect(entries).toHaveLength(fetch.calls.length);
+    expect(
+      entries.map((entry) => (entry.kind === "http" ? [entry.method, entry.status, entry.etag] : [])),
+    ).toEqual([
+      ["GET", 200, '"e0"'],
+      ["PUT", 202, '"e1"'],
+      ["GET", 304, '"e1"'],
+      ["GET", 200, '"e2"'],
+    ]);
+    expect(entries[1]).toMatchObject({
+      requestBytes: "SECRET-MESSAGE".length,
+      path: new URL(SESSION).pathname,
+    });
+    expect(entries[3]).toMatchObject({ responseBytes: "SECRET-REPLY".length });
+    const text = JSON.stringify(entries);
+    expect(text).not.toContain("SECRET");
+    expect(text).not.toContain("never-logged");
+  });
+});

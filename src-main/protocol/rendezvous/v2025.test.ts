@@ -1,0 +1,356 @@
+// The v2025 (MSC4388) rendezvous client against a scripted fetch: discovery answers, the two API paths, expiry on
+// the local clock, malformed answers, the AAD tokens each side is handed, and the edge cases of a lost write.
+// The devserver suite (test/devserver/rendezvous-clients.test.ts) covers the ordinary flow.
+import { describe, expect, it } from "vitest";
+import { isRendezvousError, type RendezvousError } from "./errors";
+import { joinRendezvous } from "./join";
+import { MACHINE_REPLY_DUE, type Sleep } from "./timing";
+import type { FetchFunction } from "./transport";
+import {
+  V2025_STABLE_PATH,
+  V2025_UNSTABLE_PATH,
+  createV2025Rendezvous,
+  discoverV2025Rendezvous,
+  joinV2025Rendezvous,
+  rendezvousApiForQrPrefix,
+} from "./v2025";
+
+const BASE_URL = "https://matrix-client.example.org";
+const ID = "01HX9K00Q1H6KPD47EG4G1T3XG";
+const UNSTABLE = `${BASE_URL}${V2025_UNSTABLE_PATH}`;
+const LOCAL_START = Date.parse("2026-11-27T12:00:00Z");
+
+interface Call {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly json: unknown;
+}
+
+type Step = (call: Call) => Response | Promise<Response>;
+
+function scriptedFetch(steps: Step[]): FetchFunction & { readonly calls: Call[] } {
+  const calls: Call[] = [];
+  const fetch = (url: string, init: RequestInit): Promise<Response> => {
+    const body = init.body;
+    if (body !== undefined && body !== null && !(body instanceof Uint8Array)) {
+      throw new Error("the client must send bytes");
+    }
+    const call: Call = {
+      url,
+      method: init.method ?? "GET",
+      headers: new Headers(init.headers),
+      json: body instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(body)) : undefined,
+    };
+    calls.push(call);
+    const step = steps.shift();
+    if (step === undefined) return Promise.reject(new Error(`unscripted request ${call.method} ${url}`));
+    return Promise.resolve(step(call));
+  };
+  return Object.assign(fetch, { calls });
+}
+
+function fakeTime(): { now: () => number; sleep: Sleep; sleeps: number[] } {
+  let time = LOCAL_START;
+  const sleeps: number[] = [];
+  return {
+    now: () => time,
+    sleeps,
+    sleep: async (ms, signal) => {
+      signal.throwIfAborted();
+      sleeps.push(ms);
+      time += ms;
+      await Promise.resolve();
+    },
+  };
+}
+
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Step =>
+  () =>
+    Response.json(body, { status, headers });
+const state = (data: string, token: string, expiresInMs = 120_000): Step =>
+  json(200, { data, sequence_token: token, expires_in_ms: expiresInMs });
+const matrixError = (status: number, errcode: string): Step => json(status, { errcode, error: "scripted" });
+const networkFailure: Step = () => {
+  throw new TypeError("fetch failed");
+};
+
+async function rendezvousError(promise: Promise<unknown>): Promise<RendezvousError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!isRendezvousError(error)) throw new Error(`expected a RendezvousError, got ${String(error)}`);
+  return error;
+}
+
+const signal = new AbortController().signal;
+
+describe("v2025 discovery", () => {
+  it("reads create_available, sending the access token when there is one", async () => {
+    const fetch = scriptedFetch([json(200, { create_available: false })]);
+    await expect(
+      discoverV2025Rendezvous({ fetch, baseUrl: BASE_URL, accessToken: "syt_token", signal }),
+    ).resolves.toEqual({ served: true, createAvailable: false });
+    expect(fetch.calls[0]?.url).toBe(UNSTABLE);
+    expect(fetch.calls[0]?.headers.get("authorization")).toBe("Bearer syt_token");
+  });
+
+  it("says 'not served' for 404 M_UNRECOGNIZED, and for a proxy's bare 404", async () => {
+    for (const step of [
+      matrixError(404, "M_UNRECOGNIZED"),
+      () => new Response("<h1>Not Found</h1>", { status: 404 }),
+    ]) {
+      await expect(
+        discoverV2025Rendezvous({ fetch: scriptedFetch([step]), baseUrl: BASE_URL, signal }),
+      ).resolves.toEqual({
+        served: false,
+      });
+    }
+  });
+
+  it.each([
+    [401, "M_MISSING_TOKEN", "unauthorized"],
+    [403, "M_FORBIDDEN", "forbidden"],
+    [400, "M_UNKNOWN", "invalid_response"],
+  ])("maps %i %s to %s", async (status, errcode, code) => {
+    const fetch = scriptedFetch([matrixError(status, errcode)]);
+    expect((await rendezvousError(discoverV2025Rendezvous({ fetch, baseUrl: BASE_URL, signal }))).code).toBe(
+      code,
+    );
+  });
+
+  it("refuses an answer without a boolean create_available", async () => {
+    const fetch = scriptedFetch([json(200, { create_available: "yes" })]);
+    expect((await rendezvousError(discoverV2025Rendezvous({ fetch, baseUrl: BASE_URL, signal }))).code).toBe(
+      "invalid_response",
+    );
+  });
+});
+
+describe("v2025 create and join", () => {
+  it("creates with {data: ''} and the access token on the stable path, keeping the base URL exactly", async () => {
+    const fetch = scriptedFetch([json(200, { id: ID, sequence_token: "T1", expires_in_ms: 120_000 })]);
+    const session = await createV2025Rendezvous({
+      fetch,
+      baseUrl: `${BASE_URL}/`,
+      api: "stable",
+      accessToken: "syt_token",
+      ...fakeTime(),
+      signal,
+    });
+    expect(fetch.calls[0]).toMatchObject({
+      method: "POST",
+      url: `${BASE_URL}${V2025_STABLE_PATH}`,
+      json: { data: "" },
+    });
+    expect(fetch.calls[0]?.headers.get("authorization")).toBe("Bearer syt_token");
+    expect(fetch.calls[0]?.headers.get("content-type")).toBe("application/json");
+    expect(session).toMatchObject({ id: ID, baseUrl: `${BASE_URL}/`, api: "stable", sequenceToken: "T1" });
+    expect(session.expiresAt).toBe(LOCAL_START + 120_000);
+  });
+
+  it("sends no Authorization header without a token", async () => {
+    const fetch = scriptedFetch([json(200, { id: ID, sequence_token: "T1", expires_in_ms: 1 })]);
+    await createV2025Rendezvous({ fetch, baseUrl: BASE_URL, signal });
+    expect(fetch.calls[0]?.headers.has("authorization")).toBe(false);
+  });
+
+  it.each([
+    ["no id", { sequence_token: "T1", expires_in_ms: 1 }],
+    ["an id outside the opaque-id grammar", { id: "../x", sequence_token: "T1", expires_in_ms: 1 }],
+    ["an empty token", { id: ID, sequence_token: "", expires_in_ms: 1 }],
+    [
+      "a token too long for the AAD's one-byte length",
+      { id: ID, sequence_token: "t".repeat(256), expires_in_ms: 1 },
+    ],
+    ["no expiry", { id: ID, sequence_token: "T1" }],
+    ["a negative expiry", { id: ID, sequence_token: "T1", expires_in_ms: -5 }],
+  ])("refuses a create answer with %s", async (_label, body) => {
+    const fetch = scriptedFetch([json(200, body)]);
+    expect((await rendezvousError(createV2025Rendezvous({ fetch, baseUrl: BASE_URL, signal }))).code).toBe(
+      "invalid_response",
+    );
+  });
+
+  it("refuses a create answer that is not JSON", async () => {
+    const fetch = scriptedFetch([() => new Response("<html>", { status: 200 })]);
+    expect((await rendezvousError(createV2025Rendezvous({ fetch, baseUrl: BASE_URL, signal }))).code).toBe(
+      "invalid_response",
+    );
+  });
+
+  it.each([
+    [401, "M_MISSING_TOKEN", "unauthorized"],
+    [403, "M_FORBIDDEN", "forbidden"],
+    [404, "M_UNRECOGNIZED", "not_supported"],
+    [413, "M_TOO_LARGE", "too_large"],
+  ])("maps a create answered %i %s to %s", async (status, errcode, code) => {
+    const fetch = scriptedFetch([matrixError(status, errcode)]);
+    expect((await rendezvousError(createV2025Rendezvous({ fetch, baseUrl: BASE_URL, signal }))).code).toBe(
+      code,
+    );
+  });
+
+  it("reads an old draft's absolute expires_ts against the response's Date (clock skew cancels out)", async () => {
+    const serverNow = Date.parse("2020-01-01T00:00:00Z");
+    const fetch = scriptedFetch([
+      json(
+        200,
+        { data: "", sequence_token: "T1", expires_ts: serverNow + 30_000 },
+        { Date: new Date(serverNow).toUTCString() },
+      ),
+    ]);
+    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    expect(session.expiresAt).toBe(LOCAL_START + 30_000);
+  });
+
+  it("joins from a QR code on the path its prefix names", async () => {
+    const qr = {
+      version: "v2025",
+      intent: "existing_device",
+      publicKey: new Uint8Array(32),
+      rendezvousId: ID,
+      baseUrl: BASE_URL,
+      prefix: "MATRIX",
+      idLength: "u8",
+      baseUrlLength: "u8",
+    } as const;
+    const fetch = scriptedFetch([state("", "T1")]);
+    const session = await joinRendezvous(qr, { fetch, signal });
+    expect(fetch.calls[0]?.url).toBe(`${BASE_URL}${V2025_STABLE_PATH}/${ID}`);
+    expect(session.version).toBe("v2025");
+    expect(rendezvousApiForQrPrefix("IO_ELEMENT_MSC4388")).toBe("unstable");
+    expect(rendezvousApiForQrPrefix("MATRIX")).toBe("stable");
+  });
+
+  it("refuses to join an id that is not an opaque id (our caller's bug)", async () => {
+    await expect(
+      joinV2025Rendezvous({ fetch: scriptedFetch([]), baseUrl: BASE_URL, id: "a/b", signal }),
+    ).rejects.toThrow(TypeError);
+  });
+});
+
+describe("v2025 AAD tokens (MSC4388: sender seals against its precondition, receiver against what it held)", () => {
+  it("hands send() the current token and receive() the token held before the GET that brought the message", async () => {
+    const fetch = scriptedFetch([
+      state("", "T1"),
+      json(200, { sequence_token: "T2" }),
+      state("INITIATE", "T2"),
+      state("OK", "T3"),
+    ]);
+    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    const sealedWith: unknown[] = [];
+    await session.send(
+      (aad) => {
+        sealedWith.push(aad);
+        return "INITIATE";
+      },
+      { signal },
+    );
+    expect(sealedWith).toEqual([{ baseUrl: BASE_URL, rendezvousId: ID, sequenceToken: "T1" }]);
+    expect(fetch.calls[1]?.json).toEqual({ sequence_token: "T1", data: "INITIATE" });
+    expect(session.sequenceToken).toBe("T2");
+
+    const received = await session.receive({ signal, schedule: MACHINE_REPLY_DUE });
+    expect(received).toEqual({
+      data: "OK",
+      aad: { baseUrl: BASE_URL, rendezvousId: ID, sequenceToken: "T2" },
+    });
+    expect(session.sequenceToken).toBe("T3");
+  });
+});
+
+describe("v2025 edge cases of a write", () => {
+  it("adopts the token when a resend after a lost answer is refused but our data is in the cell", async () => {
+    // A server without MSC4388's safe retry refuses the identical resend; the cell shows our write landed.
+    const fetch = scriptedFetch([
+      state("", "T1"),
+      networkFailure,
+      matrixError(409, "IO_ELEMENT_MSC4388_CONCURRENT_WRITE"),
+      state("INITIATE", "T2"),
+    ]);
+    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    await session.send(() => "INITIATE", { signal });
+    expect(session.sequenceToken).toBe("T2");
+    expect(fetch.calls[2]?.json).toEqual(fetch.calls[1]?.json);
+  });
+
+  it("gives up with network when the answer was lost and the peer has answered since: its AAD token is gone", async () => {
+    const fetch = scriptedFetch([
+      state("", "T1"),
+      networkFailure,
+      matrixError(409, "IO_ELEMENT_MSC4388_CONCURRENT_WRITE"),
+      state("OK", "T3"),
+    ]);
+    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    expect((await rendezvousError(session.send(() => "INITIATE", { signal }))).code).toBe("network");
+  });
+
+  it("reports a 409 with the stable errcode as a concurrent write, and one with a foreign errcode as invalid", async () => {
+    const conflict = scriptedFetch([
+      state("", "T1"),
+      matrixError(409, "M_CONCURRENT_WRITE"),
+      state("THEIRS", "T9"),
+    ]);
+    const session = await joinV2025Rendezvous({
+      fetch: conflict,
+      baseUrl: BASE_URL,
+      id: ID,
+      ...fakeTime(),
+      signal,
+    });
+    expect((await rendezvousError(session.send(() => "MINE", { signal }))).code).toBe("concurrent_write");
+
+    const odd = scriptedFetch([state("", "T1"), matrixError(409, "M_UNKNOWN")]);
+    const other = await joinV2025Rendezvous({ fetch: odd, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    expect((await rendezvousError(other.send(() => "MINE", { signal }))).code).toBe("invalid_response");
+  });
+
+  it("falls back to PUT {id}/{txnId} on 405 and keeps that shape, with a fresh txnId per message", async () => {
+    const fetch = scriptedFetch([
+      state("", "T1"),
+      matrixError(405, "M_UNRECOGNIZED"),
+      json(200, { sequence_token: "T2" }),
+      state("OK", "T3"),
+      json(200, { sequence_token: "T4" }),
+    ]);
+    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    await session.send(() => "INITIATE", { signal });
+    await session.receive({ signal, schedule: MACHINE_REPLY_DUE });
+    await session.send(() => "NEXT", { signal });
+    const puts = fetch.calls.filter((call) => call.method === "PUT").map((call) => call.url);
+    expect(puts[0]).toBe(`${UNSTABLE}/${ID}`);
+    expect(puts[1]).toMatch(new RegExp(`^${UNSTABLE}/${ID}/[0-9a-f]{32}$`));
+    expect(puts[2]).toMatch(new RegExp(`^${UNSTABLE}/${ID}/[0-9a-f]{32}$`));
+    expect(puts[2]).not.toBe(puts[1]);
+  });
+
+  it("says not_supported when neither PUT shape is served", async () => {
+    const fetch = scriptedFetch([
+      state("", "T1"),
+      matrixError(404, "M_UNRECOGNIZED"),
+      matrixError(404, "M_UNRECOGNIZED"),
+    ]);
+    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    expect((await rendezvousError(session.send(() => "x", { signal }))).code).toBe("not_supported");
+  });
+
+  it("refuses data that changed under an unchanged token", async () => {
+    const fetch = scriptedFetch([state("", "T1"), state("sneaky", "T1")]);
+    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    expect((await rendezvousError(session.receive({ signal, schedule: MACHINE_REPLY_DUE }))).code).toBe(
+      "invalid_response",
+    );
+  });
+
+  it("accepts any body on DELETE", async () => {
+    for (const answer of [json(200, []), json(200, {}), () => new Response(null, { status: 204 })]) {
+      const fetch = scriptedFetch([state("", "T1"), answer]);
+      const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+      await expect(session.cancel({ signal })).resolves.toBeUndefined();
+      expect(fetch.calls[1]?.method).toBe("DELETE");
+    }
+  });
+});
