@@ -64,3 +64,54 @@ export {
   isAbsoluteHttpUrl,
   isServerName,
 } from "./messages";
+
+// --- rendezvous (rendezvous/) ---
+export {
+  RendezvousError,
+  isRendezvousError,
+  type RendezvousErrorCode,
+  type ProxyInterferenceReason,
+} from "./rendezvous/errors";
+export {
+  MACHINE_REPLY_DUE,
+  PERSON_ACTING,
+  MIN_REQUEST_SPACING_MS,
+  DEFAULT_BACKOFF,
+  realSleep,
+  type PollSchedule,
+  type PollPhase,
+  type BackoffOptions,
+  type Now,
+  type Sleep,
+} from "./rendezvous/timing";
+export type { FetchFunction, RendezvousClientOptions } from "./rendezvous/transport";
+export type {
+  RendezvousSession,
+  V2024RendezvousSession,
+  V2025RendezvousSession,
+  RendezvousApi,
+  ReceivedMessage,
+  ReceiveOptions,
+  SealMessage,
+  SignalOption,
+} from "./rendezvous/types";
+export {
+  V2024_CREATE_PATH,
+  createV2024Rendezvous,
+  joinV2024Rendezvous,
+  type CreateV2024Options,
+  type JoinV2024Options,
+} from "./rendezvous/v2024";
+export {
+  V2025_UNSTABLE_PATH,
+  V2025_STABLE_PATH,
+  discoverV2025Rendezvous,
+  createV2025Rendezvous,
+  joinV2025Rendezvous,
+  rendezvousApiForQrPrefix,
+  type V2025Discovery,
+  type DiscoverV2025Options,
+  type CreateV2025Options,
+  type JoinV2025Options,
+} from "./rendezvous/v2025";
+export { joinRendezvous } from "./rendezvous/join";
