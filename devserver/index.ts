@@ -124,6 +124,9 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
     createV2025Handler({ options: rendezvous, clock, authenticate: options.authenticate }),
   ];
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    // Lifetimes (Expires, expires_in_ms) are on `clock`, so Date must be too: clients read `Expires - Date` to be
+    // safe from clock skew, and Node's own Date (the real time) would be off by however far the clock was moved.
+    res.setHeader("Date", new Date(clock.now()).toUTCString());
     void dispatch(handlers, req, res);
   });
 
