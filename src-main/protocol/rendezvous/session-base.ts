@@ -35,9 +35,12 @@ export async function pollUntil<T>(
   poll: () => Promise<T | undefined>,
 ): Promise<T> {
   checkPollSchedule(schedule);
-  const start = transport.now();
+  let start: number | undefined;
   for (;;) {
+    // Timed from when the GET can actually go out, so the rate ceiling never shifts the schedule.
+    await transport.readyForRequest(signal);
     const pollStart = transport.now();
+    start ??= pollStart;
     const result = await poll();
     if (result !== undefined) return result;
     await transport.sleepUntil(pollStart + pollIntervalAt(schedule, pollStart - start), signal);

@@ -91,13 +91,18 @@ export class Transport {
     signal.throwIfAborted();
   }
 
+  /** Waits until the request-rate ceiling lets the next request start. */
+  async readyForRequest(signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    await this.sleepUntil(this.lastRequestAt + MIN_REQUEST_SPACING_MS, signal);
+  }
+
   /**
    * One HTTP request, whatever its status. Network failures throw `network`; an abort rethrows the signal's
    * reason. Requests are spaced at least MIN_REQUEST_SPACING_MS apart, whoever asks.
    */
   async exchange(request: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
-    signal.throwIfAborted();
-    await this.sleepUntil(this.lastRequestAt + MIN_REQUEST_SPACING_MS, signal);
+    await this.readyForRequest(signal);
     const startedAt = this.now();
     this.lastRequestAt = startedAt;
     const requestBytes = request.body?.length;
