@@ -169,36 +169,24 @@ describe("v2024 create (G shows the QR code)", () => {
     expect(session.url).toBe(`${HOMESERVER}/_synapse/client/rendezvous/ABC`);
   });
 
-  it("refuses a redirect loop, a redirect without Location, and a method-changing redirect", async () => {
-    const loop: Step = () => new Response(null, { status: 307, headers: { Location: "/again" } });
-    expect(
-      (
-        await rendezvousError(
-          createV2024Rendezvous({
-            fetch: scriptedFetch(Array<Step>(6).fill(loop)),
-            homeserverUrl: HOMESERVER,
-            ...fakeTime(),
-            signal,
-          }),
-        )
-      ).code,
-    ).toBe("invalid_response");
-    const bare: Step = () => new Response(null, { status: 307 });
-    expect(
-      (
-        await rendezvousError(
-          createV2024Rendezvous({ fetch: scriptedFetch([bare]), homeserverUrl: HOMESERVER, signal }),
-        )
-      ).code,
-    ).toBe("invalid_response");
-    const found: Step = () => new Response(null, { status: 302, headers: { Location: "/get-instead" } });
-    expect(
-      (
-        await rendezvousError(
-          createV2024Rendezvous({ fetch: scriptedFetch([found]), homeserverUrl: HOMESERVER, signal }),
-        )
-      ).code,
-    ).toBe("invalid_response");
+  it.each([
+    [
+      "a redirect loop",
+      Array<Step>(6).fill(() => new Response(null, { status: 307, headers: { Location: "/x" } })),
+    ],
+    ["a 307 without Location", [() => new Response(null, { status: 307 })]],
+    [
+      "a method-changing 302",
+      [() => new Response(null, { status: 302, headers: { Location: "/get-instead" } })],
+    ],
+  ])("refuses %s", async (_label, steps: Step[]) => {
+    const created = createV2024Rendezvous({
+      fetch: scriptedFetch(steps),
+      homeserverUrl: HOMESERVER,
+      ...fakeTime(),
+      signal,
+    });
+    expect((await rendezvousError(created)).code).toBe("invalid_response");
   });
 
   it("reads the session's ETag with a GET when the 201 carries none", async () => {

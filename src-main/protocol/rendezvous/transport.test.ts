@@ -1,0 +1,123 @@
+// The shared HTTP layer: the request-rate ceiling, the server's advised waits in both forms, lifetimes read
+// against the response's own Date, oversized bodies, and what a network failure reports.
+import { describe, expect, it } from "vitest";
+import type { TranscriptEntry } from "../../../src-shared/transcript";
+import { isRendezvousError } from "./errors";
+import type { Sleep } from "./timing";
+import { Transport, expiryFromHeaders, retryAfterOf, type HttpResponse } from "./transport";
+
+const LOCAL_NOW = Date.parse("2026-11-27T12:00:00Z");
+const SERVER_NOW = Date.parse("2030-06-01T08:00:00Z");
+const signal = new AbortController().signal;
+
+function response(status: number, headers: Record<string, string>, body = ""): HttpResponse {
+  return {
+    status,
+    headers: new Headers(headers),
+    body: new TextEncoder().encode(body),
+    receivedAt: LOCAL_NOW,
+  };
+}
+
+function fakeTime(): { now: () => number; sleep: Sleep; sleeps: number[] } {
+  let time = LOCAL_NOW;
+  const sleeps: number[] = [];
+  return {
+    now: () => time,
+    sleeps,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      time += ms;
+      return Promise.resolve();
+    },
+  };
+}
+
+describe("the server's advised wait", () => {
+  it("prefers retry_after_ms in the Matrix error body to the coarser Retry-After header", () => {
+    const answer = response(429, { "Retry-After": "2" }, JSON.stringify({ retry_after_ms: 1234 }));
+    expect(retryAfterOf(answer)).toBe(1234);
+  });
+
+  it("reads Retry-After in seconds", () => {
+    expect(retryAfterOf(response(429, { "Retry-After": "7" }))).toBe(7000);
+  });
+
+  it("reads a Retry-After date against the response's own Date, not the local clock", () => {
+    const answer = response(429, {
+      Date: new Date(SERVER_NOW).toUTCString(),
+      "Retry-After": new Date(SERVER_NOW + 15_000).toUTCString(),
+    });
+    expect(retryAfterOf(answer)).toBe(15_000);
+  });
+
+  it("has none when neither says anything usable", () => {
+    expect(retryAfterOf(response(429, { "Retry-After": "soon" }, "not json"))).toBeUndefined();
+  });
+});
+
+describe("session lifetime from HTTP headers", () => {
+  it("is Expires - Date added to the local receive time", () => {
+    const answer = response(200, {
+      Date: new Date(SERVER_NOW).toUTCString(),
+      Expires: new Date(SERVER_NOW + 60_000).toUTCString(),
+    });
+    expect(expiryFromHeaders(answer)).toBe(LOCAL_NOW + 60_000);
+  });
+
+  it("is unknown without Expires", () => {
+    expect(expiryFromHeaders(response(200, { Date: new Date(SERVER_NOW).toUTCString() }))).toBeUndefined();
+  });
+});
+
+describe("requests", () => {
+  it("are spaced at least 250 ms apart, whoever asks", async () => {
+    const time = fakeTime();
+    const transport = new Transport(
+      { fetch: () => Promise.resolve(new Response(null, { status: 204 })), ...time },
+      () => ({}),
+    );
+    await transport.exchange({ method: "GET", url: "https://example.org/a" }, signal);
+    await transport.exchange({ method: "GET", url: "https://example.org/a" }, signal);
+    await time.sleep(100, signal);
+    await transport.exchange({ method: "DELETE", url: "https://example.org/a" }, signal);
+    expect(time.sleeps).toEqual([250, 100, 150]);
+  });
+
+  it("refuse a body far larger than any rendezvous payload", async () => {
+    const transport = new Transport(
+      { fetch: () => Promise.resolve(new Response("x".repeat(70_000))) },
+      () => ({}),
+    );
+    const error: unknown = await transport
+      .exchange({ method: "GET", url: "https://example.org/a" }, signal)
+      .then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+    expect(isRendezvousError(error, "invalid_response")).toBe(true);
+  });
+
+  it("report a network failure with its cause, in the error and in the transcript", async () => {
+    const entries: TranscriptEntry[] = [];
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+    const transport = new Transport(
+      {
+        fetch: () => Promise.reject(new TypeError("fetch failed", { cause: refused })),
+        transcript: (entry) => entries.push(entry),
+      },
+      () => ({}),
+    );
+    const error: unknown = await transport
+      .exchange({ method: "PUT", url: "https://example.org/s" }, signal)
+      .then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+    expect(isRendezvousError(error, "network")).toBe(true);
+    expect((error as Error).message).toContain("ECONNREFUSED");
+    expect(entries).toEqual([
+      expect.objectContaining({ method: "PUT", path: "/s", error: "network: fetch failed (ECONNREFUSED)" }),
+    ]);
+  });
+});
