@@ -1,5 +1,5 @@
 // What every devserver module shares: the handler contract, Matrix-style errors and JSON replies, request
-// bodies read under a byte limit, and the CORS headers Synapse puts on every response.
+// bodies read under a byte limit, and the CORS headers Synapse puts on every response (docs/synapse.md).
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 /**
@@ -22,8 +22,11 @@ export class MatrixError extends Error {
   }
 }
 
-/** Synapse's answer for a path no servlet serves (404) or a method the servlet lacks (405). */
-export function unrecognized(status: 404 | 405 = 404): MatrixError {
+/**
+ * Synapse's answer for a path no servlet serves (404), a method the servlet lacks (405), or a path a resource
+ * cannot split into its parts (400, the v2024 session resource).
+ */
+export function unrecognized(status: 400 | 404 | 405 = 404): MatrixError {
   return new MatrixError(status, "M_UNRECOGNIZED", "Unrecognized request");
 }
 
@@ -33,6 +36,15 @@ export function notFound(): MatrixError {
 
 export function setHeaders(res: ServerResponse, headers: Readonly<Record<string, string>>): void {
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+}
+
+// Synapse's Python JSON encoder keeps `ensure_ascii`, so every character beyond ASCII goes out as `\uXXXX` (a
+// character outside the BMP as its two surrogate escapes). JSON.stringify already escapes lone surrogates.
+function encodeJson(body: unknown): string {
+  return JSON.stringify(body).replace(
+    /[\u0080-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 // Headers are set one by one (never through writeHead's argument) so that wrappers such as fault injection can
@@ -46,15 +58,19 @@ export function sendJson(
   res.statusCode = status;
   setHeaders(res, headers);
   res.setHeader("Content-Type", "application/json");
-  res.end(JSON.stringify(body));
+  res.end(encodeJson(body));
 }
+
+/** What Synapse's `respond_with_json` puts on JSON it does not mean to be cached: every error, and MSC4388. */
+export const NO_CACHE = { "Cache-Control": "no-cache, no-store, must-revalidate" } as const;
 
 export function sendMatrixError(res: ServerResponse, error: MatrixError): void {
   sendJson(
     res,
     error.status,
     { errcode: error.errcode, error: error.message, ...error.extra },
-    error.headers,
+    // An error's own headers win: v2024's 412 carries the session's `no-store, no-transform` instead.
+    { ...NO_CACHE, ...error.headers },
   );
 }
 
@@ -157,24 +173,28 @@ export function accessTokenOf(req: IncomingMessage, url: URL): string | undefine
   return parts.length === 2 && parts[0] === "Bearer" ? parts[1] : undefined;
 }
 
-/** Paths of the v2024 rendezvous API, for which Synapse narrows `Access-Control-Allow-Headers`. */
+/** Paths of the v2024 rendezvous API, for which Synapse's rendezvous resource sends its own CORS set. */
 export const V2024_CREATE_PATH = "/_matrix/client/unstable/org.matrix.msc4108/rendezvous";
 export const V2024_SESSION_PREFIX = "/_synapse/client/rendezvous";
 
+const CORS_ALLOW_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
+
 /**
- * CORS as Synapse sends it on every response (`synapse/http/server.py set_cors_headers`). The exposed headers are
- * a superset of what Synapse 1.160 was measured to send on rendezvous responses (`etag`) and of what its Python
- * layer sends elsewhere (`Synapse-Trace-Id, Server, ETag`): header names compare case-insensitively.
+ * The CORS headers Synapse 1.160 was measured to send on errors and preflights (docs/synapse.md, "Headers").
+ * Everywhere: `set_cors_headers` in `synapse/http/server.py`. The v2024 create path and everything below
+ * `/_synapse/client/rendezvous` (a plain string prefix there, so `/_synapse/client/rendezvousX` too) get the
+ * rendezvous resource's set instead: its own Allow-Headers, and ETag exposed. A v2024 success narrows these further
+ * (`v2024SuccessCors` in rendezvous/v2024.ts).
  */
 export function corsHeaders(pathname: string): Record<string, string> {
   const v2024 = pathname === V2024_CREATE_PATH || pathname.startsWith(V2024_SESSION_PREFIX);
   return {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, DELETE, OPTIONS",
+    "Access-Control-Allow-Methods": CORS_ALLOW_METHODS,
     "Access-Control-Allow-Headers": v2024
       ? "Content-Type, If-Match, If-None-Match"
       : "X-Requested-With, Content-Type, Authorization, Date",
-    "Access-Control-Expose-Headers": "Synapse-Trace-Id, Server, ETag",
+    "Access-Control-Expose-Headers": v2024 ? "Synapse-Trace-Id, Server, ETag" : "Synapse-Trace-Id, Server",
   };
 }
 

@@ -1,4 +1,4 @@
-// The MSC4108 2024 rendezvous API as Synapse 1.160 serves it (PROTOCOL.md §2.1 and the measurements in §3.3;
+// The MSC4108 2024 rendezvous API as Synapse 1.160 serves it (PROTOCOL.md §2.1, measured in docs/synapse.md;
 // Synapse `rust/src/rendezvous/`):
 //   POST /_matrix/client/unstable/org.matrix.msc4108/rendezvous   text/plain body -> 201 {"url"}
 //   GET|PUT|DELETE /_synapse/client/rendezvous/{ULID}               ETag / If-Match / If-None-Match
@@ -17,6 +17,7 @@ import {
   sendBytes,
   sendEmpty,
   sendJson,
+  unrecognized,
   type RequestHandler,
 } from "../http";
 import type { ResolvedRendezvousOptions } from "../options";
@@ -52,8 +53,16 @@ function sessionHeaders(session: V2024Session): Record<string, string> {
   };
 }
 
-// Synapse's `check_input_headers`, in its order: Content-Length (required, bounded), then Content-Type (required,
-// exactly text/plain: a `charset` parameter makes it unequal).
+// RFC 9110 §8.3.1 media type as the `mime` crate behind Synapse's `headers::ContentType` parses it (measured):
+// no whitespace before a `;`, optional whitespace after it, every parameter `name=value`, one trailing `;` allowed.
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const MEDIA_TYPE = new RegExp(
+  `^(${TOKEN}/${TOKEN})((?:;[ \\t]*${TOKEN}=(?:${TOKEN}|"(?:[^"\\\\]|\\\\.)*"))*)(?:;[ \\t]*)?$`,
+);
+
+// Synapse's `check_input_headers`, in its order: Content-Length (required, bounded), then Content-Type: required,
+// a valid media type, and equal to text/plain, which compares the type case-insensitively but any parameter
+// (`; charset=utf-8` is what browsers add) makes unequal.
 function checkInputHeaders(req: IncomingMessage, maxBytes: number): void {
   const length = declaredContentLength(req);
   if (length === undefined) {
@@ -64,9 +73,26 @@ function checkInputHeaders(req: IncomingMessage, maxBytes: number): void {
   if (contentType === undefined) {
     throw new MatrixError(400, "M_MISSING_PARAM", "Missing required header: content-type");
   }
-  if (contentType.trim().toLowerCase() !== "text/plain") {
+  const mediaType = MEDIA_TYPE.exec(contentType.trim());
+  if (mediaType === null) throw new MatrixError(400, "M_INVALID_PARAM", "Invalid header: content-type");
+  if (mediaType[1]?.toLowerCase() !== "text/plain" || mediaType[2] !== "") {
     throw new MatrixError(400, "M_INVALID_PARAM", "Content-Type must be text/plain");
   }
+}
+
+// Synapse's rendezvous resource answers its successes with a narrower CORS set than the one every other response
+// gets (http.ts `corsHeaders`): no Allow-Methods or Allow-Headers, and only `etag` exposed (measured).
+function v2024SuccessCors(res: ServerResponse): void {
+  res.removeHeader("Access-Control-Allow-Methods");
+  res.removeHeader("Access-Control-Allow-Headers");
+  res.setHeader("Access-Control-Expose-Headers", "etag");
+}
+
+// DELETE's 204 carries nothing but Allow-Origin and `Content-Length: 0` (measured).
+function v2024DeletedCors(res: ServerResponse): void {
+  res.removeHeader("Access-Control-Allow-Methods");
+  res.removeHeader("Access-Control-Allow-Headers");
+  res.removeHeader("Access-Control-Expose-Headers");
 }
 
 export interface V2024Dependencies {
@@ -106,12 +132,14 @@ export function createV2024Handler({ options, clock, publicBaseUrl }: V2024Depen
     const id = createUlid(now);
     const session: V2024Session = { data, etag: v2024Etag(data), lastModified: now, expiresAt: now + ttlMs };
     store.insert(id, session);
+    v2024SuccessCors(res);
     // Synapse 1.160 answers 201 with the URL in the body and no Location header.
     sendJson(res, 201, { url: `${publicBaseUrl}${V2024_SESSION_PREFIX}/${id}` }, sessionHeaders(session));
   }
 
   function receive(req: IncomingMessage, res: ServerResponse, id: string): void {
     const session = lookup(id);
+    v2024SuccessCors(res);
     const ifNoneMatch = req.headers["if-none-match"];
     if (ifNoneMatch !== undefined && !ifNoneMatchPasses(ifNoneMatch, session.etag)) {
       // rust-sdk needs ETag, Expires and Last-Modified on the 304 too (PROTOCOL.md §2.1).
@@ -147,31 +175,40 @@ export function createV2024Handler({ options, clock, publicBaseUrl }: V2024Depen
     session.data = data;
     session.etag = v2024Etag(data);
     session.lastModified = clock.now();
-    sendEmpty(res, 202, sessionHeaders(session));
+    v2024SuccessCors(res);
+    sendBytes(res, 202, "text/plain", new Uint8Array(0), sessionHeaders(session));
   }
 
   function cancel(res: ServerResponse, id: string): void {
     if (!store.delete(id.toUpperCase())) throw notFound();
-    sendEmpty(res, 204);
+    v2024DeletedCors(res);
+    sendEmpty(res, 204, { "Content-Length": "0" });
   }
 
-  const sessionPath = `${V2024_SESSION_PREFIX}/{id}`;
-  return createRouter([
+  // Synapse mounts one resource at the session prefix and splits the rest of the path itself (measured): another
+  // method is 405; anything but exactly one more segment (the bare prefix, `{id}/more`) is 400 M_UNRECOGNIZED,
+  // before any header check; an empty or unknown ID is 404 M_NOT_FOUND.
+  const sessionResource: RequestHandler = async (req, res, url) => {
+    const { pathname } = url;
+    if (pathname !== V2024_SESSION_PREFIX && !pathname.startsWith(`${V2024_SESSION_PREFIX}/`)) return false;
+    const method = req.method === "HEAD" ? "GET" : req.method;
+    if (method !== "GET" && method !== "PUT" && method !== "DELETE") throw unrecognized(405);
+    const rest = pathname.slice(V2024_SESSION_PREFIX.length + 1);
+    if (pathname === V2024_SESSION_PREFIX || rest.includes("/")) throw unrecognized(400);
+    let id: string;
+    try {
+      id = decodeURIComponent(rest);
+    } catch {
+      id = ""; // a malformed %-escape names no session
+    }
+    if (method === "GET") receive(req, res, id);
+    else if (method === "PUT") await send(req, res, id);
+    else cancel(res, id);
+    return true;
+  };
+
+  const createResource = createRouter([
     { method: "POST", path: V2024_CREATE_PATH, handle: ({ req, res }) => create(req, res) },
-    {
-      method: "GET",
-      path: sessionPath,
-      handle: ({ req, res, params }) => {
-        receive(req, res, params.id ?? "");
-      },
-    },
-    { method: "PUT", path: sessionPath, handle: ({ req, res, params }) => send(req, res, params.id ?? "") },
-    {
-      method: "DELETE",
-      path: sessionPath,
-      handle: ({ res, params }) => {
-        cancel(res, params.id ?? "");
-      },
-    },
   ]);
+  return async (req, res, url) => (await createResource(req, res, url)) || sessionResource(req, res, url);
 }

@@ -1,5 +1,5 @@
-// The MSC4388 rendezvous API (the v2025 wire version) as Synapse 1.160 serves it (PROTOCOL.md §2.2 and the
-// measurements in §3.3; Synapse `rust/src/msc4388_rendezvous/`). Under each base path:
+// The MSC4388 rendezvous API (the v2025 wire version) as Synapse 1.160 serves it (PROTOCOL.md §2.2, measured in
+// docs/synapse.md; Synapse `rust/src/msc4388_rendezvous/`). Under each base path:
 //   GET    {base}                                    discover -> {"create_available": true}
 //   POST   {base}             {data}                 create   -> {id, sequence_token, expires_in_ms}
 //   GET    {base}/{id}                               receive  -> {data, sequence_token, expires_in_ms}
@@ -8,16 +8,20 @@
 //   DELETE {base}/{id}                               cancel   -> []
 // The base is the unstable `/_matrix/client/unstable/io.element.msc4388/rendezvous`, plus the stable
 // `/_matrix/client/v1/rendezvous` when `v2025Stable` is set. In `authenticated` mode discover and create need an
-// access token; receive, send and cancel never do.
-//
-// Error codes for malformed bodies: Synapse's source maps every body it cannot deserialise to 400
-// `M_INVALID_PARAM`. This server answers bodies that are not JSON at all with 400 `M_NOT_JSON` (the Matrix
-// convention our brief asks for) and JSON of the wrong shape (not an object, a field missing or not a string)
-// with 400 `M_INVALID_PARAM`, as Synapse does. Neither was measured on 1.160.
+// access token; receive, send and cancel never do. Every answer carries Synapse's no-cache header; neither the
+// request's Content-Type nor its Content-Length is looked at (measured).
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Clock } from "../clock";
-import { MatrixError, accessTokenOf, notFound, readBody, sendJson, type RequestHandler } from "../http";
+import {
+  MatrixError,
+  NO_CACHE,
+  accessTokenOf,
+  notFound,
+  readBody,
+  sendJson,
+  type RequestHandler,
+} from "../http";
 import type { Authenticate, ResolvedRendezvousOptions } from "../options";
 import { createRouter, type Route } from "../router";
 import { createUlid } from "../ulid";
@@ -70,13 +74,15 @@ interface BaseVariant {
   readonly concurrentWriteErrcode: string;
 }
 
+// Synapse deserialises the body straight into the request type, so every way of getting it wrong (not UTF-8, not
+// JSON, empty, not an object, a field missing or of another type) is one and the same 400 (measured).
 async function readJsonObject(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
   const bytes = await readBody(req, limit);
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch {
-    throw new MatrixError(400, "M_NOT_JSON", "Content not JSON.");
+    throw invalidBody();
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalidBody();
   return value as Record<string, unknown>;
@@ -144,7 +150,8 @@ export function createV2025Handler({ options, clock, authenticate }: V2025Depend
     if (token === undefined) throw new MatrixError(401, "M_MISSING_TOKEN", "Missing access token");
     const user = authenticate === undefined ? null : await authenticate(token);
     if (user === null) {
-      throw new MatrixError(401, "M_UNKNOWN_TOKEN", "Invalid access token passed.", { soft_logout: false });
+      // What Synapse answers when its OAuth server (MAS) calls the token inactive (measured).
+      throw new MatrixError(401, "M_UNKNOWN_TOKEN", "Token is not active", { soft_logout: false });
     }
   }
 
@@ -179,17 +186,22 @@ export function createV2025Handler({ options, clock, authenticate }: V2025Depend
       transactions: new Map(),
     };
     store.insert(id, session);
-    sendJson(res, 200, { id, sequence_token: session.token, expires_in_ms: ttlMs });
+    sendJson(res, 200, { id, sequence_token: session.token, expires_in_ms: ttlMs }, NO_CACHE);
   }
 
   function receive(req: IncomingMessage, res: ServerResponse, id: string): void {
     checkFetchMetadata(req);
     const session = lookup(id);
-    sendJson(res, 200, {
-      data: session.data,
-      sequence_token: session.token,
-      expires_in_ms: expiresInMs(session),
-    });
+    sendJson(
+      res,
+      200,
+      {
+        data: session.data,
+        sequence_token: session.token,
+        expires_in_ms: expiresInMs(session),
+      },
+      NO_CACHE,
+    );
   }
 
   // The compare-and-swap of MSC4388 "Send", with the safe retry Synapse 1.160 was measured to allow.
@@ -242,13 +254,13 @@ export function createV2025Handler({ options, clock, authenticate }: V2025Depend
     if (!outcome.accepted) {
       throw new MatrixError(409, variant.concurrentWriteErrcode, "sequence_token does not match");
     }
-    sendJson(res, 200, { sequence_token: outcome.token });
+    sendJson(res, 200, { sequence_token: outcome.token }, NO_CACHE);
   }
 
   function cancel(res: ServerResponse, id: string): void {
     if (!store.delete(id.toUpperCase())) throw notFound();
     // Synapse 1.160 answers the cancel with a JSON empty list (measured).
-    sendJson(res, 200, []);
+    sendJson(res, 200, [], NO_CACHE);
   }
 
   const variants: BaseVariant[] = [
@@ -280,7 +292,7 @@ export function createV2025Handler({ options, clock, authenticate }: V2025Depend
         path: variant.base,
         handle: async ({ req, res, url }) => {
           await authorize(req, url);
-          sendJson(res, 200, { create_available: true });
+          sendJson(res, 200, { create_available: true }, NO_CACHE);
         },
       },
       { method: "POST", path: variant.base, handle: ({ req, res, url }) => create(req, res, url) },

@@ -109,7 +109,7 @@ describe("authenticated mode", () => {
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({
       errcode: "M_UNKNOWN_TOKEN",
-      error: "Invalid access token passed.",
+      error: "Token is not active",
       soft_logout: false,
     });
   });
@@ -141,13 +141,6 @@ describe("authenticated mode", () => {
 });
 
 describe("documented choices where Synapse 1.160 was not measured", () => {
-  it("a v2025 body that is not JSON is 400 M_NOT_JSON (Synapse's source would say M_INVALID_PARAM)", async () => {
-    const server = await start();
-    const res = await fetch(`${server.baseUrl}${V2025_BASE}`, { method: "POST", body: "{" });
-    expect(res.status).toBe(400);
-    expect(await errcodeOf(res)).toBe("M_NOT_JSON");
-  });
-
   it("a v2025 txnId outside the opaque-identifier grammar is 400 M_INVALID_PARAM", async () => {
     const server = await start({ rendezvous: { v2025Put: "txn" } });
     const { id, sequence_token } = (await (await createV2025(server)).json()) as {
