@@ -1,6 +1,7 @@
 // The rendezvous conformance suite against the devserver, in each configuration it offers: Synapse 1.160's
 // defaults, then the devserver-only variants (send shapes, stable path, MSC4388 modes, v2024 off, small limits).
-// Every devserver here runs on a frozen clock that only `advanceClock` moves.
+// Every devserver here runs on a frozen clock that only `advanceClock` moves. Where the devserver differs from
+// Synapse 1.160 on purpose, DEVSERVER_CAPABILITIES says so (docs/synapse.md, "Devserver vs Synapse").
 import { afterAll, beforeAll, describe } from "vitest";
 import { startDevserver, type Devserver, type DevserverOptions } from "../../devserver/index";
 import {
@@ -14,6 +15,15 @@ import {
 } from "../conformance/rendezvous";
 
 const FROZEN_NOW = Date.parse("2026-11-27T12:00:00Z");
+
+/** Synapse 1.160.0, except for the deliberate differences on /versions. */
+const DEVSERVER_CAPABILITIES: RendezvousCapabilities = {
+  ...SYNAPSE_1_160_CAPABILITIES,
+  // The app's OAuth 2.0 discovery needs v1.15, its device authorization grant v1.18; Synapse lists up to v1.12.
+  newestSpecVersion: "v1.18",
+  // Its /versions depends on options that can change between two runs on the same address.
+  versionsCacheable: false,
+};
 const VALID_TOKEN = "syt_valid_conformance_token";
 
 /** Starts a devserver for the enclosing describe and returns how to reach it. */
@@ -42,12 +52,12 @@ function useDevserver(options: DevserverOptions, accessToken?: string): () => Re
 
 describe("devserver with Synapse 1.160 defaults", () => {
   const connect = useDevserver({});
-  describeRendezvousConformance("devserver defaults", SYNAPSE_1_160_CAPABILITIES, connect);
+  describeRendezvousConformance("devserver defaults", DEVSERVER_CAPABILITIES, connect);
 });
 
 describe("devserver with a public base URL, long lifetimes and capacity 3", () => {
   const capabilities: RendezvousCapabilities = {
-    ...SYNAPSE_1_160_CAPABILITIES,
+    ...DEVSERVER_CAPABILITIES,
     ttlV2024S: 300,
     ttlV2025S: 300,
     capacity: 3,
@@ -66,20 +76,20 @@ describe("devserver with a public base URL, long lifetimes and capacity 3", () =
 });
 
 describe("devserver with small payloads (maxBytes 64)", () => {
-  const capabilities: RendezvousCapabilities = { ...SYNAPSE_1_160_CAPABILITIES, maxBytes: 64 };
+  const capabilities: RendezvousCapabilities = { ...DEVSERVER_CAPABILITIES, maxBytes: 64 };
   const connect = useDevserver({ rendezvous: { maxBytes: 64 } });
   describeV2024Conformance(capabilities, connect);
   describeV2025Conformance(capabilities, connect);
 });
 
 describe("devserver serving only the txnId send shape", () => {
-  const capabilities: RendezvousCapabilities = { ...SYNAPSE_1_160_CAPABILITIES, v2025Put: "txn" };
+  const capabilities: RendezvousCapabilities = { ...DEVSERVER_CAPABILITIES, v2025Put: "txn" };
   describeV2025Conformance(capabilities, useDevserver({ rendezvous: { v2025Put: "txn" } }));
 });
 
 describe("devserver serving both send shapes and the stable path", () => {
   const capabilities: RendezvousCapabilities = {
-    ...SYNAPSE_1_160_CAPABILITIES,
+    ...DEVSERVER_CAPABILITIES,
     v2025Put: "both",
     v2025Stable: true,
   };
@@ -91,7 +101,7 @@ describe("devserver serving both send shapes and the stable path", () => {
 
 describe("devserver in MSC4388 authenticated mode", () => {
   const capabilities: RendezvousCapabilities = {
-    ...SYNAPSE_1_160_CAPABILITIES,
+    ...DEVSERVER_CAPABILITIES,
     msc4388Mode: "authenticated",
   };
   const connect = useDevserver(
@@ -106,7 +116,7 @@ describe("devserver in MSC4388 authenticated mode", () => {
 
 describe("devserver with MSC4108 and MSC4388 off", () => {
   const capabilities: RendezvousCapabilities = {
-    ...SYNAPSE_1_160_CAPABILITIES,
+    ...DEVSERVER_CAPABILITIES,
     v2024: false,
     msc4388Mode: "off",
   };
