@@ -1,0 +1,67 @@
+// The OAuth server's options (part of DevserverOptions), their defaults and validation.
+import { parseUserSpec, type UserCredentials } from "../accounts";
+
+export interface DeviceCodeOptions {
+  /** Device code lifetime (`expires_in`). Default 600 s, or MAS's 1200 s with `masQuirks`. */
+  ttlS?: number;
+  /** The polling `interval` the device authorization response announces and `slow_down` enforces. Default 5 s. */
+  intervalS?: number;
+}
+
+export interface OAuthOptions {
+  /**
+   * Who can sign in on the login page, as `localpart:password` (e.g. `alice:secret` signs in `@alice:<serverName>`).
+   * Default: nobody (test hooks can still mint tokens and approve codes for provisioned users).
+   */
+  users?: readonly string[];
+  /**
+   * Behave like MAS where it departs from RFC 8628 (PROTOCOL.md §5.3, §5.4): device-grant polling errors with HTTP
+   * 403 instead of 400, no `verification_uri_complete`, never `slow_down`, device codes 1200 s / interval 5 s
+   * (explicit `deviceCode` values still win).
+   */
+  masQuirks?: boolean;
+  deviceCode?: DeviceCodeOptions;
+  /** Access token lifetime; default 300 s (MAS's default). Refresh tokens live 30 days. */
+  accessTokenTtlS?: number;
+}
+
+export interface ResolvedOAuthOptions {
+  readonly users: readonly UserCredentials[];
+  readonly masQuirks: boolean;
+  readonly deviceCodeTtlS: number;
+  readonly deviceCodeIntervalS: number;
+  readonly accessTokenTtlS: number;
+}
+
+const DEFAULT_DEVICE_CODE_TTL_S = 600;
+const MAS_DEVICE_CODE_TTL_S = 1200;
+const DEFAULT_INTERVAL_S = 5;
+const DEFAULT_ACCESS_TOKEN_TTL_S = 300;
+
+// oidc-provider takes lifetimes as whole seconds, and RFC 8628's `interval` is in seconds.
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new TypeError(`${name} must be a positive whole number of seconds, got ${value}`);
+  }
+  return value;
+}
+
+export function resolveOAuthOptions(options: OAuthOptions): ResolvedOAuthOptions {
+  const masQuirks = options.masQuirks === true;
+  return {
+    users: (options.users ?? []).map(parseUserSpec),
+    masQuirks,
+    deviceCodeTtlS: positiveInteger(
+      "deviceCode.ttlS",
+      options.deviceCode?.ttlS ?? (masQuirks ? MAS_DEVICE_CODE_TTL_S : DEFAULT_DEVICE_CODE_TTL_S),
+    ),
+    deviceCodeIntervalS: positiveInteger(
+      "deviceCode.intervalS",
+      options.deviceCode?.intervalS ?? DEFAULT_INTERVAL_S,
+    ),
+    accessTokenTtlS: positiveInteger(
+      "accessTokenTtlS",
+      options.accessTokenTtlS ?? DEFAULT_ACCESS_TOKEN_TTL_S,
+    ),
+  };
+}
