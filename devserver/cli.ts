@@ -1,7 +1,7 @@
 // `npm run devserver -- [flags]`: runs the devserver until SIGINT or SIGTERM, then exits 0. Prints exactly one
 // line on stdout, `devserver ready at <base URL>`, once it accepts requests. One flag per option (options.ts);
-// the two function-valued options (`now`, `authenticate`) exist only in-process, so from the command line
-// MSC4388's authenticated mode refuses every token.
+// the two function-valued options (`now`, `authenticate`) exist only in-process; from the command line MSC4388's
+// authenticated mode accepts the tokens of the devserver's own OAuth server.
 import { parseArgs } from "node:util";
 import { startDevserver } from "./index";
 import type { DevserverOptions, RendezvousOptions } from "./options";
@@ -19,7 +19,13 @@ const USAGE = `usage: npm run devserver -- [options]
   --rendezvous-v2025-put SHAPE    plain | txn | both (default plain, as Synapse 1.160)
   --rendezvous-v2025-stable       also serve MSC4388 at /_matrix/client/v1/rendezvous
   --msc4388-mode MODE             open | authenticated | off (default open)
-  --no-msc4108                    do not serve the v2024 rendezvous API`;
+  --no-msc4108                    do not serve the v2024 rendezvous API
+  --user NAME:PASSWORD            a user who can sign in on the login page (repeatable), e.g. alice:secret
+  --mas-quirks                    device grant as MAS: polling errors with 403, no verification_uri_complete,
+                                  no slow_down, device codes 1200 s
+  --device-code-ttl S             device code lifetime in seconds (default 600, 1200 with --mas-quirks)
+  --device-code-interval S        device grant polling interval in seconds (default 5)
+  --access-token-ttl S            access token lifetime in seconds (default 300)`;
 
 class UsageError extends Error {}
 
@@ -49,6 +55,11 @@ function parseOptions(argv: readonly string[]): DevserverOptions | "help" {
       "rendezvous-v2025-stable": { type: "boolean" },
       "msc4388-mode": { type: "string" },
       "no-msc4108": { type: "boolean" },
+      user: { type: "string", multiple: true },
+      "mas-quirks": { type: "boolean" },
+      "device-code-ttl": { type: "string" },
+      "device-code-interval": { type: "string" },
+      "access-token-ttl": { type: "string" },
     },
   });
   if (values.help === true) return "help";
@@ -85,6 +96,18 @@ function parseOptions(argv: readonly string[]): DevserverOptions | "help" {
   if (values["public-base-url"] !== undefined) options.publicBaseUrl = values["public-base-url"];
   if (values["server-name"] !== undefined) options.serverName = values["server-name"];
   if (values["test-hooks"] === true) options.testHooks = true;
+  if (values.user !== undefined) options.users = values.user;
+  if (values["mas-quirks"] === true) options.masQuirks = true;
+  const deviceCodeTtlS = number("device-code-ttl", values["device-code-ttl"]);
+  const deviceCodeIntervalS = number("device-code-interval", values["device-code-interval"]);
+  if (deviceCodeTtlS !== undefined || deviceCodeIntervalS !== undefined) {
+    options.deviceCode = {
+      ...(deviceCodeTtlS === undefined ? {} : { ttlS: deviceCodeTtlS }),
+      ...(deviceCodeIntervalS === undefined ? {} : { intervalS: deviceCodeIntervalS }),
+    };
+  }
+  const accessTokenTtlS = number("access-token-ttl", values["access-token-ttl"]);
+  if (accessTokenTtlS !== undefined) options.accessTokenTtlS = accessTokenTtlS;
   return options;
 }
 

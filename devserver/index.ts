@@ -10,9 +10,12 @@
 // Test control: `hooks` (in-process) and, with `testHooks: true`, the `/_devserver/*` paths (test-hooks.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { AccountStore } from "./accounts";
+import { createClientApiHandler } from "./client-api";
 import { createClock, type Clock } from "./clock";
 import { FaultInjector, type FaultSpec, type PendingFault } from "./faults";
 import { MatrixError, corsHandler, sendMatrixError, unrecognized, type RequestHandler } from "./http";
+import { createOAuthServer, resolveOAuthOptions } from "./oauth/index";
 import { resolveRendezvousOptions, type DevserverOptions } from "./options";
 import { RendezvousLog, createLogObserver, type RendezvousLogEntry } from "./rendezvous/log";
 import { createV2024Handler } from "./rendezvous/v2024";
@@ -25,6 +28,8 @@ export type { FaultSpec, PendingFault, EtagRewrite } from "./faults";
 export type { RendezvousLogEntry } from "./rendezvous/log";
 export type { Clock } from "./clock";
 export type { RequestHandler } from "./http";
+export type { OAuthOptions, DeviceCodeOptions } from "./oauth/index";
+export type { AccountStore, AccessSession, Device, HomeserverProvisioner } from "./accounts";
 
 /** In-process test control; always available to the code that started the server. */
 export interface DevserverHooks {
@@ -43,6 +48,10 @@ export interface Devserver {
   /** The base URL the server hands out in URLs (`publicBaseUrl`, else `baseUrl`), no trailing slash. */
   readonly publicBaseUrl: string;
   readonly serverName: string;
+  /** The OAuth issuer, `{publicBaseUrl}/` (MAS's layout: endpoints under `oauth2/`, code entry at `link`). */
+  readonly issuer: string;
+  /** Users, devices and access tokens: what the client-server API sees. */
+  readonly accounts: AccountStore;
   readonly hooks: DevserverHooks;
   /** Stops listening and closes every connection, idle keep-alive sockets included. */
   close(): Promise<void>;
@@ -94,6 +103,7 @@ async function dispatch(
 export async function startDevserver(options: DevserverOptions = {}): Promise<Devserver> {
   const host = options.host ?? "127.0.0.1";
   const rendezvous = resolveRendezvousOptions(options.rendezvous);
+  const oauthOptions = resolveOAuthOptions(options);
   const clock = createClock(options.now);
   const log = new RendezvousLog(clock);
   const faults = new FaultInjector();
@@ -111,17 +121,31 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
   const { port } = server.address() as AddressInfo;
   addresses.baseUrl = `http://${urlHost(host)}:${port}`;
   addresses.publicBaseUrl = (options.publicBaseUrl ?? addresses.baseUrl).replace(/\/+$/, "");
+  const serverName = options.serverName ?? `localhost:${port}`;
+  const accounts = new AccountStore({ serverName, users: oauthOptions.users, now: () => clock.now() });
+  const oauth = createOAuthServer({
+    publicBaseUrl: addresses.publicBaseUrl,
+    options: oauthOptions,
+    accounts,
+    clock,
+  });
 
   const handlers: RequestHandler[] = [
     createLogObserver(log),
     corsHandler,
     faults.handler,
-    ...(options.testHooks === true ? [createTestHooksHandler({ faults, log, clock })] : []),
+    ...(options.testHooks === true ? [createTestHooksHandler({ faults, log, clock }), oauth.testHooks] : []),
     createVersionsHandler({ msc4108: rendezvous.msc4108 }),
     ...(rendezvous.msc4108
       ? [createV2024Handler({ options: rendezvous, clock, publicBaseUrl: addresses.publicBaseUrl })]
       : []),
-    createV2025Handler({ options: rendezvous, clock, authenticate: options.authenticate }),
+    createV2025Handler({
+      options: rendezvous,
+      clock,
+      authenticate: options.authenticate ?? accounts.authenticate,
+    }),
+    createClientApiHandler({ accounts }),
+    ...oauth.handlers,
   ];
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     // Lifetimes (Expires, expires_in_ms) are on `clock`, so Date must be too: clients read `Expires - Date` to be
@@ -149,7 +173,9 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
   return {
     baseUrl: addresses.baseUrl,
     publicBaseUrl: addresses.publicBaseUrl,
-    serverName: options.serverName ?? `localhost:${port}`,
+    serverName,
+    issuer: oauth.issuer,
+    accounts,
     hooks,
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {

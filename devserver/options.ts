@@ -1,4 +1,5 @@
 // The devserver's options, their defaults (what Synapse 1.160 serves, PROTOCOL.md §3.3) and their validation.
+import type { OAuthOptions } from "./oauth/options";
 
 export type V2025PutShape = "plain" | "txn" | "both";
 export type Msc4388Mode = "open" | "authenticated" | "off";
@@ -31,7 +32,8 @@ export interface RendezvousOptions {
   msc4108?: boolean;
 }
 
-export interface DevserverOptions {
+/** The OAuth server's options (`users`, `masQuirks`, `deviceCode`, `accessTokenTtlS`) are in oauth/options.ts. */
+export interface DevserverOptions extends OAuthOptions {
   /** TCP port; 0 (the default) picks a free one. */
   port?: number;
   /** Interface to listen on; default 127.0.0.1. */
@@ -44,8 +46,8 @@ export interface DevserverOptions {
   testHooks?: boolean;
   rendezvous?: RendezvousOptions;
   /**
-   * Checks access tokens where the server needs one (MSC4388 `authenticated` mode). Without it every token is
-   * refused with 401 `M_UNKNOWN_TOKEN`, as a homeserver that knows no tokens would.
+   * Checks access tokens where the server needs one (MSC4388 `authenticated` mode). Default: the devserver's own
+   * account store, which knows the tokens its OAuth server and test hooks issued.
    */
   authenticate?: Authenticate;
   /** Time source in Unix milliseconds (default `Date.now`); `hooks.clock.advance` adds to it. */
