@@ -4,6 +4,7 @@
 // authenticated mode accepts the tokens of the devserver's own OAuth server.
 import { parseArgs } from "node:util";
 import { startDevserver } from "./index";
+import type { MasModeOptions } from "./mas/options";
 import type { DevserverOptions, RendezvousOptions } from "./options";
 
 const USAGE = `usage: npm run devserver -- [options]
@@ -25,7 +26,11 @@ const USAGE = `usage: npm run devserver -- [options]
                                   no slow_down, device codes 1200 s
   --device-code-ttl S             device code lifetime in seconds (default 600, 1200 with --mas-quirks)
   --device-code-interval S        device grant polling interval in seconds (default 5)
-  --access-token-ttl S            access token lifetime in seconds (default 300)`;
+  --access-token-ttl S            access token lifetime in seconds (default 300)
+  --mas-for URL                   MAS mode: serve only the OAuth side, as MAS for the homeserver at URL (Synapse
+                                  with matrix_authentication_service); needs --mas-secret and at least one --user
+  --mas-secret S                  MAS mode: the secret shared with the homeserver
+  --mas-connect-timeout S         MAS mode: how long to wait for the homeserver at start (default 60)`;
 
 class UsageError extends Error {}
 
@@ -60,6 +65,9 @@ function parseOptions(argv: readonly string[]): DevserverOptions | "help" {
       "device-code-ttl": { type: "string" },
       "device-code-interval": { type: "string" },
       "access-token-ttl": { type: "string" },
+      "mas-for": { type: "string" },
+      "mas-secret": { type: "string" },
+      "mas-connect-timeout": { type: "string" },
     },
   });
   if (values.help === true) return "help";
@@ -108,7 +116,42 @@ function parseOptions(argv: readonly string[]): DevserverOptions | "help" {
   }
   const accessTokenTtlS = number("access-token-ttl", values["access-token-ttl"]);
   if (accessTokenTtlS !== undefined) options.accessTokenTtlS = accessTokenTtlS;
+  const mas = parseMasMode(values);
+  if (mas !== undefined) options.mas = mas;
   return options;
+}
+
+/** Flags that configure what MAS mode does not serve (the homeserver serves it), or takes from the homeserver. */
+const HOMESERVER_FLAGS = [
+  "server-name",
+  "public-base-url",
+  "rendezvous-ttl-v2024",
+  "rendezvous-ttl-v2025",
+  "rendezvous-capacity",
+  "rendezvous-max-bytes",
+  "rendezvous-v2025-put",
+  "rendezvous-v2025-stable",
+  "msc4388-mode",
+  "no-msc4108",
+] as const;
+
+function parseMasMode(values: Readonly<Record<string, unknown>>): MasModeOptions | undefined {
+  const homeserverUrl = values["mas-for"];
+  const secret = values["mas-secret"];
+  const timeout = values["mas-connect-timeout"];
+  if (homeserverUrl === undefined) {
+    if (secret !== undefined || timeout !== undefined) throw new UsageError("--mas-secret needs --mas-for");
+    return undefined;
+  }
+  if (typeof homeserverUrl !== "string" || typeof secret !== "string" || secret === "") {
+    throw new UsageError("--mas-for needs --mas-secret");
+  }
+  const clash = HOMESERVER_FLAGS.find((flag) => values[flag] !== undefined);
+  if (clash !== undefined)
+    throw new UsageError(`--${clash} does not apply with --mas-for (the homeserver decides)`);
+  if (values.user === undefined) throw new UsageError("--mas-for needs at least one --user to provision");
+  const connectTimeoutS = number("mas-connect-timeout", typeof timeout === "string" ? timeout : undefined);
+  return { homeserverUrl, secret, ...(connectTimeoutS === undefined ? {} : { connectTimeoutS }) };
 }
 
 async function main(): Promise<void> {
@@ -141,6 +184,11 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  if (options.mas !== undefined) {
+    console.error(
+      `devserver: MAS for ${options.mas.homeserverUrl} (server name ${devserver.serverName}); issuer ${devserver.issuer}`,
+    );
+  }
   console.log(`devserver ready at ${devserver.baseUrl}`);
 }
 

@@ -14,6 +14,7 @@ import { AccountStore } from "./accounts";
 import { createClientApiHandler } from "./client-api";
 import { createClock, type Clock } from "./clock";
 import { FaultInjector, type FaultSpec, type PendingFault } from "./faults";
+import { connectToHomeserver } from "./mas/index";
 import { MatrixError, corsHandler, sendMatrixError, unrecognized, type RequestHandler } from "./http";
 import { createOAuthServer, resolveOAuthOptions } from "./oauth/index";
 import { resolveRendezvousOptions, type DevserverOptions } from "./options";
@@ -30,6 +31,7 @@ export type { Clock } from "./clock";
 export type { RequestHandler } from "./http";
 export type { OAuthOptions, DeviceCodeOptions } from "./oauth/index";
 export type { AccountStore, AccessSession, Device, HomeserverProvisioner } from "./accounts";
+export type { MasModeOptions } from "./mas/index";
 
 /** In-process test control; always available to the code that started the server. */
 export interface DevserverHooks {
@@ -104,6 +106,9 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
   const host = options.host ?? "127.0.0.1";
   const rendezvous = resolveRendezvousOptions(options.rendezvous);
   const oauthOptions = resolveOAuthOptions(options);
+  // MAS mode (devserver/mas/): the configured users are provisioned on the homeserver before this server listens.
+  const mas =
+    options.mas === undefined ? undefined : await connectToHomeserver(options.mas, oauthOptions.users);
   const clock = createClock(options.now);
   const log = new RendezvousLog(clock);
   const faults = new FaultInjector();
@@ -121,13 +126,14 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
   const { port } = server.address() as AddressInfo;
   addresses.baseUrl = `http://${urlHost(host)}:${port}`;
   addresses.publicBaseUrl = (options.publicBaseUrl ?? addresses.baseUrl).replace(/\/+$/, "");
-  const serverName = options.serverName ?? `localhost:${port}`;
+  const serverName = mas?.serverName ?? options.serverName ?? `localhost:${port}`;
   const accounts = new AccountStore({ serverName, users: oauthOptions.users, now: () => clock.now() });
   const oauth = createOAuthServer({
     publicBaseUrl: addresses.publicBaseUrl,
     options: oauthOptions,
     accounts,
     clock,
+    ...(mas === undefined ? {} : { provisioner: mas.provisionerFor(accounts) }),
   });
 
   const handlers: RequestHandler[] = [
@@ -135,6 +141,8 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
     corsHandler,
     faults.handler,
     ...(options.testHooks === true ? [createTestHooksHandler({ faults, log, clock }), oauth.testHooks] : []),
+    // In MAS mode: introspection for the homeserver, and 404 for every homeserver path below.
+    ...(mas === undefined ? [] : mas.handlers({ provider: oauth.provider, accounts })),
     createVersionsHandler({ msc4108: rendezvous.msc4108 }),
     ...(rendezvous.msc4108
       ? [createV2024Handler({ options: rendezvous, clock, publicBaseUrl: addresses.publicBaseUrl })]

@@ -1,4 +1,5 @@
 // The devserver's options, their defaults (what Synapse 1.160 serves, PROTOCOL.md §3.3) and their validation.
+import type { MasModeOptions } from "./mas/options";
 import type { OAuthOptions } from "./oauth/options";
 
 export type V2025PutShape = "plain" | "txn" | "both";
@@ -52,6 +53,11 @@ export interface DevserverOptions extends OAuthOptions {
   authenticate?: Authenticate;
   /** Time source in Unix milliseconds (default `Date.now`); `hooks.clock.advance` adds to it. */
   now?: () => number;
+  /**
+   * MAS mode: play MAS for this homeserver (devserver/mas/). Only the OAuth side is served; the server name is the
+   * homeserver's, and at least one user is needed (it is provisioned there at start).
+   */
+  mas?: MasModeOptions;
 }
 
 export type ResolvedRendezvousOptions = Required<RendezvousOptions>;
