@@ -5,7 +5,8 @@
 //   /.well-known/openid-configuration                    OIDC discovery (also served as the Matrix auth metadata)
 //   /_matrix/client/v1/auth_metadata                      Matrix auth metadata (spec v1.15), same JSON
 //   /_matrix/client/unstable/org.matrix.msc2965/auth_metadata
-//   /.well-known/matrix/client                            m.homeserver.base_url
+//   /_matrix/client/unstable/org.matrix.msc2965/auth_issuer   {issuer} (an earlier MSC2965, still served by Synapse)
+//   /.well-known/matrix/client                            m.homeserver.base_url, and MSC2965's issuer and account page
 //   /authorize                                            authorization code + PKCE (S256 only)
 //   /oauth2/registration  /oauth2/token  /oauth2/revoke  /oauth2/introspect  /oauth2/device  /oauth2/keys.json
 //   /link                                                 the device grant's verification_uri (code entry)
@@ -147,9 +148,20 @@ export function createOAuthServer(dependencies: OAuthServerDependencies): OAuthS
     ...discoveryRoutes,
     {
       method: "GET",
+      path: "/_matrix/client/unstable/org.matrix.msc2965/auth_issuer",
+      handle: ({ res }) => {
+        sendJson(res, 200, { issuer });
+      },
+    },
+    {
+      method: "GET",
       path: "/.well-known/matrix/client",
       handle: ({ res }) => {
-        sendJson(res, 200, { "m.homeserver": { base_url: publicBaseUrl } });
+        // What Synapse 1.160 adds with MAS in charge (synapse/rest/well_known.py).
+        sendJson(res, 200, {
+          "m.homeserver": { base_url: publicBaseUrl },
+          "org.matrix.msc2965.authentication": { issuer, account: new URL(ACCOUNT_PATH, issuer).href },
+        });
       },
     },
     // The account_management_uri; with and without the trailing slash.
