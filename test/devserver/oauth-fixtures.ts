@@ -1,29 +1,36 @@
-// Shared set-up for the OAuth server suites: a devserver per test (closed afterwards) and a Matrix client speaking
-// to it with oauth4webapi, the OAuth library the app uses (discovery through the Matrix auth metadata, dynamic
-// registration, the device grant, PKCE, refresh, revocation).
-import * as oauth from "oauth4webapi";
+// Shared set-up for the OAuth server suites: a devserver per test (closed afterwards), the devserver as a target of
+// the OAuth scenarios that also run against Synapse (test/conformance/oauth.ts), and a Matrix client speaking to it
+// with oauth4webapi (test/helpers/oauth-client.ts).
+import type * as oauth from "oauth4webapi";
 import { afterEach, expect } from "vitest";
 import { startDevserver, type Devserver, type DevserverOptions } from "../../devserver/index";
+import { resolveOAuthOptions } from "../../devserver/oauth/options";
+import type { OAuthConnection, OAuthSettings, OAuthTarget } from "../conformance/oauth";
+import {
+  discoverAt,
+  expectTokens,
+  matrixScope,
+  pollOnce,
+  requestDeviceCode,
+  whoamiAt,
+} from "../helpers/oauth-client";
 
-export const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
-export const STABLE_API = "urn:matrix:client:api:*";
-export const UNSTABLE_API = "urn:matrix:org.matrix.msc2967.client:api:*";
-export const AUTH_METADATA = "/_matrix/client/v1/auth_metadata";
+export {
+  AUTH_METADATA,
+  DEVICE_GRANT,
+  STABLE_API,
+  UNSTABLE_API,
+  expectTokens,
+  insecure,
+  matrixScope,
+  pollOnce,
+  registerClient,
+  requestDeviceCode,
+  sleep,
+  type PollResult,
+} from "../helpers/oauth-client";
+
 export const USERS = { alice: "secret", bob: "hunter2" } as const;
-
-/**
- * The devserver speaks plain http on loopback. oauth4webapi marks the switch deprecated so that it stands out; tests
- * against a local http server are the use it exists for.
- */
-// eslint-disable-next-line @typescript-eslint/no-deprecated
-export const insecure = { [oauth.allowInsecureRequests]: true } as const;
-
-/** `api:*` plus one device scope, stable names unless asked otherwise. */
-export function matrixScope(deviceId: string, family: "stable" | "unstable" = "stable"): string {
-  return family === "stable"
-    ? `${STABLE_API} urn:matrix:client:device:${deviceId}`
-    : `${UNSTABLE_API} urn:matrix:org.matrix.msc2967.client:device:${deviceId}`;
-}
 
 /** Registers `afterEach` closing; returns a starter for devservers with alice and bob as users. */
 export function useOAuthDevservers(): (options?: DevserverOptions) => Promise<Devserver> {
@@ -41,73 +48,56 @@ export function useOAuthDevservers(): (options?: DevserverOptions) => Promise<De
   };
 }
 
-/** Matrix discovery: the auth metadata, checked by oauth4webapi against the issuer it names. */
-export async function discover(server: Devserver): Promise<oauth.AuthorizationServer> {
-  return oauth.processDiscoveryResponse(
-    new URL(server.issuer),
-    await fetch(`${server.baseUrl}${AUTH_METADATA}`),
-  );
-}
-
-/** A public client (`none`); by default registered for the device grant and refresh tokens, like the app. */
-export async function registerClient(
-  as: oauth.AuthorizationServer,
-  metadata: Record<string, unknown> = {},
-): Promise<oauth.Client> {
-  const response = await oauth.dynamicClientRegistrationRequest(
-    as,
-    {
-      client_name: "Test client",
-      client_uri: "https://client.example.org/",
-      token_endpoint_auth_method: "none",
-      grant_types: [DEVICE_GRANT, "refresh_token"],
-      response_types: [],
-      ...metadata,
+/**
+ * The devserver as a target of the shared OAuth scenarios: a fresh devserver per `connect`, with exactly the
+ * settings asked for (the devserver's defaults for the rest), closed after each test. Registers `afterEach`.
+ */
+export function devserverOAuthTarget(): OAuthTarget {
+  const start = useOAuthDevservers();
+  return {
+    capabilities: { versionsListOAuth: true },
+    connect: async (settings: Partial<OAuthSettings> = {}): Promise<OAuthConnection> => {
+      const options: DevserverOptions = {
+        ...(settings.masQuirks === undefined ? {} : { masQuirks: settings.masQuirks }),
+        deviceCode: {
+          ...(settings.deviceCodeTtlS === undefined ? {} : { ttlS: settings.deviceCodeTtlS }),
+          ...(settings.deviceCodeIntervalS === undefined ? {} : { intervalS: settings.deviceCodeIntervalS }),
+        },
+        ...(settings.accessTokenTtlS === undefined ? {} : { accessTokenTtlS: settings.accessTokenTtlS }),
+      };
+      const server = await start(options);
+      const resolved = resolveOAuthOptions(options);
+      return {
+        homeserverUrl: server.baseUrl,
+        issuer: server.issuer,
+        serverName: server.serverName,
+        users: USERS,
+        settings: {
+          masQuirks: resolved.masQuirks,
+          deviceCodeTtlS: resolved.deviceCodeTtlS,
+          deviceCodeIntervalS: resolved.deviceCodeIntervalS,
+          accessTokenTtlS: resolved.accessTokenTtlS,
+        },
+        advanceClock: (ms) => {
+          server.hooks.clock.advance(ms);
+          return Promise.resolve();
+        },
+        hasDevice: (localpart, deviceId) =>
+          Promise.resolve(
+            server.accounts.getDevice(server.accounts.userIdOf(localpart), deviceId) !== undefined,
+          ),
+      };
     },
-    insecure,
-  );
-  return oauth.processDynamicClientRegistrationResponse(response);
+  };
 }
 
-export async function requestDeviceCode(
-  as: oauth.AuthorizationServer,
-  client: oauth.Client,
-  scope: string,
-): Promise<oauth.DeviceAuthorizationResponse> {
-  const response = await oauth.deviceAuthorizationRequest(as, client, oauth.None(), { scope }, insecure);
-  return oauth.processDeviceAuthorizationResponse(as, client, response);
-}
-
-export type PollResult =
-  | { readonly kind: "tokens"; readonly tokens: oauth.TokenEndpointResponse }
-  | { readonly kind: "error"; readonly error: string; readonly status: number };
-
-/** One poll of the token endpoint, read the way the app reads it (the JSON `error`, whatever the status). */
-export async function pollOnce(
-  as: oauth.AuthorizationServer,
-  client: oauth.Client,
-  deviceCode: string,
-): Promise<PollResult> {
-  const response = await oauth.deviceCodeGrantRequest(as, client, oauth.None(), deviceCode, insecure);
-  try {
-    return { kind: "tokens", tokens: await oauth.processDeviceCodeResponse(as, client, response) };
-  } catch (error) {
-    if (error instanceof oauth.ResponseBodyError)
-      return { kind: "error", error: error.error, status: error.status };
-    throw error;
-  }
-}
-
-export function expectTokens(result: PollResult): oauth.TokenEndpointResponse {
-  if (result.kind !== "tokens")
-    throw new Error(`expected tokens, got ${result.error} (HTTP ${result.status})`);
-  return result.tokens;
+/** Matrix discovery: the auth metadata, checked by oauth4webapi against the issuer it names. */
+export function discover(server: Devserver): Promise<oauth.AuthorizationServer> {
+  return discoverAt(server.baseUrl, server.issuer);
 }
 
 export function whoami(server: Pick<Devserver, "baseUrl">, accessToken?: string): Promise<Response> {
-  return fetch(`${server.baseUrl}/_matrix/client/v3/account/whoami`, {
-    headers: accessToken === undefined ? {} : { authorization: `Bearer ${accessToken}` },
-  });
+  return whoamiAt(server.baseUrl, accessToken);
 }
 
 export async function expectWhoami(server: Devserver, accessToken: string, deviceId: string, user = "alice") {
@@ -127,10 +117,6 @@ export async function answerWithHook(server: Devserver, userCode: string, approv
     body: JSON.stringify({ user_code: userCode, user, approve }),
   });
   expect(response.status).toBe(200);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A signed-in device through the device grant, approved by the test hook (needs `testHooks: true`). */
