@@ -1,6 +1,7 @@
-// `npm test`: lint, typecheck, the Node build, then every test suite; ends with one summary line
-// "N passed, N failed, N skipped" summed over all suites (a check such as lint counts as one test).
-// Exits non-zero if anything failed.
+// `npm test`: lint, typecheck, the Node build, then every test suite, then the real-Synapse lane; ends with one
+// summary line "N passed, N failed, N skipped" summed over all suites (a check such as lint counts as one test).
+// Exits non-zero if anything failed. A lane that cannot run here (the Synapse sandbox exits 77: not root, no
+// debootstrap, sid broken today) counts as one skipped, with its reason printed; never as passed.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 
@@ -54,6 +55,43 @@ if (status !== 0 && !failures.includes("vitest")) {
   failures.push("vitest");
 }
 
+// The Synapse lane (scripts/synapse/lane.mjs) reuses the build above and writes its own Vitest report.
+const skips = [];
+const laneReport = "test-results/synapse-lane.json";
+const laneSkip = "test-results/synapse-lane.skipped";
+const laneStatus = run("synapse lane", "node", ["scripts/synapse/lane.mjs", "--no-build"], {
+  SYNAPSE_LANE_REPORT_DIR: "test-results",
+});
+if (laneStatus === 77) {
+  totals.skipped += 1;
+  let reason = "the Synapse sandbox cannot run here";
+  try {
+    reason = readFileSync(laneSkip, "utf8").trim() || reason;
+  } catch {
+    // lane.mjs always writes the reason; keep the generic one if it could not.
+  }
+  skips.push(`synapse lane: ${reason}`);
+} else {
+  let json;
+  try {
+    json = JSON.parse(readFileSync(laneReport, "utf8"));
+  } catch {
+    // No report: the lane failed before its tests ran, or never ran them; a failure either way.
+  }
+  if (json === undefined) {
+    totals.failed += 1;
+    failures.push(`synapse lane (exit ${laneStatus}, no report)`);
+  } else {
+    totals.passed += json.numPassedTests;
+    totals.skipped += json.numPendingTests + json.numTodoTests;
+    // Failed tests; else failed files (one that did not load); else one for a non-zero exit without either.
+    const failed = json.numFailedTests || json.numFailedTestSuites || (laneStatus === 0 ? 0 : 1);
+    totals.failed += failed;
+    if (failed > 0) failures.push("synapse lane");
+  }
+}
+
+if (skips.length > 0) console.log(`\nSkipped: ${skips.join("; ")}`);
 if (failures.length > 0) console.log(`\nFailed: ${failures.join(", ")}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(totals.failed > 0 ? 1 : 0);
