@@ -22,6 +22,8 @@ export interface Device {
   readonly deviceId: string;
   /** Unix milliseconds. */
   readonly createdAt: number;
+  /** Set by the client-server API (`PUT /devices/{deviceId}`); absent until then. */
+  readonly displayName?: string;
 }
 
 /** Who an access token acts for. */
@@ -82,6 +84,7 @@ export class AccountStore implements HomeserverProvisioner {
   private readonly localTokens = new Map<string, AccessSession>();
   private readonly resolvers: TokenResolver[] = [];
   private readonly removalListeners: ((userId: string, deviceId: string) => void)[] = [];
+  private readonly additionListeners: ((userId: string, deviceId: string) => void)[] = [];
 
   constructor({ serverName, users = [], now = Date.now }: AccountStoreOptions) {
     this.serverName = serverName;
@@ -129,7 +132,23 @@ export class AccountStore implements HomeserverProvisioner {
     const userId = this.userIdOf(localpart);
     const devices = this.devices.get(userId) ?? new Map<string, Device>();
     this.devices.set(userId, devices);
-    if (!devices.has(deviceId)) devices.set(deviceId, { userId, deviceId, createdAt: this.now() });
+    if (devices.has(deviceId)) return;
+    devices.set(deviceId, { userId, deviceId, createdAt: this.now() });
+    for (const listener of this.additionListeners) listener(userId, deviceId);
+  }
+
+  /** Sets (or, with undefined, clears) a device's display name; false when there is no such device. */
+  setDeviceDisplayName(userId: string, deviceId: string, displayName: string | undefined): boolean {
+    const devices = this.devices.get(userId);
+    const device = devices?.get(deviceId);
+    if (devices === undefined || device === undefined) return false;
+    const { displayName: _old, ...rest } = device;
+    devices.set(deviceId, displayName === undefined ? rest : { ...rest, displayName });
+    return true;
+  }
+
+  onDeviceAdded(listener: (userId: string, deviceId: string) => void): void {
+    this.additionListeners.push(listener);
   }
 
   getDevice(userId: string, deviceId: string): Device | undefined {

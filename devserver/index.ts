@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { AccountStore } from "./accounts";
 import { createClientApiHandler } from "./client-api";
 import { createClock, type Clock } from "./clock";
+import { createCsApiHandler } from "./csapi/index";
 import { FaultInjector, type FaultSpec, type PendingFault } from "./faults";
 import { connectToHomeserver } from "./mas/index";
 import { MatrixError, corsHandler, sendMatrixError, unrecognized, type RequestHandler } from "./http";
@@ -153,6 +154,7 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
       authenticate: options.authenticate ?? accounts.authenticate,
     }),
     createClientApiHandler({ accounts }),
+    createCsApiHandler({ accounts, clock, publicBaseUrl: addresses.publicBaseUrl }),
     ...oauth.handlers,
   ];
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
