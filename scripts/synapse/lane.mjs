@@ -79,7 +79,14 @@ let cleaned = false;
 function cleanup() {
   if (cleaned) return;
   cleaned = true;
-  if (vitest !== undefined && vitest.exitCode === null) vitest.kill("SIGTERM");
+  // Vitest runs in its own process group (with its workers): end the whole group.
+  if (vitest !== undefined && vitest.exitCode === null) {
+    try {
+      process.kill(-vitest.pid, "SIGTERM");
+    } catch {
+      // Already gone.
+    }
+  }
   if (devserver !== undefined && devserver.exitCode === null) devserver.kill("SIGTERM");
   if (synapsePort !== undefined) {
     const stop = spawnSync(sandbox, ["stop", "--port", String(synapsePort)], { cwd: root, stdio: "inherit" });
@@ -212,9 +219,9 @@ const lane = {
   users: USERS,
 };
 vitest = spawn(
-  "npx",
+  process.execPath,
   [
-    "vitest",
+    resolve(root, "node_modules/vitest/vitest.mjs"),
     "run",
     "--config",
     "vitest.synapse.config.ts",
@@ -223,7 +230,12 @@ vitest = spawn(
     `--outputFile.json=${reportFile}`,
     ...vitestArgs,
   ],
-  { cwd: root, stdio: "inherit", env: { ...process.env, MATRIX_QR_SYNAPSE_LANE: JSON.stringify(lane) } },
+  {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, MATRIX_QR_SYNAPSE_LANE: JSON.stringify(lane) },
+    detached: true,
+  },
 );
 const status = await new Promise((done) => vitest.once("exit", (code) => done(code ?? 1)));
 
