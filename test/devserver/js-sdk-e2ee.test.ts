@@ -88,6 +88,12 @@ describe("a second device of the same user", () => {
     const before = await crypto.getDeviceVerificationStatus(userId, firstDeviceId);
     expect(before).toMatchObject({ signedByOwner: true, crossSigningVerified: false });
 
+    // And the first device does not trust the second, which nothing has signed.
+    const secondDeviceId = second.getDeviceId() ?? "";
+    await cryptoOf(first).getUserDeviceInfo([userId], true);
+    const unsigned = await cryptoOf(first).getDeviceVerificationStatus(userId, secondDeviceId);
+    expect(unsigned).toMatchObject({ signedByOwner: false, crossSigningVerified: false });
+
     // "Verify with recovery key": the user types the recovery key; the cross-signing keys come out of secret
     // storage, and the second device signs itself.
     const defaultKeyId = await second.secretStorage.getDefaultKeyId();
@@ -99,7 +105,6 @@ describe("a second device of the same user", () => {
     expect(after).toMatchObject({ signedByOwner: true, crossSigningVerified: true });
 
     // The first device learns of the newly cross-signed second device through device_lists.changed.
-    const secondDeviceId = second.getDeviceId() ?? "";
     await vi.waitFor(
       async () => {
         const status = await cryptoOf(first).getDeviceVerificationStatus(userId, secondDeviceId);
