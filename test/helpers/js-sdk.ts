@@ -18,6 +18,7 @@ import type { CryptoApi, GeneratedSecretStorageKey } from "matrix-js-sdk/lib/cry
 import { logger as rootLogger, type Logger } from "matrix-js-sdk/lib/logger.js";
 import { afterEach } from "vitest";
 import { startDevserver, type Devserver, type DevserverOptions } from "../../devserver/index";
+import { mintDeviceToken } from "./csapi";
 
 const verbose = process.env.JS_SDK_LOG === "1";
 
@@ -37,27 +38,6 @@ export const quietLogger: Logger = verbose
 // The rendezvous and OAuth helpers log to the SDK's root logger (loglevel), which has no per-client option.
 // eslint-disable-next-line @typescript-eslint/no-deprecated -- no other way to quiet those modules
 if (!verbose) (rootLogger as unknown as { setLevel(level: string): void }).setLevel("silent");
-
-/** What the devserver's `POST /_devserver/token` answers: a device and a token acting for it. */
-export interface DeviceToken {
-  readonly access_token: string;
-  readonly user_id: string;
-  readonly device_id: string;
-}
-
-/** Creates a device for `user` and a token for it (needs `testHooks: true`). */
-export async function mintDeviceToken(
-  server: { readonly baseUrl: string },
-  user: string,
-  deviceId?: string,
-): Promise<DeviceToken> {
-  const response = await fetch(`${server.baseUrl}/_devserver/token`, {
-    method: "POST",
-    body: JSON.stringify({ user, ...(deviceId === undefined ? {} : { device_id: deviceId }) }),
-  });
-  if (response.status !== 200) throw new Error(`/_devserver/token answered ${response.status}`);
-  return (await response.json()) as DeviceToken;
-}
 
 /**
  * The secret storage keys a client may use, by key ID. Tests add the recovery key here; the client's
