@@ -1,8 +1,10 @@
 // Server-side key backup: `/room_keys/version[/{version}]` and `/room_keys/keys[/{roomId}[/{sessionId}]]`, as
 // Synapse's e2e_room_keys handler answers them: versions count up per user and are never reused; keys go only to
-// the current version (else 403 `M_WRONG_ROOM_KEYS_VERSION` with `current_version`); a stored key is replaced only
-// by a better one (verified beats unverified, then a lower first message index, then fewer forwards); every
-// change to a version's keys moves its `etag`.
+// the current version (else 403 `M_WRONG_ROOM_KEYS_VERSION`; its `current_version` names the current version, where
+// Synapse names the requested one); a stored key is replaced only by a better one (`shouldReplace`); an upload
+// that changes something, and every delete, moves the version's `etag`. Where Synapse leaves the key data
+// unchecked, the devserver wants KeyBackupData (400 `M_BAD_JSON`); a non-boolean `is_verified` is 400
+// `M_INVALID_PARAM`, as on Synapse.
 import { MatrixError, sendJson } from "../http";
 import type { Route, RouteRequest } from "../router";
 import type { CsApiContext } from "./context";
@@ -26,23 +28,36 @@ interface BackupVersion {
   readonly keys: Map<string, Map<string, KeyBackupData>>;
 }
 
-function isKeyBackupData(value: unknown): value is KeyBackupData {
-  return (
-    isJsonObject(value) &&
-    Number.isSafeInteger(value.first_message_index) &&
-    Number.isSafeInteger(value.forwarded_count) &&
-    typeof value.is_verified === "boolean" &&
-    isJsonObject(value.session_data)
-  );
+function checkKeyBackupData(roomId: string, sessionId: string, value: unknown): KeyBackupData {
+  if (isJsonObject(value) && value.is_verified !== undefined && typeof value.is_verified !== "boolean") {
+    throw new MatrixError(
+      400,
+      "M_INVALID_PARAM",
+      `is_verified must be a boolean in keys for session ${sessionId} in room ${roomId}`,
+    );
+  }
+  if (
+    !isJsonObject(value) ||
+    !Number.isSafeInteger(value.first_message_index) ||
+    !Number.isSafeInteger(value.forwarded_count) ||
+    typeof value.is_verified !== "boolean" ||
+    !isJsonObject(value.session_data)
+  ) {
+    throw badJson(`The key for session ${sessionId} in room ${roomId} is not KeyBackupData`);
+  }
+  return value as unknown as KeyBackupData;
 }
 
-/** Synapse's `_should_replace_room_key`. */
+/**
+ * Synapse's `_should_replace_room_key`, as it is: a verified key replaces an unverified one; otherwise a lower first
+ * message index wins, and otherwise fewer forwards (whatever the index). The spec orders these strictly
+ * (verification, then index, then forwards), so Synapse lets an unverified key with a lower index replace a
+ * verified one; the devserver does the same.
+ */
 function shouldReplace(current: KeyBackupData | undefined, candidate: KeyBackupData): boolean {
   if (current === undefined) return true;
-  if (current.is_verified && !candidate.is_verified) return false;
-  if (candidate.first_message_index !== current.first_message_index) {
-    return candidate.first_message_index < current.first_message_index;
-  }
+  if (candidate.is_verified && !current.is_verified) return true;
+  if (candidate.first_message_index < current.first_message_index) return true;
   return candidate.forwarded_count < current.forwarded_count;
 }
 
@@ -68,10 +83,8 @@ function keysFromBody(body: JsonObject, roomId: string | undefined, sessionId: s
   const sessionsOf = (room: string, sessions: unknown): void => {
     if (!isJsonObject(sessions)) throw badJson(`rooms.${room}.sessions must be an object`);
     const stored = new Map<string, KeyBackupData>();
-    for (const [session, data] of Object.entries(sessions)) {
-      if (!isKeyBackupData(data)) throw badJson(`The key for session ${session} is not KeyBackupData`);
-      stored.set(session, data);
-    }
+    for (const [session, data] of Object.entries(sessions))
+      stored.set(session, checkKeyBackupData(room, session, data));
     uploaded.set(room, stored);
   };
   if (roomId !== undefined && sessionId !== undefined) sessionsOf(roomId, { [sessionId]: body });
@@ -212,17 +225,11 @@ export function roomKeyRoutes(ctx: CsApiContext, prefix: string): Route[] {
     const { userId } = await ctx.authenticate(req, url);
     const found = readable(userId, url);
     const { roomId, sessionId } = params;
-    let changed: boolean;
-    if (roomId !== undefined && sessionId !== undefined) {
-      changed = found.keys.get(roomId)?.delete(sessionId) ?? false;
-    } else if (roomId !== undefined) {
-      changed = (found.keys.get(roomId)?.size ?? 0) > 0;
-      found.keys.delete(roomId);
-    } else {
-      changed = countKeys(found) > 0;
-      found.keys.clear();
-    }
-    if (changed) found.etag += 1;
+    if (roomId !== undefined && sessionId !== undefined) found.keys.get(roomId)?.delete(sessionId);
+    else if (roomId !== undefined) found.keys.delete(roomId);
+    else found.keys.clear();
+    // Synapse moves the etag on every delete, whether or not a key went.
+    found.etag += 1;
     sendJson(res, 200, { etag: String(found.etag), count: countKeys(found) });
   };
 
