@@ -61,9 +61,15 @@ export {
   serializeLoginMessage,
   describeLoginMessage,
   classifyHomeserver,
+} from "./messages";
+export {
+  httpUrlProblem,
   isAbsoluteHttpUrl,
   isServerName,
-} from "./messages";
+  isOpaqueId,
+  opaqueIdProblem,
+  serverNameOrUrlProblem,
+} from "./grammar";
 
 // --- rendezvous (rendezvous/) ---
 export {

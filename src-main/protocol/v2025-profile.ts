@@ -1,9 +1,9 @@
 // The v2025 profile: every choice where the MSC4108 2025 / MSC4388 text, vodozemac's hpke module and the
 // matrix-rust-sdk MSC4388 branch disagree, as named constants in one place (PROTOCOL.md §3.3). Following a
 // change in the MSC is an edit here plus new vectors. Nothing about v2024 lives here: v2024 is what ships.
+import type { LengthWidth } from "./length-prefix";
 
-/** Width of a length prefix. */
-export type LengthWidth = "u8" | "u16";
+export type { LengthWidth } from "./length-prefix";
 
 export interface V2025Profile {
   /** QR code: width of the rendezvous-ID length. MSC4388 since 2026-06-03: u8; rust-sdk main and crypto-wasm 18.9: u16. */
@@ -26,14 +26,7 @@ export interface V2025Profile {
   readonly checkCodeContext: "ascii_b64" | "raw_keys";
 }
 
-/** RFC 9180 `info` for both HPKE contexts (MSC4388, vodozemac). */
-export const HPKE_INFO = "MATRIX_QR_CODE_LOGIN";
-/** Plaintext of S's first message, sealed in the primary context at seq 0. */
-export const LOGIN_INITIATE_PLAINTEXT = "MATRIX_QR_CODE_LOGIN_INITIATE";
-/** Plaintext of G's first message, sealed in the response context at seq 0. */
-export const LOGIN_OK_PLAINTEXT = "MATRIX_QR_CODE_LOGIN_OK";
-/** Prefix of the check-code exporter context. */
-export const CHECK_CODE_LABEL = "MATRIX_QR_CODE_LOGIN_CHECKCODE";
+// The handshake texts shared with v2024 (HPKE info, INITIATE, OK, check-code label) are in channel/handshake.ts.
 /** Length of the random "base response nonce" G sends in front of LoginOk (= the AEAD key size). */
 export const RESPONSE_NONCE_LENGTH = 32;
 /** HKDF-Expand labels of the response context's key and base nonce (vodozemac hpke). */

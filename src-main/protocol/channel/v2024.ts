@@ -28,14 +28,12 @@ import {
   type ScannerUnconfirmed,
 } from "./types";
 import { DirectionalCipher } from "./v2024/aead";
-import { checkCodeDigits, checkCodeMatches } from "./v2024/check-code";
+import { checkCodeMatches } from "./check-code";
+import { LOGIN_INITIATE_PLAINTEXT, LOGIN_OK_PLAINTEXT } from "./handshake";
+import { checkCodeDigits } from "./v2024/check-code";
 import { KEY_LENGTH, deriveKeys, publicKeyOf, sharedSecret, type V2024Keys } from "./v2024/key-schedule";
 
 const VERSION = "v2024";
-// The handshake plaintexts as matrix-rust-sdk and matrix-js-sdk send them (MSC4108 2024, secure channel
-// establishment steps: S proves it holds the key with INITIATE, G answers OK under its own key).
-const LOGIN_INITIATE = "MATRIX_QR_CODE_LOGIN_INITIATE";
-const LOGIN_OK = "MATRIX_QR_CODE_LOGIN_OK";
 const TAG_LENGTH = 16;
 
 /** State shared by every typestate object of one channel, so that closing any of them closes all. */
@@ -214,7 +212,7 @@ export function createV2024ScannerChannel(options: {
         refuseAad(aad);
         sealInitiate.claim(core);
         // LoginInitiateMessage: ciphertext first, then Sp; G splits on the first "|" (PROTOCOL.md §3.1).
-        const message = `${core.sealText(LOGIN_INITIATE)}|${encodeBase64(scannerKey)}`;
+        const message = `${core.sealText(LOGIN_INITIATE_PLAINTEXT)}|${encodeBase64(scannerKey)}`;
         initiateSent = true;
         return message;
       });
@@ -226,7 +224,7 @@ export function createV2024ScannerChannel(options: {
         if (!initiateSent) throw new TypeError("openOk before sealInitiate");
         openOk.claim(core);
         // LoginOkMessage under EncKey_G with nonce 0 (vodozemac; the MSC text's nonce 1 is wrong).
-        if (core.openText(message) !== LOGIN_OK) {
+        if (core.openText(message) !== LOGIN_OK_PLAINTEXT) {
           core.fail("insecure_channel", "the generator's LoginOk message has the wrong content");
         }
         return scannerUnconfirmed(core);
@@ -280,7 +278,7 @@ export function createV2024GeneratorChannel(options?: { random?: RandomSource })
         });
         // G needs its private key for nothing else.
         privateKey.fill(0);
-        if (core.openText(ciphertext) !== LOGIN_INITIATE) {
+        if (core.openText(ciphertext) !== LOGIN_INITIATE_PLAINTEXT) {
           core.fail("insecure_channel", "the scanner's LoginInitiate message has the wrong content");
         }
         return generatorPendingOk(core, scannerKey);
@@ -317,7 +315,7 @@ function generatorPendingOk(core: ChannelCore, scannerKey: Uint8Array): Generato
       return Promise.resolve().then(() => {
         refuseAad(aad);
         sealOk.claim(core);
-        const okMessage = core.sealText(LOGIN_OK);
+        const okMessage = core.sealText(LOGIN_OK_PLAINTEXT);
         return { okMessage, unconfirmed: generatorUnconfirmed(core) };
       });
     },

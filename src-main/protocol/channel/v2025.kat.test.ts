@@ -13,13 +13,12 @@ import { decodeBase64 } from "../base64";
 import { concatBytes, fromHex, toHex, utf8 } from "../bytes";
 import type { RandomSource } from "../random";
 import {
-  LOGIN_INITIATE_PLAINTEXT,
-  LOGIN_OK_PLAINTEXT,
   MSC_TEXT_PROFILE,
   OUR_V2025_PROFILE,
   RUST_SDK_BRANCH_PROFILE,
   type V2025Profile,
 } from "../v2025-profile";
+import { LOGIN_INITIATE_PLAINTEXT, LOGIN_OK_PLAINTEXT } from "./handshake";
 import type { RendezvousAad } from "./types";
 import {
   createV2025GeneratorChannel,

@@ -12,15 +12,11 @@ import { encodeBase64 } from "../base64";
 import { bytesEqual, concatBytes, decodeUtf8, utf8 } from "../bytes";
 import { ProtocolError } from "../errors";
 import { secureRandom, type RandomSource } from "../random";
-import {
-  LOGIN_INITIATE_PLAINTEXT,
-  LOGIN_OK_PLAINTEXT,
-  OUR_V2025_PROFILE,
-  RESPONSE_NONCE_LENGTH,
-  type V2025Profile,
-} from "../v2025-profile";
+import { OUR_V2025_PROFILE, RESPONSE_NONCE_LENGTH, type V2025Profile } from "../v2025-profile";
+import { checkCodeMatches } from "./check-code";
+import { LOGIN_INITIATE_PLAINTEXT, LOGIN_OK_PLAINTEXT } from "./handshake";
 import { requireAad } from "./v2025/aad";
-import { checkCodeFromBytes, typedCodeMatches } from "./v2025/check-code";
+import { checkCodeFromBytes } from "./v2025/check-code";
 import { decodeCiphertext, decodePrefixedCiphertext } from "./v2025/framing";
 import { ChannelLifecycle } from "./v2025/lifecycle";
 import {
@@ -266,7 +262,7 @@ function generatorUnconfirmed(
     confirm(typedCode) {
       lifecycle.assertOpen();
       if (confirmed) throw new TypeError("the check code was already confirmed");
-      if (typedCodeMatches(typedCode, checkCode)) {
+      if (checkCodeMatches(checkCode, typedCode)) {
         confirmed = true;
         return { ok: true, channel: establishedChannel(lifecycle, profile, ends) };
       }

@@ -4,4 +4,4 @@ export * from "./model";
 export { parseLoginMessage } from "./parse";
 export { serializeLoginMessage } from "./serialize";
 export { describeLoginMessage, type LoginMessageDescription } from "./describe";
-export { classifyHomeserver, isAbsoluteHttpUrl, isServerName, type HomeserverLocator } from "./homeserver";
+export { classifyHomeserver, type HomeserverLocator } from "./homeserver";

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { decodeBase64, encodeBase64 } from "../base64";
 import type { WireVersion } from "../types";
-import { isAbsoluteHttpUrl, isServerName } from "./homeserver";
+import { isAbsoluteHttpUrl, serverNameOrUrlProblem } from "../grammar";
 import {
   DEVICE_AUTHORIZATION_GRANT,
   KNOWN_FAILURE_REASONS,
@@ -19,11 +19,9 @@ import {
 const httpUrl = z.string().refine(isAbsoluteHttpUrl, { error: "must be an absolute http(s) URL" });
 
 // v2024: rust-sdk sends `https://…/`, matrix-js-sdk sends `client.getDomain()` (PROTOCOL.md §4.1).
-const homeserverUrlOrServerName = z
-  .string()
-  .refine((value) => isAbsoluteHttpUrl(value) || isServerName(value), {
-    error: "must be an absolute http(s) URL or a server name",
-  });
+const homeserverUrlOrServerName = z.string().refine((value) => serverNameOrUrlProblem(value) === undefined, {
+  error: "must be an absolute http(s) URL or a server name",
+});
 
 // Cross-signing seeds and the backup key are exactly 32 bytes; padding is tolerated on input as
 // `BackupDecryptionKey::from_base64` does, and dropped so we always send the unpadded form (PROTOCOL.md §6.1).

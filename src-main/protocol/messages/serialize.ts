@@ -3,7 +3,7 @@
 // never send what we would refuse ourselves (or what rust-sdk would refuse, as that schema follows it).
 import { ProtocolError } from "../errors";
 import type { WireVersion } from "../types";
-import { isAbsoluteHttpUrl } from "./homeserver";
+import { isAbsoluteHttpUrl } from "../grammar";
 import type { LoginMessage } from "./model";
 import { readLoginMessage } from "./parse";
 

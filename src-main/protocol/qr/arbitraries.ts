@@ -2,6 +2,7 @@
 // values, shared by the property tests and the vodozemac interop tests.
 import fc from "fast-check";
 import { utf8 } from "../bytes";
+import { OPAQUE_ID } from "../grammar";
 import type { V2024LoginQr, V2025LoginQr } from "./types";
 
 // Host-name labels that every URL parser takes as they are: "xn--" labels would go through punycode decoding.
@@ -47,7 +48,7 @@ export const httpUrl = fc
 export const bareServerName = hostPort;
 
 /** Opaque identifiers (spec appendices), as MSC4388 requires of rendezvous IDs. */
-export const rendezvousId = fc.stringMatching(/^[0-9A-Za-z._~-]{1,255}$/);
+export const rendezvousId = fc.stringMatching(OPAQUE_ID);
 
 export const publicKey = fc.uint8Array({ minLength: 32, maxLength: 32 });
 export const intent = fc.constantFrom("new_device" as const, "existing_device" as const);

@@ -2,7 +2,7 @@
 // truncation anywhere is reported the same way and never as an out-of-range read.
 import { decodeUtf8 } from "../bytes";
 import { ProtocolError } from "../errors";
-import type { LengthWidth } from "../v2025-profile";
+import type { LengthWidth } from "../length-prefix";
 
 export class QrReader {
   #offset: number;

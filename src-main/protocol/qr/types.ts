@@ -1,7 +1,7 @@
 // What a sign-in QR code says, for both wire versions (PROTOCOL.md §1). A value carries everything needed to
 // write the same bytes again, including the framing choices of v2025 that differ between implementations.
 import type { Intent } from "../types";
-import type { LengthWidth } from "../v2025-profile";
+import type { LengthWidth } from "../length-prefix";
 
 /** MSC4108 @87f8317: `MATRIX` 0x02, mode 0x03 (new device) or 0x04 (existing device). */
 export interface V2024LoginQr {

@@ -5,7 +5,8 @@ import { concatBytes, utf8 } from "../bytes";
 import { ProtocolError } from "../errors";
 import type { Intent } from "../types";
 import { QR_PREFIX_STABLE } from "../v2025-profile";
-import { httpUrlProblem, PUBLIC_KEY_LENGTH, serverNameProblem } from "./fields";
+import { httpUrlProblem, serverNameOrUrlProblem } from "../grammar";
+import { PUBLIC_KEY_LENGTH } from "./fields";
 import { formatByte, rejectField, type QrReader } from "./reader";
 import type { V2024LoginQr } from "./types";
 import { encodeText, publicKeyBytes } from "./writer";
@@ -33,7 +34,7 @@ export function decodeV2024(reader: QrReader): V2024LoginQr {
     return { version: "v2024", intent: "new_device", publicKey, rendezvousUrl };
   }
   const serverName = reader.lengthPrefixedText("u16", "server name");
-  rejectField("server name", serverNameProblem(serverName));
+  rejectField("server name", serverNameOrUrlProblem(serverName));
   reader.end();
   return { version: "v2024", intent: "existing_device", publicKey, rendezvousUrl, serverName };
 }
@@ -46,7 +47,9 @@ export function encodeV2024(qr: V2024LoginQr): Uint8Array {
   }
   const url = encodeText(qr.rendezvousUrl, "u16", "rendezvous URL", httpUrlProblem);
   const server =
-    qr.serverName === undefined ? [] : [encodeText(qr.serverName, "u16", "server name", serverNameProblem)];
+    qr.serverName === undefined
+      ? []
+      : [encodeText(qr.serverName, "u16", "server name", serverNameOrUrlProblem)];
   return concatBytes(
     utf8(QR_PREFIX_STABLE),
     Uint8Array.of(V2024_VERSION_BYTE, mode),

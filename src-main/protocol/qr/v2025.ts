@@ -6,8 +6,10 @@
 import { concatBytes, utf8 } from "../bytes";
 import { ProtocolError } from "../errors";
 import type { Intent } from "../types";
-import { type LengthWidth, QR_PREFIX_STABLE, QR_PREFIX_UNSTABLE, QR_TYPE_LOGIN } from "../v2025-profile";
-import { httpUrlProblem, PUBLIC_KEY_LENGTH, rendezvousIdProblem } from "./fields";
+import type { LengthWidth } from "../length-prefix";
+import { QR_PREFIX_STABLE, QR_PREFIX_UNSTABLE, QR_TYPE_LOGIN } from "../v2025-profile";
+import { httpUrlProblem, opaqueIdProblem } from "../grammar";
+import { PUBLIC_KEY_LENGTH } from "./fields";
 import { formatByte, type QrReader, rejectField } from "./reader";
 import type { QrPrefix, V2025LoginQr } from "./types";
 import { encodeText, publicKeyBytes } from "./writer";
@@ -36,7 +38,7 @@ export function decodeV2025(reader: QrReader, prefix: QrPrefix): V2025LoginQr {
       let likely = naturalWidth(attempt.peek()) === idLength;
       try {
         const rendezvousId = attempt.lengthPrefixedText(idLength, "rendezvous ID");
-        rejectField("rendezvous ID", rendezvousIdProblem(rendezvousId));
+        rejectField("rendezvous ID", opaqueIdProblem(rendezvousId));
         likely &&= naturalWidth(attempt.peek()) === baseUrlLength;
         const baseUrl = attempt.lengthPrefixedText(baseUrlLength, "base URL");
         rejectField("base URL", httpUrlProblem(baseUrl));
@@ -79,7 +81,7 @@ export function encodeV2025(qr: V2025LoginQr): Uint8Array {
     utf8(prefixText),
     Uint8Array.of(QR_TYPE_LOGIN, intentByteFor(qr.intent)),
     publicKeyBytes(qr.publicKey),
-    encodeText(qr.rendezvousId, qr.idLength, "rendezvous ID", rendezvousIdProblem),
+    encodeText(qr.rendezvousId, qr.idLength, "rendezvous ID", opaqueIdProblem),
     encodeText(qr.baseUrl, qr.baseUrlLength, "base URL", httpUrlProblem),
   );
 }

@@ -1,10 +1,8 @@
 // Field writers for the encoder. A value that would not decode again is our own bug, so every failure here is
 // a TypeError (src-main/protocol/errors.ts: programming errors stay TypeErrors).
-import { concatBytes, decodeUtf8, utf8 } from "../bytes";
-import type { LengthWidth } from "../v2025-profile";
+import { decodeUtf8, utf8 } from "../bytes";
+import { lengthPrefixed, type LengthWidth } from "../length-prefix";
 import { PUBLIC_KEY_LENGTH } from "./fields";
-
-const MAX_LENGTH: Record<LengthWidth, number> = { u8: 0xff, u16: 0xffff };
 
 export function publicKeyBytes(key: Uint8Array): Uint8Array {
   if (key.length !== PUBLIC_KEY_LENGTH) {
@@ -26,10 +24,5 @@ export function encodeText(
   // A lone surrogate would be written as U+FFFD and read back as a different string.
   if (decodeUtf8(bytes) !== text) throw new TypeError(`QR ${field} is not well-formed Unicode`);
   if (bytes.length === 0) throw new TypeError(`QR ${field} is empty`);
-  if (bytes.length > MAX_LENGTH[width]) {
-    throw new TypeError(`QR ${field} is ${bytes.length} bytes, too long for a ${width} length`);
-  }
-  const prefix =
-    width === "u8" ? Uint8Array.of(bytes.length) : Uint8Array.of(bytes.length >> 8, bytes.length & 0xff);
-  return concatBytes(prefix, bytes);
+  return lengthPrefixed(bytes, width, `QR ${field}`);
 }

@@ -1,23 +1,19 @@
 // URL handling shared by both clients: API paths under a homeserver base URL, and URLs the server hands back.
+// What counts as a URL is ../grammar.ts's rule, the same the QR codec applies.
+import { httpUrlProblem } from "../grammar";
 import { RendezvousError } from "./errors";
-
-function isHttp(url: URL): boolean {
-  return url.protocol === "https:" || url.protocol === "http:";
-}
 
 /**
  * `path` under the client-server API base URL. The base URL may carry a path prefix and a trailing slash; it
- * must be absolute http(s), which our own callers guarantee (the QR codec and discovery check it).
+ * must be absolute http(s) without query or fragment, which our own callers guarantee (the QR codec and
+ * discovery check it), so a violation is a TypeError.
  */
 export function apiUrl(baseUrl: string, path: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(baseUrl);
-  } catch {
-    throw new TypeError(`not an absolute URL: ${baseUrl}`);
-  }
-  if (!isHttp(parsed) || parsed.search !== "" || parsed.hash !== "") {
-    throw new TypeError(`not an http(s) base URL: ${baseUrl}`);
+  const problem = httpUrlProblem(baseUrl);
+  if (problem !== undefined) throw new TypeError(`the base URL ${problem}`);
+  const parsed = new URL(baseUrl);
+  if (parsed.search !== "" || parsed.hash !== "") {
+    throw new TypeError("the base URL has a query or fragment");
   }
   return `${parsed.href.replace(/\/+$/, "")}${path}`;
 }
@@ -30,18 +26,14 @@ export function serverUrl(value: string, relativeTo: string, what: string): stri
   } catch {
     throw new RendezvousError("invalid_response", `${what} is not a URL`);
   }
-  if (!isHttp(parsed)) throw new RendezvousError("invalid_response", `${what} is not an http(s) URL`);
+  const problem = httpUrlProblem(parsed.href);
+  if (problem !== undefined) throw new RendezvousError("invalid_response", `${what} ${problem}`);
   return parsed.href;
 }
 
 /** A caller-supplied absolute http(s) URL (a v2024 session URL from a QR code). */
 export function checkAbsoluteHttpUrl(value: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new TypeError(`not an absolute URL: ${value}`);
-  }
-  if (!isHttp(parsed)) throw new TypeError(`not an http(s) URL: ${value}`);
+  const problem = httpUrlProblem(value);
+  if (problem !== undefined) throw new TypeError(`the session URL ${problem}`);
   return value;
 }

@@ -7,6 +7,7 @@
 import type { QrPrefix } from "../qr/types";
 import type { RendezvousAad } from "../channel/types";
 import { toHex, utf8 } from "../bytes";
+import { isOpaqueId } from "../grammar";
 import { RendezvousError, isTransient, proxyInterference } from "./errors";
 import { OperationGuard, pollUntil } from "./session-base";
 import {
@@ -33,8 +34,6 @@ import { apiUrl } from "./urls";
 export const V2025_UNSTABLE_PATH = "/_matrix/client/unstable/io.element.msc4388/rendezvous";
 export const V2025_STABLE_PATH = "/_matrix/client/v1/rendezvous";
 
-/** The spec's opaque-identifier grammar, which MSC4388 requires of session IDs and transaction IDs. */
-const OPAQUE_ID = /^[0-9A-Za-z._~-]{1,255}$/;
 /** The AAD carries the token behind a one-byte length (PROTOCOL.md §3.2). */
 const MAX_TOKEN_BYTES = 255;
 /** 409 errcodes: MSC4388's unstable prefix, and the stable code. */
@@ -186,7 +185,7 @@ export async function createV2025Rendezvous(options: CreateV2025Options): Promis
   if (response.status === 200 || response.status === 201) {
     const body = jsonObjectOf(response, "create");
     const id = body.id;
-    if (typeof id !== "string" || !OPAQUE_ID.test(id)) {
+    if (typeof id !== "string" || !isOpaqueId(id)) {
       throw new RendezvousError("invalid_response", "create: the session id is missing or not an opaque id");
     }
     return new V2025Session(
@@ -202,7 +201,7 @@ export async function createV2025Rendezvous(options: CreateV2025Options): Promis
 
 /** Joins the session named by a QR code (S, the device that scans), reading its current token. */
 export async function joinV2025Rendezvous(options: JoinV2025Options): Promise<V2025RendezvousSession> {
-  if (!OPAQUE_ID.test(options.id)) throw new TypeError(`not a rendezvous id: ${options.id}`);
+  if (!isOpaqueId(options.id)) throw new TypeError(`not a rendezvous id: ${options.id}`);
   const transport = new Transport(options, sequenceTokenOf);
   const session = new V2025Session(
     transport,

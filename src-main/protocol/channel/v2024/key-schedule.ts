@@ -7,6 +7,7 @@ import { sha512 } from "@noble/hashes/sha2.js";
 import { encodeBase64 } from "../../base64";
 import { utf8 } from "../../bytes";
 import { ProtocolError } from "../../errors";
+import { CHECK_CODE_LABEL, QR_LOGIN_INFO } from "../handshake";
 
 export const KEY_LENGTH = 32;
 
@@ -54,9 +55,9 @@ export function deriveKeys(secret: Uint8Array, generatorKey: Uint8Array, scanner
   const prk = extract(sha512, secret);
   try {
     return {
-      encKeyS: expand(sha512, prk, utf8(`MATRIX_QR_CODE_LOGIN_ENCKEY_S${tail}`), KEY_LENGTH),
-      encKeyG: expand(sha512, prk, utf8(`MATRIX_QR_CODE_LOGIN_ENCKEY_G${tail}`), KEY_LENGTH),
-      checkBytes: expand(sha512, prk, utf8(`MATRIX_QR_CODE_LOGIN_CHECKCODE${tail}`), 2),
+      encKeyS: expand(sha512, prk, utf8(`${QR_LOGIN_INFO}_ENCKEY_S${tail}`), KEY_LENGTH),
+      encKeyG: expand(sha512, prk, utf8(`${QR_LOGIN_INFO}_ENCKEY_G${tail}`), KEY_LENGTH),
+      checkBytes: expand(sha512, prk, utf8(`${CHECK_CODE_LABEL}${tail}`), 2),
     };
   } finally {
     prk.fill(0);

@@ -3,20 +3,9 @@
 // against, each behind a length prefix. The widths and the base-URL bytes are profile choices because the MSC
 // text and the rust-sdk branch disagree (PROTOCOL.md §3.3).
 import { concatBytes, utf8 } from "../../bytes";
-import { OUR_V2025_PROFILE, type LengthWidth, type V2025Profile } from "../../v2025-profile";
+import { lengthPrefixed } from "../../length-prefix";
+import { OUR_V2025_PROFILE, type V2025Profile } from "../../v2025-profile";
 import type { RendezvousAad } from "../types";
-
-const MAX_LENGTH: Readonly<Record<LengthWidth, number>> = { u8: 0xff, u16: 0xffff };
-
-/** The length prefix of one AAD field; a field too long for its width is our caller's bug. */
-function lengthPrefixed(field: string, bytes: Uint8Array, width: LengthWidth): Uint8Array {
-  if (bytes.length > MAX_LENGTH[width]) {
-    throw new TypeError(`AAD ${field} is ${bytes.length} bytes, too long for a ${width} length`);
-  }
-  const prefix =
-    width === "u8" ? Uint8Array.of(bytes.length) : Uint8Array.of(bytes.length >> 8, bytes.length & 0xff);
-  return concatBytes(prefix, bytes);
-}
 
 /**
  * Encodes `len(base_url) || base_url || u8(len(id)) || id || u8(len(token)) || token`.
@@ -31,9 +20,9 @@ export function encodeRendezvousAad(
 ): Uint8Array {
   const baseUrl = profile.aadBaseUrlForm === "url_serialised" ? new URL(aad.baseUrl).href : aad.baseUrl;
   return concatBytes(
-    lengthPrefixed("base URL", utf8(baseUrl), profile.aadBaseUrlLength),
-    lengthPrefixed("rendezvous id", utf8(aad.rendezvousId), "u8"),
-    lengthPrefixed("sequence token", utf8(aad.sequenceToken), "u8"),
+    lengthPrefixed(utf8(baseUrl), profile.aadBaseUrlLength, "AAD base URL"),
+    lengthPrefixed(utf8(aad.rendezvousId), "u8", "AAD rendezvous id"),
+    lengthPrefixed(utf8(aad.sequenceToken), "u8", "AAD sequence token"),
   );
 }
 

@@ -9,7 +9,8 @@ import { Chacha20Poly1305 } from "@hpke/chacha20poly1305";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { encodeBase64 } from "../../base64";
 import { concatBytes, utf8 } from "../../bytes";
-import { CHECK_CODE_LABEL, HPKE_INFO, type V2025Profile } from "../../v2025-profile";
+import type { V2025Profile } from "../../v2025-profile";
+import { CHECK_CODE_LABEL, QR_LOGIN_INFO } from "../handshake";
 
 /** X25519 key and DHKEM `enc` size (RFC 9180 §7.1: Npk = Nenc = Nsk = 32). */
 export const X25519_KEY_LENGTH = 32;
@@ -23,7 +24,7 @@ const suite = new CipherSuite({
   kdf: new HkdfSha256(),
   aead: new Chacha20Poly1305(),
 });
-const info = utf8(HPKE_INFO);
+const info = utf8(QR_LOGIN_INFO);
 
 /** The X25519 public key of a raw 32-byte private key (X25519 clamps the scalar itself). */
 export function x25519PublicKey(privateKey: Uint8Array): Uint8Array {

@@ -1,0 +1,117 @@
+// The grammars of grammar.ts, and the guarantee that every part of the protocol core applies the same one:
+// a URL the QR codec refuses is refused by the login-message schemas too, and the other way round.
+import { describe, expect, it } from "vitest";
+import { concatBytes, utf8 } from "./bytes";
+import { ProtocolError } from "./errors";
+import {
+  httpUrlProblem,
+  isAbsoluteHttpUrl,
+  isOpaqueId,
+  isServerName,
+  opaqueIdProblem,
+  serverNameOrUrlProblem,
+} from "./grammar";
+import { parseLoginMessage } from "./messages";
+import { decodeLoginQr } from "./qr/codec";
+
+/** A v2024 new-device QR whose rendezvous URL is `url`, written without our encoder. */
+function qrWithRendezvousUrl(url: string): Uint8Array {
+  const bytes = utf8(url);
+  return concatBytes(
+    utf8("MATRIX"),
+    Uint8Array.of(0x02, 0x03),
+    new Uint8Array(32).fill(9),
+    Uint8Array.of(bytes.length >> 8, bytes.length & 0xff),
+    bytes,
+  );
+}
+
+function accepts(action: () => unknown): boolean {
+  try {
+    action();
+    return true;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ProtocolError);
+    return false;
+  }
+}
+
+describe("absolute http(s) URLs", () => {
+  it.each([
+    ["https://matrix-client.matrix.org", true],
+    ["https://matrix-client.matrix.org/", true],
+    ["http://127.0.0.1:8008/_matrix", true],
+    ["HTTPS://Matrix.Example.ORG/", true],
+    ["https://hs.example/a?b=c#d", true],
+    ["https:matrix.org", false],
+    ["https://hs.example\\path", false],
+    ["https://hs.example/a b", false],
+    ["https://hs.example/\ttab", false],
+    ["https://alice:pw@hs.example/", false],
+    ["ftp://hs.example/", false],
+    ["javascript:alert(1)", false],
+    ["matrix.org", false],
+    ["", false],
+  ])("%j: %s, the same in the QR codec and in every login-message URL field", (text, valid) => {
+    expect(isAbsoluteHttpUrl(text)).toBe(valid);
+    expect(httpUrlProblem(text) === undefined).toBe(valid);
+    expect(accepts(() => decodeLoginQr(qrWithRendezvousUrl(text)))).toBe(valid);
+    const protocols = { type: "m.login.protocols", protocols: [], base_url: text };
+    expect(accepts(() => parseLoginMessage(JSON.stringify(protocols), "v2025"))).toBe(valid);
+    const protocol = {
+      type: "m.login.protocol",
+      protocol: "device_authorization_grant",
+      device_authorization_grant: { verification_uri: text },
+      device_id: "ABCDEFGHIJ",
+    };
+    expect(accepts(() => parseLoginMessage(JSON.stringify(protocol), "v2024"))).toBe(valid);
+  });
+
+  it("names what is wrong without repeating the text", () => {
+    const text = "https://alice:hunter2@hs.example/";
+    const problem = httpUrlProblem(text) ?? "";
+    expect(problem).toContain("credentials");
+    expect(problem).not.toContain("hunter2");
+  });
+});
+
+describe("Matrix server names (spec appendices)", () => {
+  it.each(["matrix.org", "example.com:8448", "10.0.0.1", "[::1]:8008", "[2001:db8::1]", "localhost"])(
+    "%s is a server name",
+    (text) => {
+      expect(isServerName(text)).toBe(true);
+      expect(serverNameOrUrlProblem(text)).toBeUndefined();
+    },
+  );
+
+  it.each(["matrix org", "matrix_org", "matrix.org/path", "matrix.org:http", "[2001:db8::1", ""])(
+    "%j is not",
+    (text) => {
+      expect(isServerName(text)).toBe(false);
+      expect(serverNameOrUrlProblem(text)).toBeDefined();
+    },
+  );
+
+  it("v2024's homeserver fields take a URL too", () => {
+    expect(serverNameOrUrlProblem("https://matrix-client.matrix.org/")).toBeUndefined();
+  });
+});
+
+describe("opaque identifiers (spec appendices)", () => {
+  it("allows 1 to 255 of 0-9 A-Z a-z . _ ~ -", () => {
+    expect(isOpaqueId("01HX9K00Q1H6KPD47EG4G1T3XG")).toBe(true);
+    expect(isOpaqueId("a.b_c~d-e")).toBe(true);
+    expect(isOpaqueId("x".repeat(255))).toBe(true);
+  });
+
+  it.each([
+    ["", "is empty"],
+    ["x".repeat(256), "at most 255"],
+    ["a/b", "outside"],
+    ["a b", "outside"],
+    ["é", "outside"],
+  ])("refuses %j", (text, problem) => {
+    expect(isOpaqueId(text)).toBe(false);
+    expect(opaqueIdProblem(text)).toContain(problem);
+  });
+});

@@ -1,0 +1,75 @@
+// The text grammars of the protocol core, in one place so that the QR codec, the login-message schemas and the
+// rendezvous clients can never disagree about what a URL, a server name or an identifier is. Every check
+// returns what is wrong in plain words, or undefined, and never repeats the text (it comes from outside and may
+// be long, hostile or secret). Callers turn a complaint into their own error: `invalid_qr`, `invalid_message`,
+// `invalid_response`, or a TypeError when the text came from our own code.
+
+/**
+ * An absolute http: or https: URL (v2024 rendezvous URL, v2025 base URL, URL fields of login messages). The
+ * WHATWG parser is lenient (it drops tabs, turns "\" into "/", reads "https:host" as "https://host"); rust-url
+ * and other peers may not be, so only what a URL serialiser would write is accepted. Credentials are refused:
+ * nothing legitimate puts them in a QR code or a login message, and they would leak to whoever reads it.
+ */
+export function httpUrlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return "is not an absolute URL";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    const got = url.protocol.length <= 16 ? url.protocol : "another scheme";
+    return `has scheme ${got} (expected http: or https:)`;
+  }
+  if (!/^https?:\/\//i.test(text)) return 'does not start with "http://" or "https://"';
+  if (hasSpaceControlOrBackslash(text)) return "contains spaces, control characters or backslashes";
+  if (url.username !== "" || url.password !== "") return "contains credentials (user name or password)";
+  return undefined;
+}
+
+export function isAbsoluteHttpUrl(text: string): boolean {
+  return httpUrlProblem(text) === undefined;
+}
+
+function hasSpaceControlOrBackslash(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || c === 0x5c) return true;
+  }
+  return false;
+}
+
+/**
+ * Matrix spec, appendices, "Server name": hostname [":" port], hostname = IPv4address / "[" IPv6address "]" /
+ * dns-name (1*255 of ALPHA, DIGIT, "-", "."), port = 1*5DIGIT. The grammar is syntactic only, and so is this
+ * pattern (an IPv4 address is also a dns-name here, as in the spec's grammar).
+ */
+export const SERVER_NAME = /^(?:\[[0-9A-Fa-f:.]{2,45}\]|[0-9A-Za-z.-]{1,255})(?::[0-9]{1,5})?$/;
+
+export function isServerName(text: string): boolean {
+  return SERVER_NAME.test(text);
+}
+
+/**
+ * v2024's homeserver fields (the mode-0x04 QR "server name", `m.login.protocols.homeserver` on reading): the MSC
+ * says a server name, rust-sdk writes the homeserver URL and matrix-js-sdk the server name (PROTOCOL.md §1.1),
+ * so either form is accepted.
+ */
+export function serverNameOrUrlProblem(text: string): string | undefined {
+  if (isAbsoluteHttpUrl(text) || isServerName(text)) return undefined;
+  return "is neither an absolute http(s) URL nor a server name (host name, IPv4 or [IPv6], optional :port)";
+}
+
+/** Matrix spec, appendices, "Opaque identifiers": what MSC4388 requires of rendezvous IDs and transaction IDs. */
+export const OPAQUE_ID = /^[0-9A-Za-z._~-]{1,255}$/;
+
+export function opaqueIdProblem(text: string): string | undefined {
+  if (text.length === 0) return "is empty";
+  if (text.length > 255) return `is ${text.length} characters long (at most 255 allowed)`;
+  if (!OPAQUE_ID.test(text)) return "contains a character outside 0-9 A-Z a-z . _ ~ -";
+  return undefined;
+}
+
+export function isOpaqueId(text: string): boolean {
+  return OPAQUE_ID.test(text);
+}
