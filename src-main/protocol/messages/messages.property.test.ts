@@ -4,10 +4,32 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ProtocolError } from "../errors";
 import type { WireVersion } from "../types";
-import { KNOWN_FAILURE_REASONS, parseLoginMessage, serializeLoginMessage } from "./index";
+import { isAbsoluteHttpUrl } from "../grammar";
+import { KNOWN_FAILURE_REASONS, parseLoginMessage, serializeLoginMessage, type LoginMessage } from "./index";
 
 const VERSIONS: readonly WireVersion[] = ["v2024", "v2025"];
 const RUNS = { numRuns: 400 };
+
+/**
+ * Writing refuses exactly one thing reading takes: a v2024 `homeserver` that is a server name, which we read
+ * from matrix-js-sdk but never send (rust-sdk parses the field as a URL).
+ */
+function writable(message: LoginMessage, version: WireVersion): boolean {
+  return !(
+    version === "v2024" &&
+    message.type === "m.login.protocols" &&
+    !isAbsoluteHttpUrl(message.homeserver)
+  );
+}
+
+/** Serialises and parses again: the same message, or `invalid_message` for what we must not send. */
+function checkRoundTrip(parsed: LoginMessage, version: WireVersion): void {
+  if (!writable(parsed, version)) {
+    expect(() => serializeLoginMessage(parsed, version)).toThrow(ProtocolError);
+    return;
+  }
+  expect(parseLoginMessage(serializeLoginMessage(parsed, version), version)).toStrictEqual(parsed);
+}
 
 /**
  * Parses in `version` and checks the contract: ProtocolError only, and a stable round trip on success.
@@ -22,8 +44,7 @@ function checkContract(json: string, version: WireVersion): boolean {
     expect((error as ProtocolError).code).toBe("invalid_message");
     return false;
   }
-  const again = parseLoginMessage(serializeLoginMessage(parsed, version), version);
-  expect(again).toStrictEqual(parsed);
+  checkRoundTrip(parsed, version);
   return true;
 }
 
@@ -199,8 +220,7 @@ describe("parseLoginMessage under random input", () => {
   it.each(VERSIONS)("%s: every valid message parses and round-trips", (version) => {
     fc.assert(
       fc.property(validWire(version), (wire) => {
-        const parsed = parseLoginMessage(JSON.stringify(wire), version);
-        expect(parseLoginMessage(serializeLoginMessage(parsed, version), version)).toStrictEqual(parsed);
+        checkRoundTrip(parseLoginMessage(JSON.stringify(wire), version), version);
       }),
       RUNS,
     );

@@ -60,17 +60,36 @@ describe("m.login.protocols", () => {
     });
   });
 
-  it("v2024 from matrix-js-sdk (homeserver as the server name matrix.org) round-trips", () => {
+  it("v2024 from matrix-js-sdk (homeserver as the server name matrix.org) is read", () => {
     const wire = { type: "m.login.protocols", protocols, homeserver: "matrix.org" };
-    expectRoundTrip(wire, "v2024", { type: "m.login.protocols", protocols, homeserver: "matrix.org" });
+    expect(parseLoginMessage(JSON.stringify(wire), "v2024")).toStrictEqual({
+      type: "m.login.protocols",
+      protocols,
+      homeserver: "matrix.org",
+    });
   });
 
-  it("v2024 accepts a server name with a port and an IPv6 literal", () => {
+  it("v2024 reads a server name with a port and an IPv6 literal", () => {
     for (const homeserver of ["example.com:8448", "[::1]:8008", "10.0.0.1"]) {
       const wire = { type: "m.login.protocols", protocols, homeserver };
-      expectRoundTrip(wire, "v2024", { type: "m.login.protocols", protocols, homeserver });
+      expect(parseLoginMessage(JSON.stringify(wire), "v2024")).toStrictEqual({
+        type: "m.login.protocols",
+        protocols,
+        homeserver,
+      });
     }
   });
+
+  it.each(["matrix.org", "example.com:8448", "[::1]:8008"])(
+    "v2024 never sends the server name %s as homeserver: rust-sdk parses it as a URL and drops the message",
+    (homeserver) => {
+      const message: LoginMessage = { type: "m.login.protocols", protocols, homeserver };
+      expect(() => serializeLoginMessage(message, "v2024")).toThrow(ProtocolError);
+      expect(() => serializeLoginMessage(message, "v2024")).toThrow(
+        /cannot send m\.login\.protocols.*homeserver must be an absolute http\(s\) URL/,
+      );
+    },
+  );
 
   it("v2025 reads base_url into the same model field and writes it back as base_url", () => {
     const wire = { type: "m.login.protocols", protocols, base_url: "https://synapse.example.org/" };
@@ -531,7 +550,7 @@ describe("anything that is not a login message", () => {
     const wire = {
       type: "m.login.protocols",
       protocols: ["device_authorization_grant"],
-      homeserver: "matrix.org",
+      homeserver: "https://matrix.org/",
       org_example_extra: "value",
       __proto__: { polluted: true },
     };

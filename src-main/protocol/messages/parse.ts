@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { ProtocolError } from "../errors";
 import type { WireVersion } from "../types";
 import type { LoginMessage } from "./model";
-import { bodySchema } from "./schemas";
+import { bodySchema, type SchemaDirection } from "./schemas";
 
 /** Parses one decrypted login message of the given wire version. Throws ProtocolError("invalid_message"). */
 export function parseLoginMessage(json: string, version: WireVersion): LoginMessage {
@@ -18,10 +18,17 @@ export function parseLoginMessage(json: string, version: WireVersion): LoginMess
   return readLoginMessage(value, version);
 }
 
-/** Validates an already-decoded JSON value as a login message and maps it to the model. */
-export function readLoginMessage(value: unknown, version: WireVersion): LoginMessage {
+/**
+ * Validates an already-decoded JSON value as a login message and maps it to the model. `direction` "write"
+ * applies the stricter rules of what we send (schemas.ts `SchemaDirection`).
+ */
+export function readLoginMessage(
+  value: unknown,
+  version: WireVersion,
+  direction: SchemaDirection = "read",
+): LoginMessage {
   try {
-    return read(value, version);
+    return read(value, version, direction);
   } catch (error) {
     if (error instanceof ProtocolError) throw error;
     // Defence in depth: a bug in a schema must still surface as the peer's bad message, never as a crash.
@@ -29,7 +36,7 @@ export function readLoginMessage(value: unknown, version: WireVersion): LoginMes
   }
 }
 
-function read(value: unknown, version: WireVersion): LoginMessage {
+function read(value: unknown, version: WireVersion, direction: SchemaDirection): LoginMessage {
   if (!isJsonObject(value)) {
     throw new ProtocolError("invalid_message", `login message must be a JSON object, not ${jsonKind(value)}`);
   }
@@ -38,7 +45,7 @@ function read(value: unknown, version: WireVersion): LoginMessage {
   if (typeof type !== "string") {
     throw new ProtocolError("invalid_message", `login message type must be a string, not ${jsonKind(type)}`);
   }
-  const schema = bodySchema(type, version, value);
+  const schema = bodySchema(type, version, value, direction);
   if (schema === undefined) {
     throw new ProtocolError("invalid_message", `unknown login message type ${quote(type)} (${version})`);
   }

@@ -18,7 +18,7 @@ import {
 
 const httpUrl = z.string().refine(isAbsoluteHttpUrl, { error: "must be an absolute http(s) URL" });
 
-// v2024: rust-sdk sends `https://…/`, matrix-js-sdk sends `client.getDomain()` (PROTOCOL.md §4.1).
+// v2024, reading: rust-sdk sends `https://…/`, matrix-js-sdk sends `client.getDomain()` (PROTOCOL.md §4.1).
 const homeserverUrlOrServerName = z.string().refine((value) => serverNameOrUrlProblem(value) === undefined, {
   error: "must be an absolute http(s) URL or a server name",
 });
@@ -41,9 +41,18 @@ const key32 = z.string().transform((value, ctx) => {
   return encodeBase64(bytes);
 });
 
-const protocolsV2024 = z
-  .object({ protocols: z.array(z.string()).min(1), homeserver: homeserverUrlOrServerName })
-  .transform(({ protocols, homeserver }) => ({ type: "m.login.protocols" as const, protocols, homeserver }));
+const protocolsV2024 = (homeserver: z.ZodType<string>) =>
+  z
+    .object({ protocols: z.array(z.string()).min(1), homeserver })
+    .transform(({ protocols, homeserver }) => ({
+      type: "m.login.protocols" as const,
+      protocols,
+      homeserver,
+    }));
+const protocolsV2024Read = protocolsV2024(homeserverUrlOrServerName);
+// v2024, writing: rust-sdk and Element X parse `homeserver` as a `Url` and refuse the whole message otherwise
+// (PROTOCOL.md §4.1, §9 item 4), so we send only an absolute URL even though we read a server name.
+const protocolsV2024Write = protocolsV2024(httpUrl);
 
 // MSC4108 2025: `base_url` replaces `homeserver`, and an empty list says "no protocol available".
 const protocolsV2025 = z
@@ -119,6 +128,12 @@ const noFields = <T extends LoginMessageType>(type: T) => z.object({}).transform
 type BodySchema = z.ZodType<LoginMessage>;
 
 /**
+ * Reading takes what any deployed peer sends; writing sends only what every deployed peer reads. The two differ
+ * where peers differ (v2024 `homeserver`: matrix-js-sdk sends a server name, rust-sdk accepts only a URL).
+ */
+export type SchemaDirection = "read" | "write";
+
+/**
  * The schema for a message body of `type` in a wire version, or undefined when the type is not a login message.
  * `body` picks between the variants of one type.
  */
@@ -126,11 +141,13 @@ export function bodySchema(
   type: string,
   version: WireVersion,
   body: Readonly<Record<string, unknown>>,
+  direction: SchemaDirection,
 ): BodySchema | undefined {
   // A switch, not an object lookup: `type` comes from the peer and must never reach Object.prototype.
   switch (type) {
     case "m.login.protocols":
-      return version === "v2024" ? protocolsV2024 : protocolsV2025;
+      if (version === "v2025") return protocolsV2025;
+      return direction === "read" ? protocolsV2024Read : protocolsV2024Write;
     case "m.login.protocol":
       return body.protocol === DEVICE_AUTHORIZATION_GRANT
         ? deviceAuthorizationGrantProtocol

@@ -1,6 +1,8 @@
 // Writing a login message for the peer (PROTOCOL.md §4.1, §6.1). The JSON is built field by field from the
-// model, so nothing but the wire fields can leave, and then checked against the same schema we read with: we
-// never send what we would refuse ourselves (or what rust-sdk would refuse, as that schema follows it).
+// model, so nothing but the wire fields can leave, and then checked against the write schema (schemas.ts): the
+// read schema's rules plus what the strictest deployed reader demands. Reading is more lenient than rust-sdk
+// (a v2024 `homeserver` may be a server name, as matrix-js-sdk sends it), so passing our own reader is not
+// enough to be read by Element X.
 import { ProtocolError } from "../errors";
 import type { WireVersion } from "../types";
 import { isAbsoluteHttpUrl } from "../grammar";
@@ -14,7 +16,7 @@ import { readLoginMessage } from "./parse";
 export function serializeLoginMessage(message: LoginMessage, version: WireVersion): string {
   let checked: LoginMessage;
   try {
-    checked = readLoginMessage(toWire(message, version), version);
+    checked = readLoginMessage(toWire(message, version), version, "write");
   } catch (error) {
     const detail = error instanceof ProtocolError ? error.message : "not a login message";
     throw new ProtocolError("invalid_message", `cannot send ${message.type}: ${detail}`);
