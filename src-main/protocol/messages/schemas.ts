@@ -42,13 +42,11 @@ const key32 = z.string().transform((value, ctx) => {
 });
 
 const protocolsV2024 = (homeserver: z.ZodType<string>) =>
-  z
-    .object({ protocols: z.array(z.string()).min(1), homeserver })
-    .transform(({ protocols, homeserver }) => ({
-      type: "m.login.protocols" as const,
-      protocols,
-      homeserver,
-    }));
+  z.object({ protocols: z.array(z.string()).min(1), homeserver }).transform(({ protocols, homeserver }) => ({
+    type: "m.login.protocols" as const,
+    protocols,
+    homeserver,
+  }));
 const protocolsV2024Read = protocolsV2024(homeserverUrlOrServerName);
 // v2024, writing: rust-sdk and Element X parse `homeserver` as a `Url` and refuse the whole message otherwise
 // (PROTOCOL.md §4.1, §9 item 4), so we send only an absolute URL even though we read a server name.
