@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { concatBytes, utf8 } from "./bytes";
 import { ProtocolError } from "./errors";
 import {
+  deviceIdProblem,
   httpUrlProblem,
+  isDeviceId,
   isAbsoluteHttpUrl,
   isOpaqueId,
   isServerName,
@@ -113,5 +115,31 @@ describe("opaque identifiers (spec appendices)", () => {
   ])("refuses %j", (text, problem) => {
     expect(isOpaqueId(text)).toBe(false);
     expect(opaqueIdProblem(text)).toContain(problem);
+  });
+});
+
+describe("device IDs (MAS's authorization-grant policy, capped at 255)", () => {
+  it.each([
+    "QdZkLm3XpA",
+    "wjLpTLRqbqBzLs63aYaEv2Boi6cFEbbM/sSRQ2oAKk4",
+    "AZaz09._~!$&'()*+,;=:@/-",
+    "D".repeat(255),
+  ])("%s is a device ID", (text) => {
+    expect(isDeviceId(text)).toBe(true);
+    expect(deviceIdProblem(text)).toBeUndefined();
+  });
+
+  it.each([
+    ["", "is empty"],
+    ["ABCDEFGHI", "is 9 characters long"],
+    ["D".repeat(256), "is 256 characters long"],
+    ["ABCDE FGHIJ", "outside"],
+    ["ABCDEFGHIJ%", "outside"],
+    ["ABCDEFGHIJ?", "outside"],
+    ["ABCDEFGHIJ#", "outside"],
+    ["ABCDEFGHIé", "outside"],
+  ])("refuses %j", (text, problem) => {
+    expect(isDeviceId(text)).toBe(false);
+    expect(deviceIdProblem(text)).toContain(problem);
   });
 });

@@ -73,3 +73,30 @@ export function opaqueIdProblem(text: string): string | undefined {
 export function isOpaqueId(text: string): boolean {
   return OPAQUE_ID.test(text);
 }
+
+/**
+ * The device ID a new device asks for in `m.login.protocol` (MSC4108), which ends up in the device scope
+ * `urn:matrix:client:device:<id>` and in the existing device's `GET /devices/{id}`. MAS's policy
+ * (`policies/authorization_grant.rego`, PROTOCOL.md §5.3): at least 10 of RFC 3986 unreserved, sub-delims, ":",
+ * "@" and "/". rust-sdk's IDs (unpadded base64 of a Curve25519 key, 43 characters with "+" and "/") and
+ * js-sdk's (10 random alphanumerics) fit. The 255 cap is ours: a peer must not make us carry, log or put into a
+ * URL an unbounded string.
+ */
+export const DEVICE_ID = /^[A-Za-z0-9._~!$&'()*+,;=:@/-]{10,255}$/;
+
+const DEVICE_ID_CHARACTER = /^[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/;
+
+export function deviceIdProblem(text: string): string | undefined {
+  if (text.length === 0) return "is empty";
+  if (text.length < 10 || text.length > 255) {
+    return `is ${text.length} characters long (10 to 255 allowed)`;
+  }
+  if (!DEVICE_ID_CHARACTER.test(text)) {
+    return "contains a character outside A-Z a-z 0-9 . _ ~ ! $ & ' ( ) * + , ; = : @ / -";
+  }
+  return undefined;
+}
+
+export function isDeviceId(text: string): boolean {
+  return DEVICE_ID.test(text);
+}

@@ -63,6 +63,9 @@ export {
   classifyHomeserver,
 } from "./messages";
 export {
+  DEVICE_ID,
+  deviceIdProblem,
+  isDeviceId,
   httpUrlProblem,
   isAbsoluteHttpUrl,
   isServerName,

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ProtocolError } from "../errors";
 import type { WireVersion } from "../types";
-import { isAbsoluteHttpUrl } from "../grammar";
+import { DEVICE_ID, isAbsoluteHttpUrl } from "../grammar";
 import { KNOWN_FAILURE_REASONS, parseLoginMessage, serializeLoginMessage, type LoginMessage } from "./index";
 
 const VERSIONS: readonly WireVersion[] = ["v2024", "v2025"];
@@ -51,6 +51,7 @@ function checkContract(json: string, version: WireVersion): boolean {
 const base64Key = fc
   .uint8Array({ minLength: 32, maxLength: 32 })
   .map((bytes) => Buffer.from(bytes).toString("base64").replace(/=+$/, ""));
+const deviceId = fc.stringMatching(DEVICE_ID);
 const url = fc.webUrl({ withQueryParameters: true, withFragments: true });
 const protocolNames = fc.array(fc.oneof(fc.constant("device_authorization_grant"), fc.string()), {
   maxLength: 3,
@@ -76,20 +77,20 @@ function validWire(version: WireVersion): fc.Arbitrary<Record<string, unknown>> 
           { verification_uri: url, verification_uri_complete: fc.oneof(url, fc.constant(null)) },
           { requiredKeys: ["verification_uri"] },
         ),
-        device_id: fc.string({ minLength: 1 }),
+        device_id: deviceId,
       },
       { requiredKeys: ["type", "protocol", "device_authorization_grant", "device_id"] },
     ),
     fc.record({
       type: fc.constant("m.login.protocol"),
       protocol: fc.string(),
-      device_id: fc.string({ minLength: 1 }),
+      device_id: deviceId,
     }),
     fc.record({ type: fc.constantFrom("m.login.protocol_accepted", "m.login.success", "m.login.declined") }),
     fc.record(
       {
         type: fc.constant("m.login.failure"),
-        reason: fc.oneof(fc.constantFrom(...KNOWN_FAILURE_REASONS), fc.string()),
+        reason: fc.oneof(fc.constantFrom(...KNOWN_FAILURE_REASONS), fc.string({ maxLength: 255 })),
         homeserver: fc.oneof(url, fc.domain(), fc.constant(null)),
       },
       { requiredKeys: ["type", "reason"] },
@@ -107,7 +108,7 @@ function validWire(version: WireVersion): fc.Arbitrary<Record<string, unknown>> 
           fc.record({
             algorithm: fc.constant("m.megolm_backup.v1.curve25519-aes-sha2"),
             key: base64Key,
-            backup_version: fc.string(),
+            backup_version: fc.string({ minLength: 1 }),
           }),
         ),
       },

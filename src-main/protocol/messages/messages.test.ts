@@ -18,6 +18,8 @@ const BACKUP_KEY = "BNHvegrCtOEAH4gZSJz/G6iLkJ3Rv87VdLheUhU+AuQ";
 const ALL_SECRETS = [MASTER, SELF_SIGNING, USER_SIGNING, BACKUP_KEY];
 const BACKUP_ALGORITHM = "m.megolm_backup.v1.curve25519-aes-sha2" as const;
 const VERSIONS: readonly WireVersion[] = ["v2024", "v2025"];
+/** A device ID as matrix-js-sdk makes them: 10 random alphanumerics, the shortest MAS accepts. */
+const DEVICE = "QdZkLm3XpA";
 
 /** Parses `wire`, expects `model`, and expects serialising it back to give `expectedWire` (default: `wire`). */
 function expectRoundTrip(
@@ -203,6 +205,20 @@ describe("m.login.protocol", () => {
     },
   );
 
+  it.each([
+    ["rust-sdk's base64 identity key", "wjLpTLRqbqBzLs63aYaEv2Boi6cFEbbM/sSRQ2oAKk4"],
+    ["every character MAS allows", "AZaz09._~!$&'()*+,;=:@/-"],
+    ["255 characters", "D".repeat(255)],
+  ])("takes a device_id made of %s", (_label, device_id) => {
+    const wire = {
+      type: "m.login.protocol",
+      protocol: "device_authorization_grant",
+      device_authorization_grant: { verification_uri: "https://auth.example/link" },
+      device_id,
+    };
+    expect(parseLoginMessage(JSON.stringify(wire), "v2025")).toMatchObject({ device_id });
+  });
+
   it.each(VERSIONS)("%s from matrix-js-sdk with both URLs (Tuwunel fills in the user code)", (version) => {
     const grant = {
       verification_uri: "https://hs.example/_tuwunel/oidc/device",
@@ -227,13 +243,13 @@ describe("m.login.protocol", () => {
       type: "m.login.protocol",
       protocol: "m.future_login",
       m_future_login: { x: 1 },
-      device_id: "DEV",
+      device_id: DEVICE,
     };
     expectRoundTrip(
       wire,
       "v2025",
-      { type: "m.login.protocol", protocol: { unknown: "m.future_login" }, device_id: "DEV" },
-      { type: "m.login.protocol", protocol: "m.future_login", device_id: "DEV" },
+      { type: "m.login.protocol", protocol: { unknown: "m.future_login" }, device_id: DEVICE },
+      { type: "m.login.protocol", protocol: "m.future_login", device_id: DEVICE },
     );
   });
 
@@ -241,14 +257,14 @@ describe("m.login.protocol", () => {
   it.each([
     [
       "the device grant missing",
-      { protocol: "device_authorization_grant", device_id: "DEV" },
+      { protocol: "device_authorization_grant", device_id: DEVICE },
       "device_authorization_grant is missing",
     ],
     [
       "a verification_uri that is not a URL",
       {
         protocol: "device_authorization_grant",
-        device_id: "DEV",
+        device_id: DEVICE,
         device_authorization_grant: { verification_uri: "auth.example/link" },
       },
       "device_authorization_grant.verification_uri must be an absolute http(s) URL",
@@ -257,7 +273,7 @@ describe("m.login.protocol", () => {
       "a javascript: verification_uri_complete",
       {
         protocol: "device_authorization_grant",
-        device_id: "DEV",
+        device_id: DEVICE,
         device_authorization_grant: { ...grant, verification_uri_complete: "javascript:alert(1)" },
       },
       "device_authorization_grant.verification_uri_complete",
@@ -266,7 +282,7 @@ describe("m.login.protocol", () => {
       "a verification_uri with a newline smuggled in",
       {
         protocol: "device_authorization_grant",
-        device_id: "DEV",
+        device_id: DEVICE,
         device_authorization_grant: { verification_uri: "https://auth.exa\nmple/" },
       },
       "verification_uri",
@@ -274,7 +290,40 @@ describe("m.login.protocol", () => {
     [
       "an empty device_id",
       { protocol: "device_authorization_grant", device_id: "", device_authorization_grant: grant },
-      "device_id must not be empty",
+      "device_id is empty",
+    ],
+    [
+      "a device_id shorter than MAS's 10 characters",
+      { protocol: "device_authorization_grant", device_id: "ABCDEFGHI", device_authorization_grant: grant },
+      "device_id is 9 characters long (10 to 255 allowed)",
+    ],
+    [
+      "a device_id longer than 255 characters",
+      {
+        protocol: "device_authorization_grant",
+        device_id: "A".repeat(256),
+        device_authorization_grant: grant,
+      },
+      "device_id is 256 characters long",
+    ],
+    [
+      "a device_id with a space (it would break the OAuth scope list)",
+      { protocol: "device_authorization_grant", device_id: "ABCDE FGHIJ", device_authorization_grant: grant },
+      "device_id contains a character outside",
+    ],
+    [
+      "a device_id with a percent sign or a question mark (it goes into GET /devices/{id})",
+      {
+        protocol: "device_authorization_grant",
+        device_id: "ABCDEFGHIJ%2F?x",
+        device_authorization_grant: grant,
+      },
+      "device_id contains a character outside",
+    ],
+    [
+      "an unknown protocol with a device_id outside the grammar",
+      { protocol: "m.future_login", device_id: "DEV" },
+      "device_id is 3 characters long",
     ],
     [
       "no device_id",
@@ -286,7 +335,7 @@ describe("m.login.protocol", () => {
       { protocol: "device_authorization_grant", device_id: 42, device_authorization_grant: grant },
       "device_id must be a string",
     ],
-    ["a protocol that is not a string", { protocol: 1, device_id: "DEV" }, "protocol must be a string"],
+    ["a protocol that is not a string", { protocol: 1, device_id: DEVICE }, "protocol must be a string"],
   ] as const)("refuses %s", (_label, fields, mention) => {
     for (const version of VERSIONS) expectInvalid({ type: "m.login.protocol", ...fields }, version, mention);
   });
@@ -334,6 +383,14 @@ describe("m.login.failure", () => {
       { type: "m.login.failure", reason: "device_not_found" },
       { type: "m.login.failure", reason: "device_not_found" },
     );
+  });
+
+  it("refuses a reason longer than 255 characters (peer text ends up in logs and on screen)", () => {
+    expectInvalid({ type: "m.login.failure", reason: "x".repeat(256) }, "v2024", "reason is longer than 255");
+    expectRoundTrip({ type: "m.login.failure", reason: "x".repeat(255) }, "v2025", {
+      type: "m.login.failure",
+      reason: { unknown: "x".repeat(255) },
+    });
   });
 
   it("keeps an unknown reason apart from the known ones", () => {
@@ -449,6 +506,11 @@ describe("m.login.secrets", () => {
       "backup.backup_version must be a string",
     ],
     [
+      "an empty backup version (it names no backup to check the key against)",
+      { cross_signing: crossSigning, backup: { ...backup, backup_version: "" } },
+      "backup.backup_version must not be empty",
+    ],
+    [
       "a backup without key",
       { cross_signing: crossSigning, backup: { algorithm: BACKUP_ALGORITHM, backup_version: "1" } },
       "backup.key is missing",
@@ -495,7 +557,7 @@ describe("describeLoginMessage", () => {
       type: "m.login.protocol",
       protocol: "device_authorization_grant",
       device_authorization_grant: { verification_uri: "https://auth.example/link" },
-      device_id: "DEV",
+      device_id: DEVICE,
     };
     expect(describeLoginMessage(message)).toStrictEqual({
       type: "m.login.protocol",
@@ -574,7 +636,7 @@ describe("serializeLoginMessage refuses what a peer would refuse", () => {
       type: "m.login.protocol",
       protocol: "device_authorization_grant",
       device_authorization_grant: { verification_uri: "/link" },
-      device_id: "DEV",
+      device_id: DEVICE,
     };
     expect(() => serializeLoginMessage(message, "v2024")).toThrow(/verification_uri/);
   });

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { decodeBase64, encodeBase64 } from "../base64";
 import type { WireVersion } from "../types";
-import { isAbsoluteHttpUrl, serverNameOrUrlProblem } from "../grammar";
+import { deviceIdProblem, isAbsoluteHttpUrl, serverNameOrUrlProblem } from "../grammar";
 import {
   DEVICE_AUTHORIZATION_GRANT,
   KNOWN_FAILURE_REASONS,
@@ -61,6 +61,19 @@ const protocolsV2025 = z
     homeserver: base_url,
   }));
 
+/** The most we take of a free-text field from the peer (failure reasons): enough for any code, bounded for logs. */
+export const MAX_REASON_LENGTH = 255;
+
+/** Peer-chosen text runs through one grammar rule (grammar.ts), whose complaint becomes the issue text. */
+const grammarChecked = (problemOf: (text: string) => string | undefined) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = problemOf(value);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+// The device ID goes into the OAuth device scope and into `GET /devices/{id}`: MAS's grammar (grammar.ts).
+const deviceId = grammarChecked(deviceIdProblem);
+
 // rust-sdk serialises a missing `verification_uri_complete` as `null` (an `Option` without skip).
 const deviceAuthorizationGrant = z
   .object({ verification_uri: httpUrl, verification_uri_complete: httpUrl.nullish() })
@@ -76,12 +89,12 @@ const deviceAuthorizationGrantProtocol = z
   .object({
     protocol: z.literal(DEVICE_AUTHORIZATION_GRANT),
     device_authorization_grant: deviceAuthorizationGrant,
-    device_id: z.string().min(1),
+    device_id: deviceId,
   })
   .transform((body) => ({ type: "m.login.protocol" as const, ...body }));
 
 const unknownProtocol = z
-  .object({ protocol: z.string(), device_id: z.string().min(1) })
+  .object({ protocol: z.string(), device_id: deviceId })
   .transform(({ protocol, device_id }) => ({
     type: "m.login.protocol" as const,
     protocol: { unknown: protocol },
@@ -94,8 +107,12 @@ function isKnownFailureReason(reason: string): reason is KnownFailureReason {
 
 // `homeserver` is informational: a server name or a wrong type here must not turn a clean failure into a parse
 // error, so anything that is not a URL we could send back is ignored rather than refused.
+const reason = z.string().refine((value) => value.length <= MAX_REASON_LENGTH, {
+  error: `is longer than ${MAX_REASON_LENGTH} characters`,
+});
+
 const failure = z
-  .object({ reason: z.string(), homeserver: z.unknown().optional() })
+  .object({ reason, homeserver: z.unknown().optional() })
   .transform(({ reason, homeserver }) => {
     const known: KnownFailureReason | UnknownValue = isKnownFailureReason(reason)
       ? reason
@@ -107,7 +124,13 @@ const failure = z
 
 // rust-sdk sends a missing backup as `"backup": null`, and refuses the whole message on an unknown algorithm
 // (its backup type is an enum tagged on `algorithm`), so we refuse it too (PROTOCOL.md §6.1).
-const backup = z.object({ algorithm: z.literal(MEGOLM_BACKUP_V1), key: key32, backup_version: z.string() });
+// `backup_version` names the server-side backup to check the key against (`GET /room_keys/version/{version}`);
+// an empty one names nothing.
+const backup = z.object({
+  algorithm: z.literal(MEGOLM_BACKUP_V1),
+  key: key32,
+  backup_version: z.string().min(1),
+});
 
 const secrets = z
   .object({
