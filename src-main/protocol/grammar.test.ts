@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { concatBytes, utf8 } from "./bytes";
 import { ProtocolError } from "./errors";
 import {
+  baseUrlProblem,
   deviceIdProblem,
   httpUrlProblem,
   isDeviceId,
@@ -15,6 +16,7 @@ import {
 } from "./grammar";
 import { parseLoginMessage } from "./messages";
 import { decodeLoginQr } from "./qr/codec";
+import { apiUrl } from "./rendezvous/urls";
 
 /** A v2024 new-device QR whose rendezvous URL is `url`, written without our encoder. */
 function qrWithRendezvousUrl(url: string): Uint8Array {
@@ -45,6 +47,7 @@ describe("absolute http(s) URLs", () => {
     ["http://127.0.0.1:8008/_matrix", true],
     ["HTTPS://Matrix.Example.ORG/", true],
     ["https://hs.example/a?b=c#d", true],
+    ["https://@hs.example/", false],
     ["https:matrix.org", false],
     ["https://hs.example\\path", false],
     ["https://hs.example/a b", false],
@@ -54,12 +57,20 @@ describe("absolute http(s) URLs", () => {
     ["javascript:alert(1)", false],
     ["matrix.org", false],
     ["", false],
-  ])("%j: %s, the same in the QR codec and in every login-message URL field", (text, valid) => {
+  ])("%j: %s, the same in the QR codec and in the device grant's URL fields", (text, valid) => {
     expect(isAbsoluteHttpUrl(text)).toBe(valid);
     expect(httpUrlProblem(text) === undefined).toBe(valid);
     expect(accepts(() => decodeLoginQr(qrWithRendezvousUrl(text)))).toBe(valid);
-    const protocols = { type: "m.login.protocols", protocols: [], base_url: text };
-    expect(accepts(() => parseLoginMessage(JSON.stringify(protocols), "v2025"))).toBe(valid);
+    const complete = {
+      type: "m.login.protocol",
+      protocol: "device_authorization_grant",
+      device_authorization_grant: {
+        verification_uri: "https://auth.example/",
+        verification_uri_complete: text,
+      },
+      device_id: "ABCDEFGHIJ",
+    };
+    expect(accepts(() => parseLoginMessage(JSON.stringify(complete), "v2025"))).toBe(valid);
     const protocol = {
       type: "m.login.protocol",
       protocol: "device_authorization_grant",
@@ -67,6 +78,47 @@ describe("absolute http(s) URLs", () => {
       device_id: "ABCDEFGHIJ",
     };
     expect(accepts(() => parseLoginMessage(JSON.stringify(protocol), "v2024"))).toBe(valid);
+  });
+
+  it.each([
+    ["https://matrix-client.matrix.org", true],
+    ["https://matrix-client.matrix.org/", true],
+    ["https://hs.example/_matrix/prefix/", true],
+    ["http://127.0.0.1:8008", true],
+    ["https://hs.example/?", false],
+    ["https://hs.example/?a=b", false],
+    ["https://hs.example#", false],
+    ["https://hs.example/#frag", false],
+    ["https://user@hs.example", false],
+    ["https://@hs.example", false],
+    ["https://user:pw@hs.example", false],
+    ["matrix.org", false],
+  ])("base URL %j: %s, the same in the v2025 QR, in m.login.protocols and for API paths", (text, valid) => {
+    expect(baseUrlProblem(text) === undefined).toBe(valid);
+    const qr = concatBytes(
+      utf8("IO_ELEMENT_MSC4388"),
+      Uint8Array.of(0x03, 0x00),
+      new Uint8Array(32).fill(9),
+      Uint8Array.of(2),
+      utf8("ID"),
+      Uint8Array.of(utf8(text).length),
+      utf8(text),
+    );
+    expect(accepts(() => decodeLoginQr(qr))).toBe(valid);
+    const protocols = { type: "m.login.protocols", protocols: [], base_url: text };
+    expect(accepts(() => parseLoginMessage(JSON.stringify(protocols), "v2025"))).toBe(valid);
+    const v2024 = { type: "m.login.protocols", protocols: ["x"], homeserver: text };
+    expect(accepts(() => parseLoginMessage(JSON.stringify(v2024), "v2024"))).toBe(
+      valid || isServerName(text),
+    );
+    let joined = true;
+    try {
+      apiUrl(text, "/x");
+    } catch (error) {
+      expect(error).toBeInstanceOf(TypeError);
+      joined = false;
+    }
+    expect(joined).toBe(valid);
   });
 
   it("names what is wrong without repeating the text", () => {

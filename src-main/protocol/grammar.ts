@@ -23,12 +23,31 @@ export function httpUrlProblem(text: string): string | undefined {
   }
   if (!/^https?:\/\//i.test(text)) return 'does not start with "http://" or "https://"';
   if (hasSpaceControlOrBackslash(text)) return "contains spaces, control characters or backslashes";
-  if (url.username !== "" || url.password !== "") return "contains credentials (user name or password)";
+  // The authority as written, not as parsed: the parser drops an empty user info ("https://@host").
+  const authority = /^https?:\/\/([^/?#]*)/i.exec(text)?.[1] ?? "";
+  if (authority.includes("@")) return "contains credentials (user info before an @)";
   return undefined;
 }
 
 export function isAbsoluteHttpUrl(text: string): boolean {
   return httpUrlProblem(text) === undefined;
+}
+
+/**
+ * A homeserver's client-server API base URL (v2025 QR base URL, `m.login.protocols` base URL or homeserver
+ * URL): an absolute http(s) URL that is only scheme, host, port and path. API paths are appended to it, so a
+ * query or fragment would end up in the middle of every request URL, and the v2025 AAD binds its exact bytes.
+ */
+export function baseUrlProblem(text: string): string | undefined {
+  const problem = httpUrlProblem(text);
+  if (problem !== undefined) return problem;
+  if (text.includes("?")) return "has a query (a base URL is scheme, host and path only)";
+  if (text.includes("#")) return "has a fragment (a base URL is scheme, host and path only)";
+  return undefined;
+}
+
+export function isBaseUrl(text: string): boolean {
+  return baseUrlProblem(text) === undefined;
 }
 
 function hasSpaceControlOrBackslash(text: string): boolean {
@@ -56,8 +75,8 @@ export function isServerName(text: string): boolean {
  * so either form is accepted.
  */
 export function serverNameOrUrlProblem(text: string): string | undefined {
-  if (isAbsoluteHttpUrl(text) || isServerName(text)) return undefined;
-  return "is neither an absolute http(s) URL nor a server name (host name, IPv4 or [IPv6], optional :port)";
+  if (isBaseUrl(text) || isServerName(text)) return undefined;
+  return "is neither a base URL (absolute http(s), no query or fragment) nor a server name (host name, IPv4 or [IPv6], optional :port)";
 }
 
 /** Matrix spec, appendices, "Opaque identifiers": what MSC4388 requires of rendezvous IDs and transaction IDs. */

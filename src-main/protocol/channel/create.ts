@@ -1,12 +1,13 @@
 // One entry point per role over both wire versions, so that the flows never branch on the version to build a
 // channel: the generator picks the version it will put in its QR code; the scanner takes it from the QR code.
-import type { LoginQr } from "../qr/types";
+import { ProtocolError } from "../errors";
+import type { LoginQr, V2025LoginQr } from "../qr/types";
 import type { RandomSource } from "../random";
 import type { WireVersion } from "../types";
-import type { V2025Profile } from "../v2025-profile";
+import { OUR_V2025_PROFILE, type V2025Profile } from "../v2025-profile";
 import type { GeneratorChannel, ScannerChannel } from "./types";
 import { createV2024GeneratorChannel, createV2024ScannerChannel } from "./v2024";
-import { createV2025GeneratorChannel, createV2025ScannerChannel } from "./v2025";
+import { createV2025GeneratorChannel, createV2025ScannerChannel, encodeRendezvousAad } from "./v2025";
 
 export interface ChannelOptions {
   readonly random?: RandomSource;
@@ -24,13 +25,26 @@ export function createGeneratorChannel(version: WireVersion, options: ChannelOpt
   });
 }
 
-/** S: the channel the scanned QR code asks for, keyed to its public key. */
+/**
+ * S: the channel the scanned QR code asks for, keyed to its public key. Throws ProtocolError `invalid_qr` for a
+ * v2025 QR whose base URL and ID cannot be bound into the AAD (too long for the profile's length prefixes), so
+ * that no message of the session could fail later on our side.
+ */
 export function createScannerChannel(qr: LoginQr, options: ChannelOptions = {}): ScannerChannel {
   const random = options.random === undefined ? {} : { random: options.random };
   if (qr.version === "v2024") return createV2024ScannerChannel({ peerPublicKey: qr.publicKey, ...random });
-  return createV2025ScannerChannel({
-    peerPublicKey: qr.publicKey,
-    ...random,
-    ...(options.profile === undefined ? {} : { profile: options.profile }),
-  });
+  const profile = options.profile ?? OUR_V2025_PROFILE;
+  checkAadFits(qr, profile);
+  return createV2025ScannerChannel({ peerPublicKey: qr.publicKey, ...random, profile });
+}
+
+/** The session's AAD with the longest token the rendezvous client accepts must encode (MSC4388 AAD). */
+function checkAadFits(qr: V2025LoginQr, profile: V2025Profile): void {
+  try {
+    encodeRendezvousAad({ baseUrl: qr.baseUrl, rendezvousId: qr.rendezvousId, sequenceToken: "" }, profile);
+  } catch (cause) {
+    throw new ProtocolError("invalid_qr", "QR code's base URL or ID is too long for the channel's AAD", {
+      cause,
+    });
+  }
 }

@@ -53,6 +53,7 @@ const base64Key = fc
   .map((bytes) => Buffer.from(bytes).toString("base64").replace(/=+$/, ""));
 const deviceId = fc.stringMatching(DEVICE_ID);
 const url = fc.webUrl({ withQueryParameters: true, withFragments: true });
+const baseUrl = fc.webUrl();
 const protocolNames = fc.array(fc.oneof(fc.constant("device_authorization_grant"), fc.string()), {
   maxLength: 3,
 });
@@ -64,9 +65,9 @@ function validWire(version: WireVersion): fc.Arbitrary<Record<string, unknown>> 
       ? fc.record({
           type: fc.constant("m.login.protocols"),
           protocols: fc.array(fc.string(), { minLength: 1, maxLength: 3 }),
-          homeserver: fc.oneof(url, fc.domain()),
+          homeserver: fc.oneof(baseUrl, fc.domain()),
         })
-      : fc.record({ type: fc.constant("m.login.protocols"), protocols: protocolNames, base_url: url });
+      : fc.record({ type: fc.constant("m.login.protocols"), protocols: protocolNames, base_url: baseUrl });
   return fc.oneof(
     protocols,
     fc.record(

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { decodeBase64, encodeBase64 } from "../base64";
 import type { WireVersion } from "../types";
-import { deviceIdProblem, isAbsoluteHttpUrl, serverNameOrUrlProblem } from "../grammar";
+import { deviceIdProblem, isAbsoluteHttpUrl, isBaseUrl, serverNameOrUrlProblem } from "../grammar";
 import {
   DEVICE_AUTHORIZATION_GRANT,
   KNOWN_FAILURE_REASONS,
@@ -18,9 +18,14 @@ import {
 
 const httpUrl = z.string().refine(isAbsoluteHttpUrl, { error: "must be an absolute http(s) URL" });
 
+// A homeserver base URL: API paths are appended to it (grammar.ts `baseUrlProblem`).
+const baseUrl = z
+  .string()
+  .refine(isBaseUrl, { error: "must be an absolute http(s) URL without query or fragment" });
+
 // v2024, reading: rust-sdk sends `https://…/`, matrix-js-sdk sends `client.getDomain()` (PROTOCOL.md §4.1).
 const homeserverUrlOrServerName = z.string().refine((value) => serverNameOrUrlProblem(value) === undefined, {
-  error: "must be an absolute http(s) URL or a server name",
+  error: "must be an absolute http(s) URL (without query or fragment) or a server name",
 });
 
 // Cross-signing seeds and the backup key are exactly 32 bytes; padding is tolerated on input as
@@ -50,11 +55,11 @@ const protocolsV2024 = (homeserver: z.ZodType<string>) =>
 const protocolsV2024Read = protocolsV2024(homeserverUrlOrServerName);
 // v2024, writing: rust-sdk and Element X parse `homeserver` as a `Url` and refuse the whole message otherwise
 // (PROTOCOL.md §4.1, §9 item 4), so we send only an absolute URL even though we read a server name.
-const protocolsV2024Write = protocolsV2024(httpUrl);
+const protocolsV2024Write = protocolsV2024(baseUrl);
 
 // MSC4108 2025: `base_url` replaces `homeserver`, and an empty list says "no protocol available".
 const protocolsV2025 = z
-  .object({ protocols: z.array(z.string()), base_url: httpUrl })
+  .object({ protocols: z.array(z.string()), base_url: baseUrl })
   .transform(({ protocols, base_url }) => ({
     type: "m.login.protocols" as const,
     protocols,

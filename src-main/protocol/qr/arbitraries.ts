@@ -36,13 +36,16 @@ const path = fc
   .map(([segments, long]) => [...segments, ...(long === undefined ? [] : [long])]);
 const query = fc.option(fc.stringMatching(/^[a-z]{1,5}=[A-Za-z0-9]{0,8}$/), { nil: undefined });
 
-/** Absolute http(s) URLs as a URL serialiser would write them (scheme://host[:port][/path][?query]). */
-export const httpUrl = fc
-  .tuple(fc.constantFrom("https", "http"), hostPort, path, fc.boolean(), query)
-  .map(([scheme, host, segments, slash, q]) => {
+/** Homeserver base URLs as a URL serialiser would write them (scheme://host[:port][/path]). */
+export const baseUrl = fc
+  .tuple(fc.constantFrom("https", "http"), hostPort, path, fc.boolean())
+  .map(([scheme, host, segments, slash]) => {
     const pathText = segments.length > 0 ? `/${segments.join("/")}` : slash ? "/" : "";
-    return `${scheme}://${host}${pathText}${q === undefined ? "" : `?${q}`}`;
+    return `${scheme}://${host}${pathText}`;
   });
+
+/** Absolute http(s) URLs as a URL serialiser would write them (scheme://host[:port][/path][?query]). */
+export const httpUrl = fc.tuple(baseUrl, query).map(([base, q]) => (q === undefined ? base : `${base}?${q}`));
 
 /** Matrix server names (spec appendices, "Server name"). */
 export const bareServerName = hostPort;
@@ -58,7 +61,7 @@ export const v2024LoginQr: fc.Arbitrary<V2024LoginQr> = fc
   .record({
     publicKey,
     rendezvousUrl: httpUrl,
-    serverName: fc.option(fc.oneof(bareServerName, httpUrl), { nil: undefined }),
+    serverName: fc.option(fc.oneof(bareServerName, baseUrl), { nil: undefined }),
   })
   .map(({ publicKey: key, rendezvousUrl, serverName }) =>
     serverName === undefined
@@ -72,7 +75,7 @@ export const v2025LoginQr: fc.Arbitrary<V2025LoginQr> = fc
     intent,
     publicKey,
     rendezvousId,
-    baseUrl: httpUrl,
+    baseUrl,
     prefix: fc.constantFrom("MATRIX" as const, "IO_ELEMENT_MSC4388" as const),
     idLength: width,
     baseUrlLength: width,

@@ -373,6 +373,10 @@ describe("broken sign-in QR codes are invalid_qr", () => {
     ["an ftp:// URL", "ftp://matrix-client.matrix.org"],
     ["a relative URL", "matrix-client.matrix.org"],
     ["a URL with credentials", "https://user@matrix-client.matrix.org"],
+    ["a URL with empty user info", "https://@matrix-client.matrix.org"],
+    ["a query", "https://matrix-client.matrix.org/?next=x"],
+    ["an empty query", "https://matrix-client.matrix.org?"],
+    ["a fragment", "https://matrix-client.matrix.org#x"],
   ])("v2025 base URL: %s", (_label, url) => {
     const error = expectProtocolError(rawV2025({ id: utf8(MSC_ID), url: utf8(url) }), "invalid_qr");
     expect(error.message).toMatch(/^QR code's base URL /);

@@ -8,7 +8,7 @@ import { ProtocolError } from "../errors";
 import type { Intent } from "../types";
 import type { LengthWidth } from "../length-prefix";
 import { QR_PREFIX_STABLE, QR_PREFIX_UNSTABLE, QR_TYPE_LOGIN } from "../v2025-profile";
-import { httpUrlProblem, opaqueIdProblem } from "../grammar";
+import { baseUrlProblem, opaqueIdProblem } from "../grammar";
 import { PUBLIC_KEY_LENGTH } from "./fields";
 import { formatByte, type QrReader, rejectField } from "./reader";
 import type { QrPrefix, V2025LoginQr } from "./types";
@@ -41,7 +41,7 @@ export function decodeV2025(reader: QrReader, prefix: QrPrefix): V2025LoginQr {
         rejectField("rendezvous ID", opaqueIdProblem(rendezvousId));
         likely &&= naturalWidth(attempt.peek()) === baseUrlLength;
         const baseUrl = attempt.lengthPrefixedText(baseUrlLength, "base URL");
-        rejectField("base URL", httpUrlProblem(baseUrl));
+        rejectField("base URL", baseUrlProblem(baseUrl));
         attempt.end();
         readings.push({
           version: "v2025",
@@ -82,7 +82,7 @@ export function encodeV2025(qr: V2025LoginQr): Uint8Array {
     Uint8Array.of(QR_TYPE_LOGIN, intentByteFor(qr.intent)),
     publicKeyBytes(qr.publicKey),
     encodeText(qr.rendezvousId, qr.idLength, "rendezvous ID", opaqueIdProblem),
-    encodeText(qr.baseUrl, qr.baseUrlLength, "base URL", httpUrlProblem),
+    encodeText(qr.baseUrl, qr.baseUrlLength, "base URL", baseUrlProblem),
   );
 }
 

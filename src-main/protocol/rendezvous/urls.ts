@@ -1,6 +1,6 @@
 // URL handling shared by both clients: API paths under a homeserver base URL, and URLs the server hands back.
 // What counts as a URL is ../grammar.ts's rule, the same the QR codec applies.
-import { httpUrlProblem } from "../grammar";
+import { baseUrlProblem, httpUrlProblem } from "../grammar";
 import { RendezvousError } from "./errors";
 
 /**
@@ -9,13 +9,9 @@ import { RendezvousError } from "./errors";
  * discovery check it), so a violation is a TypeError.
  */
 export function apiUrl(baseUrl: string, path: string): string {
-  const problem = httpUrlProblem(baseUrl);
+  const problem = baseUrlProblem(baseUrl);
   if (problem !== undefined) throw new TypeError(`the base URL ${problem}`);
-  const parsed = new URL(baseUrl);
-  if (parsed.search !== "" || parsed.hash !== "") {
-    throw new TypeError("the base URL has a query or fragment");
-  }
-  return `${parsed.href.replace(/\/+$/, "")}${path}`;
+  return `${new URL(baseUrl).href.replace(/\/+$/, "")}${path}`;
 }
 
 /** A URL from the server (a session URL, a redirect), resolved against the request URL; http(s) only. */
