@@ -23,6 +23,7 @@ export {
   OUR_V2025_PROFILE,
   RUST_SDK_BRANCH_PROFILE,
   MSC_TEXT_PROFILE,
+  profileForQrFraming,
 } from "./v2025-profile";
 
 // --- QR codec (qr/) ---

@@ -1,6 +1,8 @@
 // The v2025 profile: every choice where the MSC4108 2025 / MSC4388 text, vodozemac's hpke module and the
 // matrix-rust-sdk MSC4388 branch disagree, as named constants in one place (PROTOCOL.md §3.3). Following a
 // change in the MSC is an edit here plus new vectors. Nothing about v2024 lives here: v2024 is what ships.
+// The generator speaks the profile it was created with and frames its QR code accordingly; the scanner reads
+// which profile to speak off the QR's framing (`profileForQrFraming`).
 import type { LengthWidth } from "./length-prefix";
 
 export type { LengthWidth } from "./length-prefix";
@@ -58,6 +60,20 @@ export const RUST_SDK_BRANCH_PROFILE: V2025Profile = {
   responseExportLabel: "MATRIX_QR_CODE_LOGIN_RESPONSE",
   checkCodeContext: "ascii_b64",
 };
+
+/**
+ * The profile a scanner speaks with the device that showed `qr`, read off the QR's framing, because nothing else
+ * in the QR or the handshake says which AAD the generator seals with (a wrong guess fails LoginInitiate as
+ * `insecure_channel`):
+ * - a u16 base-URL length is the rust-sdk branch's framing (MSC 726e115; the branch writes it and seals with
+ *   a u16, URL-serialised base URL in the AAD): `RUST_SDK_BRANCH_PROFILE`;
+ * - a u8 base-URL length is the newest MSC text, which we write: `OUR_V2025_PROFILE`.
+ * The rendezvous-ID width says nothing: rust-sdk main writes u16 IDs but has no v2025 channel, and the branch
+ * and the MSC both write u8. A caller that knows better passes a profile to `createScannerChannel` explicitly.
+ */
+export function profileForQrFraming(qr: { readonly baseUrlLength: LengthWidth }): V2025Profile {
+  return qr.baseUrlLength === "u16" ? RUST_SDK_BRANCH_PROFILE : OUR_V2025_PROFILE;
+}
 
 /** The MSC4388 text read literally: its labels differ from vodozemac's (used to diagnose a peer's check code). */
 export const MSC_TEXT_PROFILE: V2025Profile = {

@@ -4,14 +4,17 @@ import { ProtocolError } from "../errors";
 import type { LoginQr, V2025LoginQr } from "../qr/types";
 import type { RandomSource } from "../random";
 import type { WireVersion } from "../types";
-import { OUR_V2025_PROFILE, type V2025Profile } from "../v2025-profile";
+import { profileForQrFraming, type V2025Profile } from "../v2025-profile";
 import type { GeneratorChannel, ScannerChannel } from "./types";
 import { createV2024GeneratorChannel, createV2024ScannerChannel } from "./v2024";
 import { createV2025GeneratorChannel, createV2025ScannerChannel, encodeRendezvousAad } from "./v2025";
 
 export interface ChannelOptions {
   readonly random?: RandomSource;
-  /** v2025 only: the profile to speak (defaults to ours). */
+  /**
+   * v2025 only: the profile to speak. The generator defaults to ours; the scanner to the one the QR's framing
+   * names (`profileForQrFraming`).
+   */
   readonly profile?: V2025Profile;
 }
 
@@ -33,7 +36,7 @@ export function createGeneratorChannel(version: WireVersion, options: ChannelOpt
 export function createScannerChannel(qr: LoginQr, options: ChannelOptions = {}): ScannerChannel {
   const random = options.random === undefined ? {} : { random: options.random };
   if (qr.version === "v2024") return createV2024ScannerChannel({ peerPublicKey: qr.publicKey, ...random });
-  const profile = options.profile ?? OUR_V2025_PROFILE;
+  const profile = options.profile ?? profileForQrFraming(qr);
   checkAadFits(qr, profile);
   return createV2025ScannerChannel({ peerPublicKey: qr.publicKey, ...random, profile });
 }
