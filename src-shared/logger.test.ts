@@ -42,6 +42,15 @@ describe("redaction by key name", () => {
     "device_code",
     "code_verifier",
     "pickleKey",
+    "deviceCode",
+    "DeviceCode",
+    "device-code",
+    "user_code",
+    "userCode",
+    "user-code",
+    "codeVerifier",
+    "refreshToken",
+    "sessionCookie",
   ])("redacts the value under %s", (name) => {
     expect(redact({ [name]: "s3cr3t-value" })).toStrictEqual({ [name]: REDACTED });
   });
@@ -165,7 +174,32 @@ describe("secrets inside strings", () => {
       "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=[redacted]&client_id=c",
     ],
     ["user info in a URL", "https://alice:hunter2@hs.example/", "https://[redacted]@hs.example/"],
-    ["a bearer header value", "Authorization: Bearer syt_abc.def", "Authorization: Bearer [redacted]"],
+    ["a bearer header value", "Authorization: Bearer syt_abc.def", "Authorization: [redacted]"],
+    [
+      "header-like lines, whatever the case and separators of the name",
+      "POST /token\nContent-Type: application/x-www-form-urlencoded\nauthorization: Basic YTpi\n  device_code: GmRhm_DnyEy\nUser-Code: WDJB-MJHT\nAccept: */*",
+      "POST /token\nContent-Type: application/x-www-form-urlencoded\nauthorization: [redacted]\n  device_code: [redacted]\nUser-Code: [redacted]\nAccept: */*",
+    ],
+    [
+      "a named value inside a sentence",
+      "polling with deviceCode: GmRhm_DnyEy, interval 5",
+      "polling with deviceCode: [redacted], interval 5",
+    ],
+    [
+      "Synapse and MAS tokens by their shape",
+      "whoami with syt_YWxpY2U_KgVCWHnYDLmoDfTJjKyM_0Zo4Xv failed; refresh mar_XYZ123abc456 and mat_0123456789abcdef, compat mct_AbCdEf123456, syr_cmVmcmVzaA_QWERTY",
+      "whoami with syt_[redacted] failed; refresh mar_[redacted] and mat_[redacted], compat mct_[redacted], syr_[redacted]",
+    ],
+    [
+      "the devserver's access tokens by their shape",
+      "GET /whoami as dst_k3JX9bYqN0vVh2mR8sLwT4eFzA1cGu5o: 200",
+      "GET /whoami as dst_[redacted]: 200",
+    ],
+    [
+      "a secret parameter after a fragment whose own value is empty",
+      "GET '#a=?access_token=s3cr3t-value failed",
+      "GET '#a=?access_token=[redacted] failed",
+    ],
     [
       "JSON text",
       '{"access_token":"syt_abc","user_id":"@a:b"}',
@@ -177,6 +211,13 @@ describe("secrets inside strings", () => {
 
   it("leaves an error code readable in plain text", () => {
     expect(redactText("failed with code=invalid_message")).toBe("failed with code=invalid_message");
+    expect(redactText("failed with code: invalid_message")).toBe("failed with code: invalid_message");
+  });
+
+  it("leaves ordinary header lines, URLs and words with token-like prefixes alone", () => {
+    const text =
+      'Content-Type: text/plain\nETag: "e0"\nsee https://hs.example/_matrix/client/versions\nformat_date ok';
+    expect(redactText(text)).toBe(text);
   });
 });
 

@@ -6,25 +6,39 @@
 
 export const REDACTED = "[redacted]";
 
-// Names from the brief plus three the protocol adds: an RFC 8628 `device_code` is a bearer secret for the token
-// endpoint (public client, no client secret), a PKCE `code_verifier` likewise, and an Olm/vodozemac `pickle`
-// holds private keys.
+// Names are compared lower-cased and without "_" or "-", so `device_code`, `deviceCode` and `Device-Code` are
+// one name. Names from the brief plus what the protocol adds: an RFC 8628 `device_code` is a bearer secret for
+// the token endpoint (public client, no client secret), a PKCE `code_verifier` likewise, the `user_code` is what
+// approves a device grant, and an Olm/vodozemac `pickle` holds private keys.
 const SENSITIVE_NAME =
-  /token|secret|key|seed|recovery|password|passphrase|authorization|cookie|device_code|verifier|pickle/i;
+  /token|secret|key|seed|recovery|password|passphrase|authorization|cookie|devicecode|usercode|verifier|pickle/;
 
 // Only as a URL parameter: an OAuth authorization `code` (RFC 6749 §4.1.2). As an object key `code` is an error
 // code, which must stay readable.
-const SENSITIVE_URL_PARAMETER = /^(?:code|user_code)$/i;
+const SENSITIVE_URL_PARAMETER = /^code$/;
+
+function normalisedName(name: string): string {
+  return name.toLowerCase().replace(/[_-]/g, "");
+}
 
 /** Whether a field or parameter name marks a value that must not be logged. */
 export function isSensitiveName(name: string): boolean {
-  return SENSITIVE_NAME.test(name);
+  return SENSITIVE_NAME.test(normalisedName(name));
 }
 
 const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]*@/gi;
-const PARAMETER = /(^|[?&#;\s])([^=&#?;\s"'<>]+)=([^&#;\s"'<>]*)/g;
+// A value stops at the next "?" too: after a fragment or an empty value, "?access_token=…" starts a new pair.
+const PARAMETER = /(^|[?&#;\s])([^=&#?;\s"'<>]+)=([^&#?;\s"'<>]*)/g;
 const JSON_STRING_MEMBER = /"((?:[^"\\]|\\.){1,200})"(\s*:\s*)"(?:[^"\\]|\\.)*"/g;
 const CREDENTIAL_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
+// `Name: value` at the start of a line, as HTTP headers and form dumps are printed: the rest of the line.
+const HEADER_LINE = /^([ \t]*)([A-Za-z][A-Za-z0-9_-]*)([ \t]*:[ \t]*)(\S[^\r\n]*)$/gm;
+// `name: value` inside a sentence: one value, up to a space or punctuation (never starting with "[", so what is
+// already `[redacted]` stays as it is).
+const NAMED_VALUE = /(^|[\s,;({[])([A-Za-z][A-Za-z0-9_-]*)([ \t]*:[ \t]*)([^\s,;)}[\]"'<>]+)/g;
+// Access and refresh tokens by their shape, whatever name (or none) they travel under: Synapse `syt_`/`syr_`,
+// MAS `mat_` (access), `mar_` (refresh), `mct_` (compatibility), and the devserver's `dst_`.
+const TOKEN_SHAPE = /\b(syt|syr|mat|mar|mct|dst)_[A-Za-z0-9._~+/=-]{6,}/g;
 
 function decodeName(name: string): string {
   try {
@@ -36,7 +50,8 @@ function decodeName(name: string): string {
 
 /**
  * Redacts secrets inside free text: user info in URLs, secret query/fragment/form parameters
- * (`?access_token=…`, `#code=…`), secret members of JSON text, and `Bearer`/`Basic` credentials.
+ * (`?access_token=…`, `#code=…`), secret members of JSON text, `Bearer`/`Basic` credentials, header-like
+ * `Authorization: …` / `device_code: …` lines and `name: value` pairs, and tokens of a known shape (`syt_…`).
  */
 export function redactText(text: string): string {
   return text
@@ -44,14 +59,21 @@ export function redactText(text: string): string {
     .replace(PARAMETER, (match: string, separator: string, name: string) => {
       const decoded = decodeName(name);
       const inUrl = separator === "?" || separator === "&" || separator === "#" || separator === ";";
-      return isSensitiveName(decoded) || (inUrl && SENSITIVE_URL_PARAMETER.test(decoded))
+      return isSensitiveName(decoded) || (inUrl && SENSITIVE_URL_PARAMETER.test(normalisedName(decoded)))
         ? `${separator}${name}=${REDACTED}`
         : match;
     })
     .replace(JSON_STRING_MEMBER, (match: string, name: string, colon: string) =>
       isSensitiveName(name) ? `"${name}"${colon}"${REDACTED}"` : match,
     )
-    .replace(CREDENTIAL_SCHEME, `$1 ${REDACTED}`);
+    .replace(CREDENTIAL_SCHEME, `$1 ${REDACTED}`)
+    .replace(HEADER_LINE, (match: string, indent: string, name: string, colon: string) =>
+      isSensitiveName(name) ? `${indent}${name}${colon}${REDACTED}` : match,
+    )
+    .replace(NAMED_VALUE, (match: string, before: string, name: string, colon: string) =>
+      isSensitiveName(name) ? `${before}${name}${colon}${REDACTED}` : match,
+    )
+    .replace(TOKEN_SHAPE, `$1_${REDACTED}`);
 }
 
 const MAX_DEPTH = 12;
