@@ -102,6 +102,8 @@ function device(onEntry?: (entry: TranscriptEntry) => void): Device {
     transcript,
     options: {
       fetch: (url, init) => fetch(url, init),
+      // The devserver listens on http://127.0.0.1: the one place plain http is allowed.
+      allowInsecureHttp: true,
       now: time.now,
       sleep: time.sleep,
       transcript: (entry) => {
@@ -400,6 +402,31 @@ describe("the happy path: handshake and login messages through both clients, wit
           entry.kind === "http" && (version === "v2024" ? entry.etag : entry.sequenceToken),
         ).toBeTruthy();
       }
+    },
+  );
+});
+
+describe("plain http without allowInsecureHttp", () => {
+  const server = useDevserver();
+
+  it.each(VERSIONS)(
+    "%s: create and join refuse the devserver's http URL before any request",
+    async (version) => {
+      const { allowInsecureHttp: _allowed, ...strict } = device().options;
+      const refusedCreate =
+        version === "v2024"
+          ? createV2024Rendezvous({ ...strict, homeserverUrl: server().baseUrl })
+          : createV2025Rendezvous({ ...strict, baseUrl: server().baseUrl });
+      expect((await rendezvousError(refusedCreate)).code).toBe("insecure_transport");
+
+      const { qr } = await showQr(version, server(), device());
+      expect((await rendezvousError(joinRendezvous(qr, strict))).code).toBe("insecure_transport");
+      // Only the allowed create above reached the server.
+      expect(
+        server()
+          .hooks.rendezvousLog()
+          .map((entry) => entry.method),
+      ).toEqual(["POST"]);
     },
   );
 });

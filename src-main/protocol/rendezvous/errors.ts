@@ -25,7 +25,12 @@ export type RendezvousErrorCode =
   /** 413: the message is larger than the server accepts. */
   | "too_large"
   /** The server answered something malformed, or a status the API does not allow at that step. */
-  | "invalid_response";
+  | "invalid_response"
+  /**
+   * A rendezvous URL (from a QR code, the homeserver, a redirect) is plain http and the caller did not pass
+   * `allowInsecureHttp: true`. Refused before any request goes out.
+   */
+  | "insecure_transport";
 
 /** What made us conclude that something between us and the server rewrites validators. */
 export type ProxyInterferenceReason =

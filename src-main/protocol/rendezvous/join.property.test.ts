@@ -109,7 +109,7 @@ const v2024Bytes = fc
     );
   });
 
-async function joinPathIsTyped(bytes: Uint8Array): Promise<boolean> {
+async function joinPathIsTyped(bytes: Uint8Array, allowInsecureHttp: boolean): Promise<boolean> {
   let qr: LoginQr;
   try {
     qr = decodeLoginQr(bytes);
@@ -136,7 +136,9 @@ async function joinPathIsTyped(bytes: Uint8Array): Promise<boolean> {
       if (!typed(error)) rethrow(error);
     }
   }
-  await typedFailure(() => joinRendezvous(qr, { fetch: notFound, sleep: instantSleep, signal }));
+  await typedFailure(() =>
+    joinRendezvous(qr, { fetch: notFound, sleep: instantSleep, allowInsecureHttp, signal }),
+  );
   return true;
 }
 
@@ -149,8 +151,8 @@ describe("the join path under any QR code (fast-check)", () => {
     async (_label, bytes) => {
       let decoded = 0;
       await fc.assert(
-        fc.asyncProperty(bytes, async (qrBytes) => {
-          if (await joinPathIsTyped(qrBytes)) decoded++;
+        fc.asyncProperty(bytes, fc.boolean(), async (qrBytes, allowInsecureHttp) => {
+          if (await joinPathIsTyped(qrBytes, allowInsecureHttp)) decoded++;
         }),
         { numRuns: 300 },
       );

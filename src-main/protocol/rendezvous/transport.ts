@@ -34,6 +34,13 @@ export interface RendezvousClientOptions {
   readonly retryWindowMs?: number;
   /** v2025 transaction IDs. Default the platform CSPRNG. */
   readonly random?: RandomSource;
+  /**
+   * Allow plain `http:` rendezvous URLs. Off by default: every request is refused with RendezvousError
+   * `insecure_transport` before it goes out. The secure channel hides the payloads, but over http anyone on the
+   * path sees the rendezvous (and a v2025 create or discover carries the access token), can rewrite or drop
+   * messages, and can end the session. Only for a local development server (the devserver is http://127.0.0.1).
+   */
+  readonly allowInsecureHttp?: boolean;
 }
 
 export const DEFAULT_RETRY_WINDOW_MS = 20_000;
@@ -71,6 +78,7 @@ export class Transport {
   private readonly transcript: TranscriptSink | undefined;
   private readonly backoff: BackoffOptions;
   private readonly validatorsOf: ValidatorsOf;
+  private readonly allowInsecureHttp: boolean;
   private lastRequestAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: RendezvousClientOptions, validatorsOf: ValidatorsOf) {
@@ -82,6 +90,19 @@ export class Transport {
     this.transcript = options.transcript;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.validatorsOf = validatorsOf;
+    this.allowInsecureHttp = options.allowInsecureHttp === true;
+  }
+
+  /**
+   * Refuses a plain-http URL unless the caller allowed it (`allowInsecureHttp`). Every request passes here, so a
+   * redirect or a session URL from the server cannot downgrade a session either.
+   */
+  requireSecureTransport(url: string): void {
+    if (this.allowInsecureHttp || !/^http:/i.test(url)) return;
+    throw new RendezvousError(
+      "insecure_transport",
+      "the rendezvous URL is plain http; pass allowInsecureHttp only for a local development server",
+    );
   }
 
   /** Sleeps until local time `time` (not at all if it has passed). */
@@ -99,9 +120,11 @@ export class Transport {
 
   /**
    * One HTTP request, whatever its status. Network failures throw `network`; an abort rethrows the signal's
-   * reason. Requests are spaced at least MIN_REQUEST_SPACING_MS apart, whoever asks.
+   * reason; a plain-http URL without `allowInsecureHttp` throws `insecure_transport` before anything is sent.
+   * Requests are spaced at least MIN_REQUEST_SPACING_MS apart, whoever asks.
    */
   async exchange(request: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
+    this.requireSecureTransport(request.url);
     await this.readyForRequest(signal);
     const startedAt = this.now();
     this.lastRequestAt = startedAt;

@@ -222,6 +222,63 @@ describe("v2024 create (G shows the QR code)", () => {
   });
 });
 
+describe("v2024 over plain http (refused unless allowInsecureHttp)", () => {
+  const HTTP_SESSION = "http://127.0.0.1:8008/_synapse/client/rendezvous/01HX9K00Q1H6KPD47EG4G1T3XG";
+
+  it("refuses to join a QR code's http session URL before any request", async () => {
+    const fetch = scriptedFetch([]);
+    const error = await rendezvousError(
+      joinV2024Rendezvous({ fetch, url: HTTP_SESSION, ...fakeTime(), signal }),
+    );
+    expect(error.code).toBe("insecure_transport");
+    expect(fetch.calls).toHaveLength(0);
+  });
+
+  it("refuses to create on an http homeserver before any request", async () => {
+    const fetch = scriptedFetch([]);
+    const created = createV2024Rendezvous({
+      fetch,
+      homeserverUrl: "http://127.0.0.1:8008",
+      ...fakeTime(),
+      signal,
+    });
+    expect((await rendezvousError(created)).code).toBe("insecure_transport");
+    expect(fetch.calls).toHaveLength(0);
+  });
+
+  it("refuses a delegation or a session URL that downgrades an https homeserver to http", async () => {
+    const redirected = scriptedFetch([
+      () => new Response(null, { status: 307, headers: { Location: "http://rendezvous.example.net/" } }),
+    ]);
+    const viaRedirect = createV2024Rendezvous({
+      fetch: redirected,
+      homeserverUrl: HOMESERVER,
+      ...fakeTime(),
+      signal,
+    });
+    expect((await rendezvousError(viaRedirect)).code).toBe("insecure_transport");
+    expect(redirected.calls).toHaveLength(1);
+
+    const downgraded = scriptedFetch([
+      () => Response.json({ url: HTTP_SESSION }, { status: 201, headers: sessionHeaders('"e0"') }),
+    ]);
+    const viaSessionUrl = createV2024Rendezvous({
+      fetch: downgraded,
+      homeserverUrl: HOMESERVER,
+      ...fakeTime(),
+      signal,
+    });
+    expect((await rendezvousError(viaSessionUrl)).code).toBe("insecure_transport");
+  });
+
+  it("joins over http when the caller allows it (a local development server)", async () => {
+    const fetch = scriptedFetch([content("", '"e0"')]);
+    const session = await joinV2024Rendezvous({ fetch, url: HTTP_SESSION, allowInsecureHttp: true, signal });
+    expect(session.url).toBe(HTTP_SESSION);
+    expect(fetch.calls[0]?.url).toBe(HTTP_SESSION);
+  });
+});
+
 describe("v2024 expiry (Expires - Date, on the local clock)", () => {
   it("adds the server's remaining lifetime to the local receive time, whatever the skew", async () => {
     const time = fakeTime();

@@ -81,6 +81,7 @@ export async function createV2024Rendezvous(options: CreateV2024Options): Promis
   const content = options.initialData ?? "";
   const body = utf8(content);
   let url = apiUrl(options.homeserverUrl, V2024_CREATE_PATH);
+  transport.requireSecureTransport(url);
   for (let hops = 0; ; hops++) {
     const response = await transport.request(
       { method: "POST", url, headers: TEXT_PLAIN, body },
@@ -102,9 +103,12 @@ export async function createV2024Rendezvous(options: CreateV2024Options): Promis
       if (typeof sessionUrl !== "string") {
         throw new RendezvousError("invalid_response", "create: the answer has no session url");
       }
+      const resolved = serverUrl(sessionUrl, url, "create: the session url");
+      // The QR code will carry this URL: an https homeserver must not hand out an http session.
+      transport.requireSecureTransport(resolved);
       const session = new V2024Session(
         transport,
-        serverUrl(sessionUrl, url, "create: the session url"),
+        resolved,
         expiryFromHeaders(response) ?? response.receivedAt + ASSUMED_TTL_MS,
       );
       // Servers put the session's ETag on the 201; without one, read it before anyone can write.
@@ -126,11 +130,9 @@ export async function createV2024Rendezvous(options: CreateV2024Options): Promis
 /** Joins the session named by a QR code (S, the device that scans), reading its current state. */
 export async function joinV2024Rendezvous(options: JoinV2024Options): Promise<V2024RendezvousSession> {
   const transport = new Transport(options, etagOf);
-  const session = new V2024Session(
-    transport,
-    checkAbsoluteHttpUrl(options.url),
-    transport.now() + transport.retryWindowMs,
-  );
+  const url = checkAbsoluteHttpUrl(options.url);
+  transport.requireSecureTransport(url);
+  const session = new V2024Session(transport, url, transport.now() + transport.retryWindowMs);
   await session.refresh(options.signal, ASSUMED_TTL_MS);
   return session;
 }

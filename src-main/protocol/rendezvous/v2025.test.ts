@@ -232,6 +232,34 @@ describe("v2025 create and join", () => {
   });
 });
 
+describe("v2025 over plain http (refused unless allowInsecureHttp)", () => {
+  const HTTP_BASE = "http://127.0.0.1:8008";
+
+  it("refuses discovery, create and join before any request (create and discover may carry the access token)", async () => {
+    const fetch = scriptedFetch([]);
+    const options = { fetch, baseUrl: HTTP_BASE, accessToken: "syt_token", ...fakeTime(), signal };
+    expect((await rendezvousError(discoverV2025Rendezvous(options))).code).toBe("insecure_transport");
+    expect((await rendezvousError(createV2025Rendezvous(options))).code).toBe("insecure_transport");
+    expect((await rendezvousError(joinV2025Rendezvous({ ...options, id: ID }))).code).toBe(
+      "insecure_transport",
+    );
+    expect(fetch.calls).toHaveLength(0);
+  });
+
+  it("joins a QR code's http base URL when the caller allows it (a local development server)", async () => {
+    const fetch = scriptedFetch([state("", "T1")]);
+    const session = await joinV2025Rendezvous({
+      fetch,
+      baseUrl: HTTP_BASE,
+      id: ID,
+      allowInsecureHttp: true,
+      signal,
+    });
+    expect(session.baseUrl).toBe(HTTP_BASE);
+    expect(fetch.calls[0]?.url).toBe(`${HTTP_BASE}${V2025_UNSTABLE_PATH}/${ID}`);
+  });
+});
+
 describe("v2025 AAD tokens (MSC4388: sender seals against its precondition, receiver against what it held)", () => {
   it("hands send() the current token and receive() the token held before the GET that brought the message", async () => {
     const fetch = scriptedFetch([
