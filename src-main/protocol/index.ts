@@ -80,7 +80,9 @@ export {
   RendezvousError,
   isRendezvousError,
   type RendezvousErrorCode,
+  type RendezvousErrorReason,
   type ProxyInterferenceReason,
+  type NetworkFailureReason,
 } from "./rendezvous/errors";
 export {
   MACHINE_REPLY_DUE,

@@ -51,13 +51,24 @@ export type ProxyInterferenceReason =
   /** v2025: the data is what we last saw, yet the server refuses the sequence token we were given for it. */
   | "token_rewritten";
 
+/** Why a `network` error is final even though the session is still alive. */
+export type NetworkFailureReason =
+  /**
+   * v2025: a write of ours may have landed (its answer was a 5xx or never came) and the peer has answered it
+   * since. The peer sealed its answer against the sequence token that lost answer carried, so it can never be
+   * opened (MSC4388 AAD; a server with `PUT {id}/{txnId}` avoids this).
+   */
+  "write_answer_lost";
+
+export type RendezvousErrorReason = ProxyInterferenceReason | NetworkFailureReason;
+
 export class RendezvousError extends Error {
   override readonly name = "RendezvousError";
   readonly code: RendezvousErrorCode;
   /** The HTTP status that caused it, when there was one. */
   readonly status?: number;
-  /** For `proxy_interference`: the evidence. */
-  readonly reason?: ProxyInterferenceReason;
+  /** For `proxy_interference`: the evidence; for a final `network`: why it is final. */
+  readonly reason?: RendezvousErrorReason;
   /** For `rate_limited`: the wait the server asked for (`retry_after_ms` or `Retry-After`). */
   readonly retryAfterMs?: number;
 
@@ -66,7 +77,7 @@ export class RendezvousError extends Error {
     message: string,
     details: {
       readonly status?: number;
-      readonly reason?: ProxyInterferenceReason;
+      readonly reason?: RendezvousErrorReason;
       readonly retryAfterMs?: number;
       readonly cause?: unknown;
     } = {},

@@ -389,6 +389,36 @@ describe("v2024 send", () => {
     expect(session.etag).toBe('"e1"');
   });
 
+  it("takes the peer's fast reply as the next message after a 502 whose write had landed (not a conflict)", async () => {
+    // Our PUT landed but its answer was a 502; the peer read INITIATE and answered before our retry.
+    const fetch = scriptedFetch([
+      content("", '"e0"'),
+      matrixError(502, "M_UNKNOWN"),
+      matrixError(412, "M_UNKNOWN", sessionHeaders('"e2"')),
+      content("LOGIN_OK", '"e2"'),
+    ]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    await session.send(() => "INITIATE", { signal });
+    expect(session.etag).toBe('"e2"');
+
+    const calls = fetch.calls.length;
+    expect(await session.receive({ signal, schedule: MACHINE_REPLY_DUE })).toEqual({
+      data: "LOGIN_OK",
+      aad: undefined,
+    });
+    expect(fetch.calls).toHaveLength(calls);
+  });
+
+  it("still reports someone else's write as a concurrent write when no attempt of ours may have landed", async () => {
+    const fetch = scriptedFetch([
+      content("", '"e0"'),
+      matrixError(412, "M_UNKNOWN", sessionHeaders('"e9"')),
+      content("INTRUDER", '"e9"'),
+    ]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    expect((await rendezvousError(session.send(() => "INITIATE", { signal }))).code).toBe("concurrent_write");
+  });
+
   it("calls the sealing callback once, however often the message is resent", async () => {
     const fetch = scriptedFetch([
       content("", '"e0"'),

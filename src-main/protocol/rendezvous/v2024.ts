@@ -171,6 +171,10 @@ class V2024Session implements V2024RendezvousSession {
       const data = await seal(undefined);
       signal.throwIfAborted();
       const body = utf8(data);
+      // Set once an attempt may have been applied without our learning so: its answer was a 5xx (a proxy or a
+      // server failing after the commit) or never came. From then on the cell may hold our write, or the
+      // peer's answer to it.
+      let mayHaveLanded = false;
       for (let failures = 0; ; failures++) {
         const ifMatch = this.state.etag;
         let response: HttpResponse;
@@ -181,6 +185,7 @@ class V2024Session implements V2024RendezvousSession {
           );
         } catch (error) {
           if (!isTransient(error)) throw error;
+          mayHaveLanded = true;
           // The PUT may have been applied and only its answer lost: the content tells (MSC4108 has no txn IDs).
           if (await this.recoverLostWrite(data, signal)) return;
           await this.transport.waitBeforeRetry(error, failures, this.expiresAt, signal);
@@ -192,11 +197,12 @@ class V2024Session implements V2024RendezvousSession {
           return;
         }
         if (response.status === 412) {
-          await this.resolveConflict(response, ifMatch, data, signal);
+          await this.resolveConflict(response, ifMatch, data, mayHaveLanded, signal);
           return;
         }
         const transient = transientStatusError(response);
         if (transient === undefined) throw this.statusError(response, "PUT");
+        if (transient.code === "server_error") mayHaveLanded = true;
         await this.transport.waitBeforeRetry(transient, failures, this.expiresAt, signal);
       }
     });
@@ -295,6 +301,7 @@ class V2024Session implements V2024RendezvousSession {
     response: HttpResponse,
     ifMatch: string,
     data: string,
+    mayHaveLanded: boolean,
     signal: AbortSignal,
   ): Promise<void> {
     if (response.headers.get("etag") === ifMatch) {
@@ -315,6 +322,13 @@ class V2024Session implements V2024RendezvousSession {
       );
     }
     this.state = seen;
+    if (mayHaveLanded) {
+      // Neither ours nor what was there before, after an attempt that may have landed: the peer read our
+      // message and already answered (strict ping-pong, PROTOCOL.md §4), as in recoverLostWrite. Were it
+      // someone else's write, the channel would refuse it when it is opened.
+      this.pending = seen.content;
+      return;
+    }
     throw new RendezvousError("concurrent_write", "the session was written by someone else first (412)", {
       status: 412,
     });

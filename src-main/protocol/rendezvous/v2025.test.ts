@@ -313,7 +313,33 @@ describe("v2025 edge cases of a write", () => {
       state("OK", "T3"),
     ]);
     const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
-    expect((await rendezvousError(session.send(() => "INITIATE", { signal }))).code).toBe("network");
+    const error = await rendezvousError(session.send(() => "INITIATE", { signal }));
+    expect(error).toMatchObject({ code: "network", reason: "write_answer_lost" });
+  });
+
+  it("treats a 5xx like a lost answer: the write may have landed, so a fast peer reply is network, not a conflict", async () => {
+    // The server committed our PUT and then failed (a proxy's 503); the peer answered before our retry.
+    const fetch = scriptedFetch([
+      state("", "T1"),
+      matrixError(503, "M_UNKNOWN"),
+      matrixError(409, "IO_ELEMENT_MSC4388_CONCURRENT_WRITE"),
+      state("OK", "T3"),
+    ]);
+    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    const error = await rendezvousError(session.send(() => "INITIATE", { signal }));
+    expect(error).toMatchObject({ code: "network", reason: "write_answer_lost" });
+  });
+
+  it("adopts the token after a 5xx whose write landed when the peer has not answered yet", async () => {
+    const fetch = scriptedFetch([
+      state("", "T1"),
+      matrixError(502, "M_UNKNOWN"),
+      matrixError(409, "IO_ELEMENT_MSC4388_CONCURRENT_WRITE"),
+      state("INITIATE", "T2"),
+    ]);
+    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    await session.send(() => "INITIATE", { signal });
+    expect(session.sequenceToken).toBe("T2");
   });
 
   it("reports a 409 with the stable errcode as a concurrent write, and one with a foreign errcode as invalid", async () => {

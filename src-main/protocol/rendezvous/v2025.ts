@@ -257,7 +257,9 @@ class V2025Session implements V2025RendezvousSession {
       const body = utf8(JSON.stringify({ sequence_token: sealedAgainst, data }));
       // One per message, reused for its resends, so the server answers a resend with the first outcome.
       const txnId = toHex(this.transport.random(TXN_ID_BYTES));
-      let responseLost = false;
+      // Set once an attempt may have been applied without our learning its new token: its answer was a 5xx
+      // (a proxy or a server failing after the commit) or never came.
+      let mayHaveLanded = false;
       let failures = 0;
       for (;;) {
         const url = this.putShape === "plain" ? this.url : `${this.url}/${txnId}`;
@@ -270,7 +272,7 @@ class V2025Session implements V2025RendezvousSession {
         } catch (error) {
           if (!isTransient(error)) throw error;
           // An identical resend is safe: a write that landed is answered with the current token, not repeated.
-          responseLost = true;
+          mayHaveLanded = true;
           await this.transport.waitBeforeRetry(error, failures++, this.expiresAt, signal);
           continue;
         }
@@ -280,7 +282,7 @@ class V2025Session implements V2025RendezvousSession {
           return;
         }
         if (response.status === 409 && CONCURRENT_WRITE_ERRCODES.includes(errcodeOf(response) ?? "")) {
-          await this.resolveConflict(sealedAgainst, data, responseLost, signal);
+          await this.resolveConflict(data, mayHaveLanded, signal);
           return;
         }
         if (notServed(response)) {
@@ -290,6 +292,7 @@ class V2025Session implements V2025RendezvousSession {
         }
         const transient = transientStatusError(response);
         if (transient === undefined) throw this.statusError(response, "PUT");
+        if (transient.code === "server_error") mayHaveLanded = true;
         await this.transport.waitBeforeRetry(transient, failures++, this.expiresAt, signal);
       }
     });
@@ -362,12 +365,7 @@ class V2025Session implements V2025RendezvousSession {
   }
 
   /** A 409: our earlier attempt landed, the peer wrote first, or a token was altered on the way. */
-  private async resolveConflict(
-    sealedAgainst: string,
-    data: string,
-    responseLost: boolean,
-    signal: AbortSignal,
-  ): Promise<void> {
+  private async resolveConflict(data: string, mayHaveLanded: boolean, signal: AbortSignal): Promise<void> {
     const seen = await this.read(signal);
     if (seen.data === data) {
       this.state = seen;
@@ -379,12 +377,13 @@ class V2025Session implements V2025RendezvousSession {
         "PUT was refused (409) though the data is still the one our sequence token was given for",
       );
     }
-    if (responseLost) {
+    if (mayHaveLanded) {
       // The peer read our write and answered it, sealed against the token our lost answer carried: that token
       // is gone with the answer, so the peer's message can never be opened (a txnId server avoids this).
       throw new RendezvousError(
         "network",
         "the answer to our write was lost and the peer answered before we could recover its sequence token",
+        { reason: "write_answer_lost" },
       );
     }
     throw new RendezvousError("concurrent_write", "the session was written by someone else first (409)", {
