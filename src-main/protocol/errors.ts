@@ -9,6 +9,11 @@ export type ProtocolErrorCode =
   | "unsupported_qr_version"
   /** A sign-in QR code that is truncated, has trailing bytes, bad lengths, bad UTF-8, or bad fields. */
   | "invalid_qr"
+  /**
+   * A valid sign-in QR code shown by a device in the same role as ours (both new, or both signed in): the user
+   * scanned the wrong screen. Checked before any network (rust-sdk `InvalidIntent`).
+   */
+  | "wrong_qr"
   /** A secure-channel message that is not even well-formed (bad base64, wrong framing, too short). */
   | "invalid_channel_message"
   /** The handshake or a decryption failed: the channel may be under attack and is closed for good. */

@@ -28,12 +28,19 @@ export {
 
 // --- QR codec (qr/) ---
 export { decodeLoginQr, encodeLoginQr, newV2025LoginQr } from "./qr/codec";
+export { checkQrIntent } from "./qr/intent";
+export { loginQrForSession, type LoginQrOptions } from "./login-qr";
 export type { LoginQr, V2024LoginQr, V2025LoginQr, QrPrefix } from "./qr/types";
 
 // --- secure channels (channel/) ---
 export { createV2024GeneratorChannel, createV2024ScannerChannel } from "./channel/v2024";
 export { createV2025GeneratorChannel, createV2025ScannerChannel, encodeRendezvousAad } from "./channel/v2025";
-export { createGeneratorChannel, createScannerChannel, type ChannelOptions } from "./channel/create";
+export {
+  createGeneratorChannel,
+  createScannerChannel,
+  type ChannelOptions,
+  type ScannerChannelOptions,
+} from "./channel/create";
 
 // --- login messages (messages/) ---
 export {
@@ -89,6 +96,7 @@ export {
   PERSON_ACTING,
   MIN_REQUEST_SPACING_MS,
   DEFAULT_BACKOFF,
+  DEFAULT_CANCEL_TIMEOUT_MS,
   realSleep,
   type PollSchedule,
   type PollPhase,
@@ -96,7 +104,12 @@ export {
   type Now,
   type Sleep,
 } from "./rendezvous/timing";
-export type { FetchFunction, RendezvousClientOptions } from "./rendezvous/transport";
+export {
+  MIN_SESSION_LIFETIME_MS,
+  MAX_SESSION_LIFETIME_MS,
+  type FetchFunction,
+  type RendezvousClientOptions,
+} from "./rendezvous/transport";
 export type {
   RendezvousSession,
   V2024RendezvousSession,
@@ -106,6 +119,7 @@ export type {
   ReceiveOptions,
   SealMessage,
   SignalOption,
+  CancelOptions,
 } from "./rendezvous/types";
 export {
   V2024_CREATE_PATH,
@@ -126,4 +140,4 @@ export {
   type CreateV2025Options,
   type JoinV2025Options,
 } from "./rendezvous/v2025";
-export { joinRendezvous } from "./rendezvous/join";
+export { joinRendezvous, type JoinRendezvousOptions } from "./rendezvous/join";

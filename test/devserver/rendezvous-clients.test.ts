@@ -30,7 +30,7 @@ import {
   joinRendezvous,
   joinV2024Rendezvous,
   joinV2025Rendezvous,
-  newV2025LoginQr,
+  loginQrForSession,
   type EstablishedChannel,
   type GeneratorChannel,
   type GeneratorUnconfirmed,
@@ -262,24 +262,11 @@ async function showQr(
   gDevice: Device,
 ): Promise<{ session: RendezvousSession; channel: GeneratorChannel; qr: LoginQr }> {
   const channel = createGeneratorChannel(version);
-  if (version === "v2024") {
-    const session = await createV2024Rendezvous({ ...gDevice.options, homeserverUrl: server.baseUrl });
-    const qr: LoginQr = {
-      version: "v2024",
-      intent: "new_device",
-      publicKey: channel.publicKey,
-      rendezvousUrl: session.url,
-    };
-    return { session, channel, qr };
-  }
-  const session = await createV2025Rendezvous({ ...gDevice.options, baseUrl: server.baseUrl });
-  const qr = newV2025LoginQr({
-    intent: "new_device",
-    publicKey: channel.publicKey,
-    rendezvousId: session.id,
-    baseUrl: session.baseUrl,
-  });
-  return { session, channel, qr };
+  const session =
+    version === "v2024"
+      ? await createV2024Rendezvous({ ...gDevice.options, homeserverUrl: server.baseUrl })
+      : await createV2025Rendezvous({ ...gDevice.options, baseUrl: server.baseUrl });
+  return { session, channel, qr: loginQrForSession(session, channel, "new_device") };
 }
 
 /** One side of the conversation; returns the message types it heard. */
@@ -319,8 +306,9 @@ async function runScanner(
 ): Promise<string[]> {
   const { signal } = sDevice.options;
   const scanned = decodeLoginQr(qrBytes);
-  const session = await joinRendezvous(scanned, sDevice.options);
-  const channel = createScannerChannel(scanned);
+  // S is the existing device here: G's QR must come from a new device, checked before any request.
+  const channel = createScannerChannel(scanned, { ourRole: "existing_device" });
+  const session = await joinRendezvous(scanned, { ...sDevice.options, ourRole: "existing_device" });
   await session.send(
     (aad) => {
       aads.sealed.push(aad);
@@ -490,14 +478,19 @@ describe("polling, conflicts, expiry and cancel", () => {
   );
 
   it.each(VERSIONS)(
-    "%s: cancel deletes the session; the peer then sees it expired; cancelling again is fine",
+    "%s: cancel deletes the session, even after the flow's signal aborted; the peer then sees it expired; cancelling again is fine",
     async (version) => {
-      const { g, s, gDevice, sDevice } = await openPair(version, server());
-      await g.cancel({ signal: gDevice.options.signal });
+      const flow = new AbortController();
+      const gDevice = device();
+      const { g, s, sDevice } = await openPair(version, server(), {
+        gDevice: { ...gDevice, options: { ...gDevice.options, signal: flow.signal } },
+      });
+      flow.abort(new Error("the user closed the QR screen"));
+      await g.cancel();
       expect(statuses(sessionRequests(server(), "DELETE"))).toEqual([version === "v2024" ? 204 : 200]);
 
       expect((await rendezvousError(send(s, "INITIATE", sDevice))).code).toBe("expired");
-      await s.cancel({ signal: sDevice.options.signal });
+      await s.cancel();
       expect(statuses(sessionRequests(server(), "DELETE")).at(-1)).toBe(404);
     },
   );

@@ -1,9 +1,10 @@
 // One entry point per role over both wire versions, so that the flows never branch on the version to build a
 // channel: the generator picks the version it will put in its QR code; the scanner takes it from the QR code.
 import { ProtocolError } from "../errors";
+import { checkQrIntent } from "../qr/intent";
 import type { LoginQr, V2025LoginQr } from "../qr/types";
 import type { RandomSource } from "../random";
-import type { WireVersion } from "../types";
+import type { Intent, WireVersion } from "../types";
 import { profileForQrFraming, type V2025Profile } from "../v2025-profile";
 import type { GeneratorChannel, ScannerChannel } from "./types";
 import { createV2024GeneratorChannel, createV2024ScannerChannel } from "./v2024";
@@ -28,12 +29,19 @@ export function createGeneratorChannel(version: WireVersion, options: ChannelOpt
   });
 }
 
+export interface ScannerChannelOptions extends ChannelOptions {
+  /** The role of this (scanning) device: a QR code shown by a device in the same role is `wrong_qr`. */
+  readonly ourRole?: Intent;
+}
+
 /**
- * S: the channel the scanned QR code asks for, keyed to its public key. Throws ProtocolError `invalid_qr` for a
- * v2025 QR whose base URL and ID cannot be bound into the AAD (too long for the profile's length prefixes), so
- * that no message of the session could fail later on our side.
+ * S: the channel the scanned QR code asks for, keyed to its public key. Throws ProtocolError `wrong_qr` when
+ * `ourRole` is given and the QR code comes from a device in that role, and `invalid_qr` for a v2025 QR whose
+ * base URL and ID cannot be bound into the AAD (too long for the profile's length prefixes), so that no message
+ * of the session could fail later on our side.
  */
-export function createScannerChannel(qr: LoginQr, options: ChannelOptions = {}): ScannerChannel {
+export function createScannerChannel(qr: LoginQr, options: ScannerChannelOptions = {}): ScannerChannel {
+  if (options.ourRole !== undefined) checkQrIntent(qr, options.ourRole);
   const random = options.random === undefined ? {} : { random: options.random };
   if (qr.version === "v2024") return createV2024ScannerChannel({ peerPublicKey: qr.publicKey, ...random });
   const profile = options.profile ?? profileForQrFraming(qr);

@@ -8,6 +8,7 @@
 // ScannerUnconfirmed exposes the check code (S shows it); GeneratorUnconfirmed only compares a typed code.
 // Both become an EstablishedChannel, or are aborted.
 import type { WireVersion } from "../types";
+import type { V2025Profile } from "../v2025-profile";
 
 /**
  * What the v2025 channel binds into each message's AAD (MSC4388): the homeserver base URL exactly as the QR
@@ -80,6 +81,8 @@ export interface GeneratorChannel {
   readonly version: WireVersion;
   /** G's ephemeral public key (Gp), for the QR code. */
   readonly publicKey: Uint8Array;
+  /** v2025 only: the profile this channel speaks, whose framing the QR code must carry (`loginQrForSession`). */
+  readonly profile?: V2025Profile;
   /** Verifies S's LoginInitiateMessage; a wrong or undecryptable message throws `insecure_channel`. */
   openInitiate(message: string, aad?: RendezvousAad): Promise<GeneratorPendingOk>;
   /** Gives up (QR replaced or flow cancelled): forgets the keys; every later call fails with `channel_closed`. */

@@ -150,6 +150,7 @@ export function createV2025GeneratorChannel(options: V2025ChannelOptions = {}): 
   return {
     version: VERSION,
     publicKey: Uint8Array.from(publicKey),
+    profile,
     async openInitiate(message, aad) {
       const aadBytes = requireAad(aad, profile);
       lifecycle.enter("openInitiate");

@@ -1,7 +1,9 @@
 // What both session classes share: one send or receive at a time, nothing after cancel, and the poll loop that
 // follows the caller's schedule.
-import type { Transport } from "./transport";
-import { checkPollSchedule, pollIntervalAt, type PollSchedule } from "./timing";
+import { RendezvousError } from "./errors";
+import type { HttpResponse, Transport } from "./transport";
+import { DEFAULT_CANCEL_TIMEOUT_MS, checkPollSchedule, pollIntervalAt, type PollSchedule } from "./timing";
+import type { CancelOptions } from "./types";
 
 export class OperationGuard {
   private busy = false;
@@ -44,5 +46,32 @@ export async function pollUntil<T>(
     const result = await poll();
     if (result !== undefined) return result;
     await transport.sleepUntil(pollStart + pollIntervalAt(schedule, pollStart - start), signal);
+  }
+}
+
+/**
+ * A cancel's DELETE, under a signal of its own that aborts after the timeout: the flow's signal has usually
+ * aborted already (that is why it cancels), and a best-effort DELETE must neither be skipped nor hang a flow that
+ * is ending. Transient failures are retried until the timeout or the session's expiry, whichever is first.
+ */
+export async function deleteWithOwnTimeout(
+  transport: Transport,
+  url: string,
+  expiresAt: number,
+  options: CancelOptions,
+): Promise<HttpResponse> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CANCEL_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new TypeError(`cancel timeout must be a positive number, got ${timeoutMs}`);
+  }
+  const signal = AbortSignal.timeout(timeoutMs);
+  const deadline = Math.min(expiresAt, transport.now() + timeoutMs);
+  try {
+    return await transport.request({ method: "DELETE", url }, signal, () => deadline);
+  } catch (error) {
+    if (signal.aborted && error === signal.reason) {
+      throw new RendezvousError("network", `DELETE did not finish within ${timeoutMs} ms`, { cause: error });
+    }
+    throw error;
   }
 }

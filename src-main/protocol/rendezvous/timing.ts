@@ -76,6 +76,9 @@ export function pollIntervalAt(schedule: PollSchedule, elapsedMs: number): numbe
   throw new TypeError("empty poll schedule");
 }
 
+/** How long a `cancel()` may spend on its DELETE: it is best effort, and the flow is ending. */
+export const DEFAULT_CANCEL_TIMEOUT_MS = 5_000;
+
 /** Exponential backoff for 5xx and network failures (429 waits what the server asks instead). */
 export interface BackoffOptions {
   readonly initialMs: number;

@@ -281,15 +281,29 @@ export function retryAfterOf(response: HttpResponse): number | undefined {
 }
 
 /**
+ * The bounds on any session lifetime a server states. Below 5 s (0, negative, an `Expires` already past, as a
+ * cached answer or a skewed proxy can send) the flow would give up before a single poll; above 30 min we would
+ * keep retrying a session the server has long forgotten. Real servers sit well inside: Synapse 60 s (v2024) and
+ * 120 s (v2025), Tuwunel 600 s (PROTOCOL.md §2).
+ */
+export const MIN_SESSION_LIFETIME_MS = 5_000;
+export const MAX_SESSION_LIFETIME_MS = 30 * 60_000;
+
+export function clampLifetime(lifetimeMs: number): number {
+  return Math.min(MAX_SESSION_LIFETIME_MS, Math.max(MIN_SESSION_LIFETIME_MS, lifetimeMs));
+}
+
+/**
  * The local time at which the server forgets the session, from `Expires - Date` of the same response added to
  * the time it arrived: the server's clock never meets ours, so skew cancels out. Without `Date`, `Expires` is
- * taken as is. Undefined without a usable `Expires`.
+ * read against the local clock. The lifetime is clamped (`clampLifetime`). Undefined without a usable `Expires`.
  */
 export function expiryFromHeaders(response: HttpResponse): number | undefined {
   const expires = Date.parse(response.headers.get("expires") ?? "");
   if (Number.isNaN(expires)) return undefined;
   const serverNow = Date.parse(response.headers.get("date") ?? "");
-  return Number.isNaN(serverNow) ? expires : response.receivedAt + (expires - serverNow);
+  const lifetime = expires - (Number.isNaN(serverNow) ? response.receivedAt : serverNow);
+  return response.receivedAt + clampLifetime(lifetime);
 }
 
 function jsonObjectOrUndefined(body: Uint8Array): Record<string, unknown> | undefined {

@@ -48,8 +48,17 @@ export interface RendezvousSession {
   send(seal: SealMessage, options: SignalOption): Promise<void>;
   /** Polls until the peer's next message arrives and returns it at once. */
   receive(options: ReceiveOptions): Promise<ReceivedMessage>;
-  /** Deletes the session (already gone counts as done); afterwards `send` and `receive` are programming errors. */
-  cancel(options: SignalOption): Promise<void>;
+  /**
+   * Deletes the session (already gone counts as done); afterwards `send` and `receive` are programming errors.
+   * Runs under a timeout of its own, never the flow's signal: that has usually aborted already, which is why the
+   * flow cancels. Throws RendezvousError `network` when the DELETE has not finished within the timeout.
+   */
+  cancel(options?: CancelOptions): Promise<void>;
+}
+
+export interface CancelOptions {
+  /** How long the DELETE may take, retries included. Default `DEFAULT_CANCEL_TIMEOUT_MS` (5 s). */
+  readonly timeoutMs?: number;
 }
 
 /** MSC4108 2024: the session is an absolute URL, the cell's version an ETag. */

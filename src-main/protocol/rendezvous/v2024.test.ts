@@ -313,6 +313,30 @@ describe("v2024 expiry (Expires - Date, on the local clock)", () => {
     expect(session.expiresAt).toBe(expires);
   });
 
+  it.each([
+    ["a lifetime of 0", 0, 5_000],
+    ["an Expires in the past", -3_600_000, 5_000],
+    ["a lifetime of a day", 86_400_000, 1_800_000],
+  ])("clamps %s to [5 s, 30 min]", async (_label, lifetimeMs, clampedMs) => {
+    const time = fakeTime();
+    const fetch = scriptedFetch([
+      () =>
+        Response.json(
+          { url: SESSION },
+          {
+            status: 201,
+            headers: {
+              ETag: '"e0"',
+              Date: httpDate(SERVER_NOW),
+              Expires: httpDate(SERVER_NOW + lifetimeMs),
+            },
+          },
+        ),
+    ]);
+    const session = await createV2024Rendezvous({ fetch, homeserverUrl: HOMESERVER, ...time, signal });
+    expect(session.expiresAt).toBe(LOCAL_START + clampedMs);
+  });
+
   it("assumes Synapse's 60 s when a joined session says nothing", async () => {
     const fetch = scriptedFetch([() => new Response("", { status: 200, headers: { ETag: '"e0"' } })]);
     const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
@@ -548,14 +572,60 @@ describe("v2024 cancellation and misuse", () => {
     const receiving = session.receive({ signal, schedule: MACHINE_REPLY_DUE });
     await expect(session.send(() => "x", { signal })).rejects.toThrow(TypeError);
     await receiving;
-    await session.cancel({ signal });
+    await session.cancel();
     await expect(session.receive({ signal, schedule: MACHINE_REPLY_DUE })).rejects.toThrow(TypeError);
+  });
+
+  it("cancel() still sends its DELETE after the flow's signal aborted, on a short timeout of its own", async () => {
+    const flow = new AbortController();
+    const fetch = scriptedFetch([content("", '"e0"'), () => new Response(null, { status: 204 })]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal: flow.signal });
+    flow.abort(new Error("user cancelled"));
+    await session.cancel();
+    expect(fetch.calls.map((call) => call.method)).toEqual(["GET", "DELETE"]);
+  });
+
+  it("cancel() gives up with network when the DELETE hangs past its timeout", async () => {
+    let deleteSignal: AbortSignal | undefined;
+    const fetch: FetchFunction = (_url, init) => {
+      if (init.method !== "DELETE") {
+        return Promise.resolve(
+          new Response("", {
+            status: 200,
+            headers: { ...sessionHeaders('"e0"'), "Content-Type": "text/plain" },
+          }),
+        );
+      }
+      deleteSignal = init.signal ?? undefined;
+      return new Promise((_resolve, reject) => {
+        init.signal?.addEventListener("abort", () => {
+          reject(new DOMException("aborted", "AbortError"));
+        });
+      });
+    };
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const error = await rendezvousError(session.cancel({ timeoutMs: 50 }));
+    expect(error.code).toBe("network");
+    expect(deleteSignal?.aborted).toBe(true);
+  });
+
+  it("refuses send() while the peer's reply that arrived during a recovered write is unread", async () => {
+    const fetch = scriptedFetch([
+      content("", '"e0"'),
+      matrixError(502, "M_UNKNOWN"),
+      matrixError(412, "M_UNKNOWN", sessionHeaders('"e2"')),
+      content("LOGIN_OK", '"e2"'),
+    ]);
+    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    await session.send(() => "INITIATE", { signal });
+    await expect(session.send(() => "NEXT", { signal })).rejects.toThrow(TypeError);
+    expect((await session.receive({ signal, schedule: MACHINE_REPLY_DUE })).data).toBe("LOGIN_OK");
   });
 
   it("counts a 404 on DELETE as done: the session is gone either way", async () => {
     const fetch = scriptedFetch([content("", '"e0"'), matrixError(404, "M_NOT_FOUND")]);
     const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
-    await expect(session.cancel({ signal })).resolves.toBeUndefined();
+    await expect(session.cancel()).resolves.toBeUndefined();
   });
 });
 

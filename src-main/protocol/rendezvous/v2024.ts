@@ -7,7 +7,7 @@
 // proxy rewrites them, which would otherwise end in a 412 loop (UX.md `proxy_interference`).
 import { utf8 } from "../bytes";
 import { RendezvousError, isTransient, proxyInterference } from "./errors";
-import { OperationGuard, pollUntil } from "./session-base";
+import { OperationGuard, deleteWithOwnTimeout, pollUntil } from "./session-base";
 import {
   Transport,
   commonStatusError,
@@ -20,6 +20,7 @@ import {
   type RendezvousClientOptions,
 } from "./transport";
 import type {
+  CancelOptions,
   ReceiveOptions,
   ReceivedMessage,
   SealMessage,
@@ -168,6 +169,10 @@ class V2024Session implements V2024RendezvousSession {
 
   send(seal: SealMessage, { signal }: SignalOption): Promise<void> {
     return this.guard.run("send", async () => {
+      // Strict ping-pong (PROTOCOL.md §4): a write now would overwrite the peer's reply before anyone read it.
+      if (this.pending !== undefined) {
+        throw new TypeError("rendezvous send while the peer's reply is unread: receive() it first");
+      }
       const data = await seal(undefined);
       signal.throwIfAborted();
       const body = utf8(data);
@@ -243,14 +248,9 @@ class V2024Session implements V2024RendezvousSession {
     });
   }
 
-  async cancel({ signal }: SignalOption): Promise<void> {
+  async cancel(options: CancelOptions = {}): Promise<void> {
     this.guard.markCancelled();
-    const deadline = Math.min(this.expiresAt, this.transport.now() + this.transport.retryWindowMs);
-    const response = await this.transport.request(
-      { method: "DELETE", url: this.url },
-      signal,
-      () => deadline,
-    );
+    const response = await deleteWithOwnTimeout(this.transport, this.url, this.expiresAt, options);
     // 404: the session is gone already (expired, or the peer cancelled first), which is what we wanted.
     if (response.status === 204 || response.status === 200 || response.status === 404) return;
     throw commonStatusError(response, "DELETE") ?? unexpectedStatus(response, "DELETE");

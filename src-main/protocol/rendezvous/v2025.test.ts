@@ -193,6 +193,31 @@ describe("v2025 create and join", () => {
     );
   });
 
+  it.each([
+    [0, 5_000],
+    [1, 5_000],
+    [86_400_000, 1_800_000],
+  ])("clamps expires_in_ms %i to [5 s, 30 min]", async (expiresInMs, clampedMs) => {
+    const fetch = scriptedFetch([json(200, { id: ID, sequence_token: "T1", expires_in_ms: expiresInMs })]);
+    const session = await createV2025Rendezvous({ fetch, baseUrl: BASE_URL, ...fakeTime(), signal });
+    expect(session.expiresAt).toBe(LOCAL_START + clampedMs);
+  });
+
+  it("cancel() still sends its DELETE after the flow's signal aborted", async () => {
+    const flow = new AbortController();
+    const fetch = scriptedFetch([state("", "T1"), json(200, [])]);
+    const session = await joinV2025Rendezvous({
+      fetch,
+      baseUrl: BASE_URL,
+      id: ID,
+      ...fakeTime(),
+      signal: flow.signal,
+    });
+    flow.abort(new Error("user cancelled"));
+    await session.cancel();
+    expect(fetch.calls.map((call) => call.method)).toEqual(["GET", "DELETE"]);
+  });
+
   it("reads an old draft's absolute expires_ts against the response's Date (clock skew cancels out)", async () => {
     const serverNow = Date.parse("2020-01-01T00:00:00Z");
     const fetch = scriptedFetch([
@@ -403,7 +428,7 @@ describe("v2025 edge cases of a write", () => {
     for (const answer of [json(200, []), json(200, {}), () => new Response(null, { status: 204 })]) {
       const fetch = scriptedFetch([state("", "T1"), answer]);
       const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
-      await expect(session.cancel({ signal })).resolves.toBeUndefined();
+      await expect(session.cancel()).resolves.toBeUndefined();
       expect(fetch.calls[1]?.method).toBe("DELETE");
     }
   });

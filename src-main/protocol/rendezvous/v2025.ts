@@ -9,9 +9,10 @@ import type { RendezvousAad } from "../channel/types";
 import { toHex, utf8 } from "../bytes";
 import { isOpaqueId } from "../grammar";
 import { RendezvousError, isTransient, proxyInterference } from "./errors";
-import { OperationGuard, pollUntil } from "./session-base";
+import { OperationGuard, deleteWithOwnTimeout, pollUntil } from "./session-base";
 import {
   Transport,
+  clampLifetime,
   commonStatusError,
   errcodeOf,
   jsonObjectOf,
@@ -22,6 +23,7 @@ import {
   type ValidatorsOf,
 } from "./transport";
 import type {
+  CancelOptions,
   ReceiveOptions,
   ReceivedMessage,
   RendezvousApi,
@@ -115,12 +117,13 @@ function tokenFrom(value: unknown, what: string): string {
 function expiryFrom(body: Record<string, unknown>, response: HttpResponse, what: string): number {
   const relative = body.expires_in_ms;
   if (typeof relative === "number" && Number.isFinite(relative) && relative >= 0) {
-    return response.receivedAt + relative;
+    return response.receivedAt + clampLifetime(relative);
   }
   const absolute = body.expires_ts;
   if (typeof absolute === "number" && Number.isFinite(absolute)) {
     const serverNow = Date.parse(response.headers.get("date") ?? "");
-    return Number.isNaN(serverNow) ? absolute : response.receivedAt + (absolute - serverNow);
+    const lifetime = absolute - (Number.isNaN(serverNow) ? response.receivedAt : serverNow);
+    return response.receivedAt + clampLifetime(lifetime);
   }
   throw new RendezvousError("invalid_response", `${what}: no usable expires_in_ms`);
 }
@@ -323,14 +326,9 @@ class V2025Session implements V2025RendezvousSession {
     );
   }
 
-  async cancel({ signal }: SignalOption): Promise<void> {
+  async cancel(options: CancelOptions = {}): Promise<void> {
     this.guard.markCancelled();
-    const deadline = Math.min(this.expiresAt, this.transport.now() + this.transport.retryWindowMs);
-    const response = await this.transport.request(
-      { method: "DELETE", url: this.url },
-      signal,
-      () => deadline,
-    );
+    const response = await deleteWithOwnTimeout(this.transport, this.url, this.expiresAt, options);
     // Any body on success (Synapse 1.160 sends `[]`); 404: gone already, which is what we wanted.
     if (response.status === 200 || response.status === 204 || response.status === 404) return;
     throw commonStatusError(response, "DELETE") ?? unexpectedStatus(response, "DELETE");
