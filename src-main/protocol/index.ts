@@ -69,6 +69,10 @@ export {
   serializeLoginMessage,
   describeLoginMessage,
   classifyHomeserver,
+  checkVerificationUri,
+  type VerificationUriCheck,
+  type VerificationUriContext,
+  type VerificationUriProblem,
 } from "./messages";
 export {
   DEVICE_ID,

@@ -5,3 +5,9 @@ export { parseLoginMessage } from "./parse";
 export { serializeLoginMessage } from "./serialize";
 export { describeLoginMessage, type LoginMessageDescription } from "./describe";
 export { classifyHomeserver, type HomeserverLocator } from "./homeserver";
+export {
+  checkVerificationUri,
+  type VerificationUriCheck,
+  type VerificationUriContext,
+  type VerificationUriProblem,
+} from "./verification-uri";
