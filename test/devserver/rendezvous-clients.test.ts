@@ -38,6 +38,7 @@ import {
   type PollSchedule,
   type RendezvousApi,
   type RendezvousClientOptions,
+  type RendezvousAad,
   type RendezvousError,
   type RendezvousSession,
   type V2024RendezvousSession,
@@ -241,10 +242,26 @@ function sessionPathPattern(version: WireVersion): string {
 // ---------------------------------------------------------------------------------------------------------------
 // The happy path's two devices, as the flows will drive them
 
-/** What each side bound its messages to: v2025 AADs must pair up exactly; v2024 has none. */
+/**
+ * What each side bound its messages to (v2025 AADs must pair up exactly; v2024 has none), and every message as
+ * it went over the wire (the sealed strings the PUTs carried), in the order they were sealed.
+ */
 interface AadLog {
   readonly sealed: unknown[];
   readonly opened: unknown[];
+  readonly wire: string[];
+}
+
+/** Seals with `seal`, recording the AAD and the wire string it produced. */
+async function sealLogged(
+  aads: AadLog,
+  aad: RendezvousAad | undefined,
+  seal: () => Promise<string>,
+): Promise<string> {
+  aads.sealed.push(aad);
+  const wire = await seal();
+  aads.wire.push(wire);
+  return wire;
 }
 
 /** The login messages after the handshake, alternating S, G, S, G (strict ping-pong, PROTOCOL.md §4). */
@@ -281,13 +298,9 @@ async function converse(
   const heard: string[] = [];
   for (const [index, type] of CONVERSATION.entries()) {
     if ((index % 2 === 0) === (role === "S")) {
-      await session.send(
-        (aad) => {
-          aads.sealed.push(aad);
-          return channel.seal(JSON.stringify({ type }), aad);
-        },
-        { signal },
-      );
+      await session.send((aad) => sealLogged(aads, aad, () => channel.seal(JSON.stringify({ type }), aad)), {
+        signal,
+      });
     } else {
       const message = await session.receive({ signal, schedule: MACHINE_REPLY_DUE });
       aads.opened.push(message.aad);
@@ -309,13 +322,7 @@ async function runScanner(
   // S is the existing device here: G's QR must come from a new device, checked before any request.
   const channel = createScannerChannel(scanned, { ourRole: "existing_device" });
   const session = await joinRendezvous(scanned, { ...sDevice.options, ourRole: "existing_device" });
-  await session.send(
-    (aad) => {
-      aads.sealed.push(aad);
-      return channel.sealInitiate(aad);
-    },
-    { signal },
-  );
+  await session.send((aad) => sealLogged(aads, aad, () => channel.sealInitiate(aad)), { signal });
   const ok = await session.receive({ signal, schedule: MACHINE_REPLY_DUE });
   aads.opened.push(ok.aad);
   const unconfirmed = await channel.openOk(ok.data, ok.aad);
@@ -337,12 +344,12 @@ async function runGenerator(
   const pending = await channel.openInitiate(initiate.data, initiate.aad);
   let unconfirmed: GeneratorUnconfirmed | undefined;
   await session.send(
-    async (aad) => {
-      aads.sealed.push(aad);
-      const sealed = await pending.sealOk(aad);
-      unconfirmed = sealed.unconfirmed;
-      return sealed.okMessage;
-    },
+    (aad) =>
+      sealLogged(aads, aad, async () => {
+        const sealed = await pending.sealOk(aad);
+        unconfirmed = sealed.unconfirmed;
+        return sealed.okMessage;
+      }),
     { signal },
   );
   if (unconfirmed === undefined) throw new Error("LoginOk was not sealed");
@@ -359,7 +366,7 @@ describe("the happy path: handshake and login messages through both clients, wit
     async (version) => {
       const gDevice = device();
       const sDevice = device();
-      const aads: AadLog = { sealed: [], opened: [] };
+      const aads: AadLog = { sealed: [], opened: [], wire: [] };
       const { session, channel, qr } = await showQr(version, server(), gDevice);
       // The user reads the digits on S and types them on G.
       let showCode: (code: string) => void = () => undefined;
@@ -381,10 +388,29 @@ describe("the happy path: handshake and login messages through both clients, wit
       if (version === "v2024") expect(aads.sealed.every((aad) => aad === undefined)).toBe(true);
       else expect(new Set(aads.sealed.map(asText)).size).toBe(6);
 
-      // One transcript entry per request, each with its ETag or token, and no payload in any of them.
+      // One transcript entry per request, each with its ETag or token, and none holding any of the six sealed
+      // messages as the PUTs carried them, whole or in part (a 24-character piece of base64 is as good as unique).
       const entries = [...gDevice.transcript, ...sDevice.transcript];
       expect(entries).toHaveLength(server().hooks.rendezvousLog().length);
-      expect(JSON.stringify(entries)).not.toMatch(/m\.login|MATRIX_QR/);
+      expect(aads.wire).toHaveLength(6);
+      const transcriptText = JSON.stringify(entries);
+      for (const payload of aads.wire) {
+        expect(payload.length).toBeGreaterThan(40);
+        expect(transcriptText).not.toContain(payload);
+        expect(transcriptText).not.toContain(payload.slice(8, 32));
+      }
+      // The PUT entries do describe those six messages: their body sizes, never their bodies.
+      const bodyBytes = aads.wire.map((payload, index) => {
+        const aad = aads.sealed[index] as RendezvousAad | undefined;
+        const body =
+          aad === undefined ? payload : JSON.stringify({ sequence_token: aad.sequenceToken, data: payload });
+        return new TextEncoder().encode(body).length;
+      });
+      const putBytes = entries.flatMap((entry) =>
+        entry.kind === "http" && entry.method === "PUT" ? [entry.requestBytes] : [],
+      );
+      const ascending = (a: number | undefined, b: number | undefined): number => (a ?? 0) - (b ?? 0);
+      expect(putBytes.sort(ascending)).toEqual(bodyBytes.sort(ascending));
       for (const entry of entries) {
         expect(
           entry.kind === "http" && (version === "v2024" ? entry.etag : entry.sequenceToken),

@@ -2,6 +2,7 @@
 // the local clock, malformed answers, the AAD tokens each side is handed, and the edge cases of a lost write.
 // The devserver suite (test/devserver/rendezvous-clients.test.ts) covers the ordinary flow.
 import { describe, expect, it } from "vitest";
+import type { TranscriptEntry } from "../../../src-shared/transcript";
 import { isRendezvousError, type RendezvousError } from "./errors";
 import { joinRendezvous } from "./join";
 import { MACHINE_REPLY_DUE, type Sleep } from "./timing";
@@ -431,5 +432,49 @@ describe("v2025 edge cases of a write", () => {
       await expect(session.cancel()).resolves.toBeUndefined();
       expect(fetch.calls[1]?.method).toBe("DELETE");
     }
+  });
+});
+
+describe("v2025 transcript", () => {
+  it("records one entry per request with path, status, sizes and sequence token, never a payload or the token", async () => {
+    const entries: TranscriptEntry[] = [];
+    const fetch = scriptedFetch([
+      json(200, { create_available: true }),
+      state("", "T1"),
+      json(200, { sequence_token: "T2" }),
+      state("SECRET-MESSAGE", "T2"),
+      state("SECRET-REPLY", "T3"),
+    ]);
+    const options = {
+      fetch,
+      baseUrl: BASE_URL,
+      transcript: (entry: TranscriptEntry) => entries.push(entry),
+      ...fakeTime(),
+      signal,
+    };
+    await discoverV2025Rendezvous({ ...options, accessToken: "syt_never_logged_token" });
+    const session = await joinV2025Rendezvous({ ...options, id: ID });
+    await session.send(() => "SECRET-MESSAGE", { signal });
+    await session.receive({ signal, schedule: MACHINE_REPLY_DUE });
+
+    expect(entries).toHaveLength(fetch.calls.length);
+    expect(
+      entries.map((entry) =>
+        entry.kind === "http" ? [entry.method, entry.status, entry.sequenceToken] : [],
+      ),
+    ).toEqual([
+      ["GET", 200, undefined],
+      ["GET", 200, "T1"],
+      ["PUT", 200, "T2"],
+      ["GET", 200, "T2"],
+      ["GET", 200, "T3"],
+    ]);
+    const putBody = JSON.stringify({ sequence_token: "T1", data: "SECRET-MESSAGE" });
+    expect(entries[2]).toMatchObject({ requestBytes: putBody.length, path: `${V2025_UNSTABLE_PATH}/${ID}` });
+    const replyBody = JSON.stringify({ data: "SECRET-REPLY", sequence_token: "T3", expires_in_ms: 120_000 });
+    expect(entries[4]).toMatchObject({ responseBytes: replyBody.length });
+    const text = JSON.stringify(entries);
+    expect(text).not.toContain("SECRET");
+    expect(text).not.toContain("never_logged");
   });
 });
