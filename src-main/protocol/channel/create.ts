@@ -49,7 +49,11 @@ export function createScannerChannel(qr: LoginQr, options: ScannerChannelOptions
   return createV2025ScannerChannel({ peerPublicKey: qr.publicKey, ...random, profile });
 }
 
-/** The session's AAD with the longest token the rendezvous client accepts must encode (MSC4388 AAD). */
+/**
+ * The QR's base URL and ID must fit the AAD's length prefixes under `profile` (MSC4388 AAD), or every message of
+ * the session would fail on our side. The token needs no check here: the rendezvous client refuses tokens over
+ * the AAD's one-byte length.
+ */
 function checkAadFits(qr: V2025LoginQr, profile: V2025Profile): void {
   try {
     encodeRendezvousAad({ baseUrl: qr.baseUrl, rendezvousId: qr.rendezvousId, sequenceToken: "" }, profile);

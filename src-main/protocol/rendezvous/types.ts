@@ -42,8 +42,10 @@ export interface RendezvousSession {
   readonly expiresAt: number;
   /**
    * Writes one message. Transient failures are retried until `expiresAt`; a lost response is recovered. Throws
-   * RendezvousError `expired`, `concurrent_write`, `proxy_interference`, `too_large`, or the transient code once
-   * the deadline has passed.
+   * RendezvousError `expired`, `concurrent_write`, `proxy_interference`, `too_large`, `insecure_transport`, or
+   * the transient code once the deadline has passed (`network` with reason `write_answer_lost` when a v2025
+   * write may have landed and the peer's answer to it can no longer be opened). Sending while a peer message
+   * that arrived during a recovered write is still unread breaks strict ping-pong: a TypeError.
    */
   send(seal: SealMessage, options: SignalOption): Promise<void>;
   /** Polls until the peer's next message arrives and returns it at once. */
