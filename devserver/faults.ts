@@ -1,10 +1,15 @@
 // Fault injection for tests: the next `count` requests whose method and path match a fault misbehave in one of
-// three ways real deployments do.
+// four ways real deployments do.
 // - `status`: answered at once with that status and nothing applied. 429 carries `M_LIMIT_EXCEEDED`,
 //   `retry_after_ms` and `Retry-After` (seconds), as a rate-limited homeserver answers; any other status carries
 //   `M_UNKNOWN`, as a failing server or gateway would.
 // - `dropResponseAfterCommit`: the request is served (a write is applied) and then the connection is destroyed
 //   before any byte of the response: a proxy timeout or network cut after the server committed.
+// - `statusAfterCommit`: the request is served (a write is applied) and then answered with that 5xx status
+//   instead of the real response: a gateway that gave up waiting (502, 504) while the origin committed. The
+//   origin's headers (ETag, Expires, Content-Type, ...) are dropped with its body, as a gateway's own error page
+//   carries none of them; what the devserver set before any handler ran (Date, CORS) stays. The body is the same
+//   `M_UNKNOWN` error a `status` fault sends, and the rendezvous log records the status the client saw.
 // - `rewriteEtag`: the response is served, but its ETag header (v2024) and the `sequence_token` of a JSON body
 //   (v2025) are altered the way middleboxes alter validators. `weak` models nginx's gzip filter, which turns a
 //   strong `"x"` into a weak `W/"x"` when it compresses; `suffix` models Apache's mod_deflate, which appends
@@ -32,6 +37,8 @@ export interface FaultSpec {
   readonly retryAfterMs?: number;
   /** Serve the request, then destroy the connection without responding. */
   readonly dropResponseAfterCommit?: boolean;
+  /** Serve the request (applying a write), then answer this status (500-599) instead of the real response. */
+  readonly statusAfterCommit?: number;
   /** Serve the request, then alter ETag / sequence_token in the response. */
   readonly rewriteEtag?: EtagRewrite;
 }
@@ -58,7 +65,16 @@ export function parseFaultSpec(value: unknown): FaultSpec {
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw invalid("fault must be an object");
   const input = value as Record<string, unknown>;
-  const { method, pathPattern, count, status, retryAfterMs, dropResponseAfterCommit, rewriteEtag } = input;
+  const {
+    method,
+    pathPattern,
+    count,
+    status,
+    retryAfterMs,
+    dropResponseAfterCommit,
+    statusAfterCommit,
+    rewriteEtag,
+  } = input;
   if (typeof method !== "string" || method === "") throw invalid("method must be a non-empty string");
   if (typeof pathPattern !== "string") throw invalid("pathPattern must be a string");
   try {
@@ -69,9 +85,16 @@ export function parseFaultSpec(value: unknown): FaultSpec {
   if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 1) {
     throw invalid("count must be a positive integer");
   }
-  const kinds = [status !== undefined, dropResponseAfterCommit === true, rewriteEtag !== undefined];
+  const kinds = [
+    status !== undefined,
+    dropResponseAfterCommit === true,
+    statusAfterCommit !== undefined,
+    rewriteEtag !== undefined,
+  ];
   if (kinds.filter(Boolean).length !== 1) {
-    throw invalid("give exactly one of status, dropResponseAfterCommit: true, rewriteEtag");
+    throw invalid(
+      "give exactly one of status, dropResponseAfterCommit: true, statusAfterCommit, rewriteEtag",
+    );
   }
   if (dropResponseAfterCommit !== undefined && typeof dropResponseAfterCommit !== "boolean") {
     throw invalid("dropResponseAfterCommit must be a boolean");
@@ -81,6 +104,15 @@ export function parseFaultSpec(value: unknown): FaultSpec {
     (typeof status !== "number" || !Number.isInteger(status) || status < 400 || status > 599)
   ) {
     throw invalid("status must be an integer from 400 to 599");
+  }
+  if (
+    statusAfterCommit !== undefined &&
+    (typeof statusAfterCommit !== "number" ||
+      !Number.isInteger(statusAfterCommit) ||
+      statusAfterCommit < 500 ||
+      statusAfterCommit > 599)
+  ) {
+    throw invalid("statusAfterCommit must be an integer from 500 to 599");
   }
   if (retryAfterMs !== undefined) {
     if (status !== 429) throw invalid("retryAfterMs goes with status 429");
@@ -98,6 +130,7 @@ export function parseFaultSpec(value: unknown): FaultSpec {
     ...(typeof status === "number" ? { status } : {}),
     ...(typeof retryAfterMs === "number" ? { retryAfterMs } : {}),
     ...(dropResponseAfterCommit === true ? { dropResponseAfterCommit } : {}),
+    ...(typeof statusAfterCommit === "number" ? { statusAfterCommit } : {}),
     ...(rewriteEtag === "weak" || rewriteEtag === "suffix" ? { rewriteEtag } : {}),
   };
 }
@@ -112,7 +145,7 @@ export function rewriteSequenceToken(token: string, mode: EtagRewrite): string {
   return mode === "weak" ? `W/${token}` : `${token}-gzip`;
 }
 
-function statusFault(spec: FaultSpec & { status: number }): MatrixError {
+function statusFault(spec: Pick<FaultSpec, "retryAfterMs"> & { status: number }): MatrixError {
   if (spec.status === 429) {
     const retryAfterMs = spec.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
     return new MatrixError(
@@ -142,6 +175,16 @@ function dropConnection(res: ServerResponse): void {
   interceptEnd(res, () => {
     res.socket?.destroy();
     res.destroy();
+  });
+}
+
+function answerStatusAfterCommit(res: ServerResponse, status: number): void {
+  // Set before any handler ran, so the gateway's as much as the origin's.
+  const gatewayHeaders = new Set(res.getHeaderNames());
+  interceptEnd(res, (original) => {
+    for (const name of res.getHeaderNames()) if (!gatewayHeaders.has(name)) res.removeHeader(name);
+    res.end = original as ServerResponse["end"];
+    sendMatrixError(res, statusFault({ status }));
   });
 }
 
@@ -186,7 +229,10 @@ export class FaultInjector {
     return this.faults.map(({ spec, remaining }) => ({ ...spec, remaining }));
   }
 
-  /** The handler-chain entry: answers status faults, arms drop and rewrite faults, never answers otherwise. */
+  /**
+   * The handler-chain entry: answers status faults, arms drop, status-after-commit and rewrite faults, never
+   * answers otherwise.
+   */
   readonly handler: RequestHandler = (req, res, url) => {
     if (url.pathname.startsWith("/_devserver/")) return Promise.resolve(false);
     const method = (req.method ?? "").toUpperCase();
@@ -204,6 +250,7 @@ export class FaultInjector {
       return Promise.resolve(true);
     }
     if (spec.dropResponseAfterCommit === true) dropConnection(res);
+    if (spec.statusAfterCommit !== undefined) answerStatusAfterCommit(res, spec.statusAfterCommit);
     if (spec.rewriteEtag !== undefined) rewriteValidators(res, spec.rewriteEtag);
     return Promise.resolve(false);
   };

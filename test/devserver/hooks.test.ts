@@ -197,6 +197,102 @@ describe("fault injection: dropResponseAfterCommit", () => {
   });
 });
 
+describe("fault injection: statusAfterCommit", () => {
+  it("v2024 PUT: the write is applied, the client sees the gateway's 502 without the origin's headers, the log says 502", async () => {
+    const session = await createV2024("one");
+    await addFault({
+      method: "PUT",
+      pathPattern: "^/_synapse/client/rendezvous/",
+      count: 1,
+      statusAfterCommit: 502,
+    });
+    const failed = await putV2024(session.url, "two", session.etag);
+    expect(failed.status).toBe(502);
+    expect(await failed.json()).toEqual({ errcode: "M_UNKNOWN", error: "Injected fault: HTTP 502" });
+    // The origin's 202 would have carried these; the gateway's page does not. What came before the origin stays.
+    expect(failed.headers.get("etag")).toBeNull();
+    expect(failed.headers.get("expires")).toBeNull();
+    expect(failed.headers.get("access-control-allow-origin")).toBe("*");
+
+    const read = await fetch(session.url);
+    expect(await read.text()).toBe("two");
+    // The write landed: resending it on the old ETag is refused, and the server names the new one.
+    const resent = await putV2024(session.url, "two", session.etag);
+    expect(resent.status).toBe(412);
+    expect(resent.headers.get("etag")).toBe(read.headers.get("etag"));
+    const puts = (await readLog()).filter((entry) => entry.method === "PUT");
+    expect(puts).toEqual([
+      expect.objectContaining({ status: 502, bodyBytes: 3 }),
+      expect.objectContaining({ status: 412 }),
+    ]);
+    expect(puts[0]).not.toHaveProperty("dropped");
+  });
+
+  it("v2025 PUT (in-process hook): the write is applied behind a 504, and the identical resend gets 200 with the new token", async () => {
+    const session = await createV2025("one");
+    server.hooks.addFault({
+      method: "PUT",
+      pathPattern: `^${V2025_BASE}/`,
+      count: 1,
+      statusAfterCommit: 504,
+    });
+    const failed = await putV2025(session.id, session.token, "two");
+    expect(failed.status).toBe(504);
+    expect(((await failed.json()) as { errcode: string }).errcode).toBe("M_UNKNOWN");
+    const after = await readV2025(session.id);
+    expect(after.data).toBe("two");
+    expect(after.sequence_token).not.toBe(session.token);
+
+    const resent = await putV2025(session.id, session.token, "two");
+    expect(resent.status).toBe(200);
+    expect(await resent.json()).toEqual({ sequence_token: after.sequence_token });
+    expect(server.hooks.pendingFaults()).toEqual([]);
+  });
+
+  it("a refused write stays refused behind the gateway's status: nothing is applied", async () => {
+    const session = await createV2025("one");
+    await addFault({ method: "PUT", pathPattern: `^${V2025_BASE}/`, count: 1, statusAfterCommit: 502 });
+    const failed = await putV2025(session.id, "not-the-token", "two");
+    expect(failed.status).toBe(502);
+    expect(await readV2025(session.id)).toEqual(
+      expect.objectContaining({ data: "one", sequence_token: session.token }),
+    );
+  });
+
+  it("is listed as pending, and refuses a status outside 500-599 or alongside another kind", async () => {
+    const cases: unknown[] = [
+      { method: "PUT", pathPattern: ".*", count: 1, statusAfterCommit: 429 },
+      { method: "PUT", pathPattern: ".*", count: 1, statusAfterCommit: 600 },
+      { method: "PUT", pathPattern: ".*", count: 1, statusAfterCommit: "502" },
+      { method: "PUT", pathPattern: ".*", count: 1, statusAfterCommit: 502.5 },
+      { method: "PUT", pathPattern: ".*", count: 1, statusAfterCommit: 502, status: 502 },
+      { method: "PUT", pathPattern: ".*", count: 1, statusAfterCommit: 502, dropResponseAfterCommit: true },
+      { method: "PUT", pathPattern: ".*", count: 1, statusAfterCommit: 503, retryAfterMs: 10 },
+    ];
+    for (const fault of cases) {
+      const res = await fetch(`${server.baseUrl}/_devserver/faults`, {
+        method: "POST",
+        body: JSON.stringify(fault),
+      });
+      expect(res.status, JSON.stringify(fault)).toBe(400);
+      expect(((await res.json()) as { errcode: string }).errcode).toBe("M_INVALID_PARAM");
+    }
+    expect(() => {
+      server.hooks.addFault({ method: "PUT", pathPattern: ".*", count: 1, statusAfterCommit: 400 });
+    }).toThrow(/statusAfterCommit/);
+
+    expect(
+      (await addFault({ method: "PUT", pathPattern: "^/x$", count: 2, statusAfterCommit: 503 })).status,
+    ).toBe(200);
+    const listed = (await (await fetch(`${server.baseUrl}/_devserver/faults`)).json()) as {
+      faults: unknown[];
+    };
+    expect(listed.faults).toEqual([
+      { method: "PUT", pathPattern: "^/x$", count: 2, statusAfterCommit: 503, remaining: 2 },
+    ]);
+  });
+});
+
 describe("fault injection: rewriteEtag", () => {
   it('weak (nginx gzip): the ETag becomes W/"…", and a PUT echoing it gets 412 with the server\'s strong ETag', async () => {
     await addFault({ method: "POST", pathPattern: "org\\.matrix\\.msc4108", count: 1, rewriteEtag: "weak" });
