@@ -1,7 +1,7 @@
 // Both rendezvous clients, both roles, talking to each other through the devserver (which serves both APIs as
 // Synapse 1.160 does): the happy path with the real secure channels, no-change polls, conflicts, expiry, a lost
-// write, rate limits and server failures, proxies that rewrite validators, cancel, the poll schedules, the MSC4388
-// send shapes and API paths, and discovery in each mode.
+// write, a write a gateway failed after it committed, rate limits and server failures, proxies that rewrite
+// validators, cancel, the poll schedules, the MSC4388 send shapes and API paths, and discovery in each mode.
 //
 // No test waits on a real timer: each device runs on its own virtual clock, whose sleeps move time forward at
 // once (and let the other device's requests run meanwhile). The devserver's clock is frozen, except where a test
@@ -614,6 +614,123 @@ describe("a write whose answer is lost", () => {
       await shaped.close();
     }
   });
+});
+
+describe("a write answered with a 5xx after it committed (a gateway gave up while the server wrote)", () => {
+  const server = useDevserver();
+
+  /** A device that, once a write of its own is answered with a 5xx, lets `meanwhile` run during its back-off. */
+  function deviceWithFailedWrite(meanwhile: () => Promise<void>): Device {
+    const created: Device = device((entry) => {
+      if (entry.kind === "http" && entry.method === "PUT" && (entry.status ?? 0) >= 500) {
+        created.time.onNextSleep(meanwhile);
+      }
+    });
+    return created;
+  }
+
+  it.each(VERSIONS)(
+    "%s: nobody wrote meanwhile, so the client finds its own write and carries on",
+    async (version) => {
+      const { g, s, gDevice, sDevice } = await openPair(version, server());
+      server().hooks.addFault({
+        method: "PUT",
+        pathPattern: sessionPathPattern(version),
+        count: 1,
+        statusAfterCommit: 502,
+      });
+
+      await send(s, "INITIATE", sDevice);
+      expect(await receive(g, gDevice)).toBe("INITIATE");
+      await send(g, "OK", gDevice);
+      expect(await receive(s, sDevice)).toBe("OK");
+
+      // v2024 resends on the old ETag, is refused, and finds its own content; v2025's identical resend is
+      // acknowledged with the current token (the server's safe-retry rule). Then G's write, as usual.
+      expect(statuses(sessionRequests(server(), "PUT"))).toEqual(
+        version === "v2024" ? [502, 412, 202] : [502, 200, 200],
+      );
+      // One back-off before the resend, on S's clock.
+      expect(sDevice.time.sleeps).toContain(500);
+    },
+  );
+
+  it("v2024: the peer answered during the back-off, so its answer is the next message received", async () => {
+    const gDevice = device();
+    const sDevice = deviceWithFailedWrite(async () => {
+      expect(await receive(pair.g, gDevice)).toBe("INITIATE");
+      await send(pair.g, "OK", gDevice);
+    });
+    const pair = await openV2024Pair(server(), { gDevice, sDevice });
+    server().hooks.addFault({
+      method: "PUT",
+      pathPattern: sessionPathPattern("v2024"),
+      count: 1,
+      statusAfterCommit: 502,
+    });
+
+    await send(pair.s, "INITIATE", sDevice);
+    const getsBefore = sessionRequests(server(), "GET").length;
+    expect(await receive(pair.s, sDevice)).toBe("OK");
+    // Already in hand from the read after the 412: no further GET was needed.
+    expect(sessionRequests(server(), "GET")).toHaveLength(getsBefore);
+    expect(statuses(sessionRequests(server(), "PUT"))).toEqual([502, 202, 412]);
+  });
+
+  it.each([
+    ["plain", "network"],
+    ["txn", "recovered"],
+  ] as const)(
+    "v2025 with PUT shape %s: the peer answered during the back-off: %s",
+    async (shape, outcome) => {
+      const shaped = await startDevserver({
+        testHooks: true,
+        now: () => FROZEN_NOW,
+        rendezvous: { v2025Put: shape },
+      });
+      try {
+        const gDevice = device();
+        const gSealedAgainst: unknown[] = [];
+        const sDevice = deviceWithFailedWrite(async () => {
+          expect(await receive(pair.g, gDevice)).toBe("INITIATE");
+          await pair.g.send(
+            (aad) => {
+              gSealedAgainst.push(aad);
+              return "OK";
+            },
+            { signal: gDevice.options.signal },
+          );
+        });
+        const pair = await openV2025Pair(shaped, { gDevice, sDevice });
+        // With the txn shape, the first PUT learns the shape (405); the gateway fails the one that then commits.
+        shaped.hooks.addFault({
+          method: "PUT",
+          pathPattern: shape === "txn" ? `^${V2025_UNSTABLE_PATH}/[^/]+/[^/]+$` : sessionPathPattern("v2025"),
+          count: 1,
+          statusAfterCommit: 502,
+        });
+
+        if (outcome === "network") {
+          // The resend is no longer the write just before the current one (the peer's is), so the server refuses
+          // it; the peer's answer is sealed against the token the 502 hid, and can never be opened.
+          const error = await rendezvousError(send(pair.s, "INITIATE", sDevice));
+          expect(error).toMatchObject({ code: "network", reason: "write_answer_lost" });
+          expect(statuses(sessionRequests(shaped, "PUT"))).toEqual([502, 200, 409]);
+          return;
+        }
+        // The transaction record answers the resend with the token the 502 hid, so the peer's answer opens.
+        await send(pair.s, "INITIATE", sDevice);
+        const reply = await pair.s.receive({ signal: sDevice.options.signal, schedule: MACHINE_REPLY_DUE });
+        expect(reply.data).toBe("OK");
+        expect(reply.aad).toEqual(gSealedAgainst[0]);
+        // S learns the shape and its write fails at the gateway; G learns the shape and answers; S's resend is
+        // acknowledged.
+        expect(statuses(sessionRequests(shaped, "PUT"))).toEqual([405, 502, 405, 200, 200]);
+      } finally {
+        await shaped.close();
+      }
+    },
+  );
 });
 
 describe("rate limits and server failures, retried until the session's deadline", () => {
