@@ -6,6 +6,8 @@ export interface Clock {
   now(): number;
   /** Moves this clock forward by `ms` (never backwards). */
   advance(ms: number): void;
+  /** Everything `advance` added so far: for parts that run on real time but honour moves (OAuth polling). */
+  advancedMs(): number;
 }
 
 export function createClock(base: () => number = Date.now): Clock {
@@ -16,5 +18,6 @@ export function createClock(base: () => number = Date.now): Clock {
       if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`cannot advance the clock by ${ms} ms`);
       offset += ms;
     },
+    advancedMs: () => offset,
   };
 }

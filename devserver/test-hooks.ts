@@ -3,6 +3,8 @@
 //   POST   /_devserver/faults          FaultSpec -> {}        GET -> {"faults": [...]}   DELETE -> {}
 //   GET    /_devserver/rendezvous-log  -> [{time, method, path, status, bodyBytes}]     DELETE -> {}
 //   GET    /_devserver/clock           -> {"now"}             POST {"advanceMs"} -> {"now"}
+// The clock is the rendezvous side's; OAuth runs on real time, and an advance only hurries its device-grant
+// polling pace along (oauth/index.ts, "Time").
 import type { Clock } from "./clock";
 import { parseFaultSpec, type FaultInjector } from "./faults";
 import { MatrixError, readBody, sendJson, type RequestHandler } from "./http";

@@ -7,9 +7,9 @@
 // - a client that did not register the device grant gets 401 `unauthorized_client` (MAS), not 400;
 // - with masQuirks: no `verification_uri_complete`, never `slow_down`, and the four polling errors come with
 //   HTTP 403, as MAS sends them.
-// Polling times come from the devserver clock, so tests can move time instead of waiting.
+// Polling times are read from `now`, which the OAuth server runs on real time (index.ts): a devserver whose
+// rendezvous clock is frozen must still see a client that waits out the interval as polite.
 import type { KoaContext, Middleware } from "oidc-provider";
-import type { Clock } from "../clock";
 import { DEVICE_CODE_GRANT } from "./client-policy";
 
 /** RFC 8628 §3.5: "the interval MUST be increased by 5 seconds for this and all subsequent requests". */
@@ -29,7 +29,8 @@ interface PollState {
 }
 
 export interface DevicePollingOptions {
-  readonly clock: Clock;
+  /** Unix milliseconds; must advance as the client's waits do. */
+  readonly now: () => number;
   readonly intervalS: number;
   readonly ttlS: number;
   readonly masQuirks: boolean;
@@ -45,7 +46,7 @@ function isObject(body: unknown): body is Record<string, unknown> {
 }
 
 export function createDevicePollingMiddleware(options: DevicePollingOptions): Middleware {
-  const { clock, intervalS, ttlS, masQuirks } = options;
+  const { now: currentTime, intervalS, ttlS, masQuirks } = options;
   // Keyed by the device code value; held only in memory, never logged.
   const polls = new Map<string, PollState>();
 
@@ -56,7 +57,7 @@ export function createDevicePollingMiddleware(options: DevicePollingOptions): Mi
   function afterDeviceAuthorization(ctx: KoaContext): void {
     const body = ctx.body;
     if (ctx.status === 200 && isObject(body) && typeof body.device_code === "string") {
-      const now = clock.now();
+      const now = currentTime();
       forgetExpired(now);
       polls.set(body.device_code, {
         lastPollAt: undefined,
@@ -85,7 +86,7 @@ export function createDevicePollingMiddleware(options: DevicePollingOptions): Mi
       if (error === undefined || error === "access_denied" || error === "expired_token")
         polls.delete(deviceCode);
     } else if (state !== undefined) {
-      const now = clock.now();
+      const now = currentTime();
       const tooSoon = state.lastPollAt !== undefined && now - state.lastPollAt < state.intervalMs;
       state.lastPollAt = now;
       if (tooSoon && !masQuirks) {

@@ -17,6 +17,13 @@
 // `authenticate` (this module registers a resolver for its tokens). The device is created through a
 // `HomeserverProvisioner` before the token response leaves; pass a remote one to run this server as "MAS" for
 // another homeserver.
+//
+// Time. OAuth runs on real time; the rendezvous APIs (and the client-server slice) run on the devserver's
+// injectable clock, which tests may freeze. oidc-provider, its store (adapter.ts) and the approve hook read
+// `Date.now`, and oidc-provider takes no clock (patching the global is not an option), so the device grant's
+// polling pace (device-polling.ts) is measured on real time as well: on a frozen clock every poll would otherwise
+// look too soon. What `hooks.clock.advance` added is counted on top, so a test can sit out a `slow_down` penalty
+// without waiting; it never moves oidc-provider's own lifetimes (device codes, tokens, sessions).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type Provider from "oidc-provider";
 import type { AccountStore, HomeserverProvisioner } from "../accounts";
@@ -46,6 +53,7 @@ export interface OAuthServerDependencies {
   readonly accounts: AccountStore;
   /** Where users and devices are created; default the account store itself. */
   readonly provisioner?: HomeserverProvisioner;
+  /** The devserver's clock: only what `advance` added to it is read (see "Time" above). */
   readonly clock: Clock;
 }
 
@@ -94,7 +102,8 @@ export function createOAuthServer(dependencies: OAuthServerDependencies): OAuthS
       grantsByDevice.set(key, (grantsByDevice.get(key) ?? new Set<string>()).add(grantId));
     },
   };
-  const provider = createOAuthProvider({ issuer, resource, options, accounts, provisioner, sessions, clock });
+  const now = (): number => Date.now() + clock.advancedMs();
+  const provider = createOAuthProvider({ issuer, resource, options, accounts, provisioner, sessions, now });
   accounts.onDeviceRemoved((userId, deviceId) => {
     const key = deviceKey(userId, deviceId);
     const grantIds = grantsByDevice.get(key) ?? new Set<string>();

@@ -16,7 +16,6 @@ import Provider, {
   type Middleware,
 } from "oidc-provider";
 import type { AccountStore, HomeserverProvisioner } from "../accounts";
-import type { Clock } from "../clock";
 import { createOAuthStore } from "./adapter";
 import { checkClientMetadata } from "./client-policy";
 import { createDevicePollingMiddleware } from "./device-polling";
@@ -68,7 +67,8 @@ export interface OAuthProviderDependencies {
   readonly accounts: AccountStore;
   readonly provisioner: HomeserverProvisioner;
   readonly sessions: DeviceSessions;
-  readonly clock: Clock;
+  /** The OAuth server's time (index.ts): what the device grant's polling pace is measured on. */
+  readonly now: () => number;
 }
 
 function setPageHeaders(ctx: KoaContext): void {
@@ -195,7 +195,7 @@ function deleteDeviceOnRevocation(provider: Provider, provisioner: HomeserverPro
 }
 
 export function createOAuthProvider(dependencies: OAuthProviderDependencies): Provider {
-  const { issuer, resource, options, accounts, provisioner, sessions, clock } = dependencies;
+  const { issuer, resource, options, accounts, provisioner, sessions, now } = dependencies;
 
   const policy = interactionPolicy.base();
   // MAS asks for consent for every new session: each one creates a device. oidc-provider would skip consent when a
@@ -361,7 +361,7 @@ export function createOAuthProvider(dependencies: OAuthProviderDependencies): Pr
   provider.use(deleteDeviceOnRevocation(provider, provisioner));
   provider.use(
     createDevicePollingMiddleware({
-      clock,
+      now,
       intervalS: options.deviceCodeIntervalS,
       ttlS: options.deviceCodeTtlS,
       masQuirks: options.masQuirks,
