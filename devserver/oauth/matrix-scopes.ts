@@ -23,6 +23,11 @@ const DEVICE_PREFIX: Readonly<Record<ScopeFamily, string>> = {
 /**
  * MAS's device ID policy: at least 10 characters from RFC 3986 unreserved and sub-delims plus `:@/`. MAS's docs say
  * `[A-Za-z0-9-]`, but the policy is what runs; it admits Element X's unpadded base64 identity keys (`+`, `/`).
+ *
+ * The client-side rule is the protocol core's `DEVICE_ID` (src-main/protocol/grammar.ts): the same characters, but
+ * 10 to 255 of them. They differ on purpose. This server mirrors MAS, which sets no maximum, so that tests see what
+ * a real deployment accepts; the client caps what a peer's `m.login.protocol` may make it carry, show, log or put
+ * into a URL. A device ID over 255 characters is therefore one this server grants and our client refuses.
  */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._~!$&'()*+,;=:@/-]{10,}$/;
 
