@@ -82,7 +82,6 @@ export async function createV2024Rendezvous(options: CreateV2024Options): Promis
   const content = options.initialData ?? "";
   const body = utf8(content);
   let url = apiUrl(options.homeserverUrl, V2024_CREATE_PATH);
-  transport.requireSecureTransport(url);
   for (let hops = 0; ; hops++) {
     const response = await transport.request(
       { method: "POST", url, headers: TEXT_PLAIN, body },
@@ -105,7 +104,8 @@ export async function createV2024Rendezvous(options: CreateV2024Options): Promis
         throw new RendezvousError("invalid_response", "create: the answer has no session url");
       }
       const resolved = serverUrl(sessionUrl, url, "create: the session url");
-      // The QR code will carry this URL: an https homeserver must not hand out an http session.
+      // The QR code will carry this URL, and with an ETag on the 201 no request of ours goes to it first (which
+      // the transport would refuse): an https homeserver must not hand out an http session.
       transport.requireSecureTransport(resolved);
       const session = new V2024Session(
         transport,
@@ -132,7 +132,6 @@ export async function createV2024Rendezvous(options: CreateV2024Options): Promis
 export async function joinV2024Rendezvous(options: JoinV2024Options): Promise<V2024RendezvousSession> {
   const transport = new Transport(options, etagOf);
   const url = checkAbsoluteHttpUrl(options.url);
-  transport.requireSecureTransport(url);
   const session = new V2024Session(transport, url, transport.now() + transport.retryWindowMs);
   await session.refresh(options.signal, ASSUMED_TTL_MS);
   return session;

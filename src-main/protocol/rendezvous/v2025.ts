@@ -206,7 +206,6 @@ export async function createV2025Rendezvous(options: CreateV2025Options): Promis
 export async function joinV2025Rendezvous(options: JoinV2025Options): Promise<V2025RendezvousSession> {
   if (!isOpaqueId(options.id)) throw new TypeError(`not a rendezvous id: ${options.id}`);
   const transport = new Transport(options, sequenceTokenOf);
-  transport.requireSecureTransport(apiUrl(options.baseUrl, v2025ApiPath(options.api ?? "unstable")));
   const session = new V2025Session(
     transport,
     { baseUrl: options.baseUrl, api: options.api ?? "unstable", id: options.id },
