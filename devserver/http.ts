@@ -173,6 +173,25 @@ export function accessTokenOf(req: IncomingMessage, url: URL): string | undefine
   return parts.length === 2 && parts[0] === "Bearer" ? parts[1] : undefined;
 }
 
+/**
+ * What the request's access token acts for, as `authenticate` tells it, or the 401 Synapse answers with MAS in
+ * charge of tokens: `M_MISSING_TOKEN`, or `M_UNKNOWN_TOKEN` "Token is not active" (what it says when MAS's
+ * introspection says so). The client-server API and MSC4388's authenticated mode both check tokens this way.
+ */
+export async function requireSession<Session>(
+  authenticate: (token: string) => Promise<Session | null>,
+  req: IncomingMessage,
+  url: URL,
+): Promise<Session> {
+  const token = accessTokenOf(req, url);
+  if (token === undefined) throw new MatrixError(401, "M_MISSING_TOKEN", "Missing access token");
+  const session = await authenticate(token);
+  if (session === null) {
+    throw new MatrixError(401, "M_UNKNOWN_TOKEN", "Token is not active", { soft_logout: false });
+  }
+  return session;
+}
+
 /** Paths of the v2024 rendezvous API, for which Synapse's rendezvous resource sends its own CORS set. */
 export const V2024_CREATE_PATH = "/_matrix/client/unstable/org.matrix.msc4108/rendezvous";
 export const V2024_SESSION_PREFIX = "/_synapse/client/rendezvous";

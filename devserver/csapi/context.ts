@@ -2,8 +2,8 @@
 // trackers several families write to (device list changes, last-seen times).
 import type { IncomingMessage } from "node:http";
 import type { AccessSession, AccountStore } from "../accounts";
-import { requireSession } from "../client-api";
 import type { Clock } from "../clock";
+import { requireSession } from "../http";
 import { AccountDataStore } from "./account-data";
 import { EventStream } from "./event-stream";
 import { KeyStore } from "./key-store";
@@ -80,7 +80,7 @@ export function createCsApiContext({
     toDevice: new ToDeviceStore(stream),
     lastSeen: (userId, deviceId) => seen.get(seenKey(userId, deviceId)),
     authenticate: async (req, url) => {
-      const session = await requireSession(accounts, req, url);
+      const session = await requireSession(accounts.authenticate, req, url);
       seen.set(seenKey(session.userId, session.deviceId), {
         ip: req.socket.remoteAddress ?? null,
         ts: clock.now(),

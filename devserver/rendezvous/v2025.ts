@@ -16,9 +16,9 @@ import type { Clock } from "../clock";
 import {
   MatrixError,
   NO_CACHE,
-  accessTokenOf,
   notFound,
   readBody,
+  requireSession,
   sendJson,
   type RequestHandler,
 } from "../http";
@@ -65,7 +65,7 @@ function nextToken(session: Pick<V2025Session, "tokenMillis">, data: string, now
 export interface V2025Dependencies {
   readonly options: ResolvedRendezvousOptions;
   readonly clock: Clock;
-  readonly authenticate: Authenticate | undefined;
+  readonly authenticate: Authenticate;
 }
 
 interface BaseVariant {
@@ -146,13 +146,8 @@ export function createV2025Handler({ options, clock, authenticate }: V2025Depend
 
   async function authorize(req: IncomingMessage, url: URL): Promise<void> {
     if (options.msc4388Mode !== "authenticated") return;
-    const token = accessTokenOf(req, url);
-    if (token === undefined) throw new MatrixError(401, "M_MISSING_TOKEN", "Missing access token");
-    const user = authenticate === undefined ? null : await authenticate(token);
-    if (user === null) {
-      // What Synapse answers when its OAuth server (MAS) calls the token inactive (measured).
-      throw new MatrixError(401, "M_UNKNOWN_TOKEN", "Token is not active", { soft_logout: false });
-    }
+    // The same 401s as the client-server API's; the inactive-token answer was measured on Synapse with MAS.
+    await requireSession(authenticate, req, url);
   }
 
   function checkDataLength(data: string): void {
