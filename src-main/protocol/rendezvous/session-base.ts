@@ -1,7 +1,7 @@
 // What both session classes share: one send or receive at a time, nothing after cancel, and the poll loop that
 // follows the caller's schedule.
 import { RendezvousError } from "./errors";
-import type { HttpResponse, Transport } from "./transport";
+import { commonStatusError, unexpectedStatus, type HttpResponse, type Transport } from "./transport";
 import { DEFAULT_CANCEL_TIMEOUT_MS, checkPollSchedule, pollIntervalAt, type PollSchedule } from "./timing";
 import type { CancelOptions } from "./types";
 
@@ -54,24 +54,37 @@ export async function pollUntil<T>(
  * aborted already (that is why it cancels), and a best-effort DELETE must neither be skipped nor hang a flow that
  * is ending. Transient failures are retried until the timeout or the session's expiry, whichever is first.
  */
-export async function deleteWithOwnTimeout(
+export async function deleteSession(
   transport: Transport,
   url: string,
   expiresAt: number,
   options: CancelOptions,
-): Promise<HttpResponse> {
+): Promise<void> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_CANCEL_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new TypeError(`cancel timeout must be a positive number, got ${timeoutMs}`);
   }
   const signal = AbortSignal.timeout(timeoutMs);
   const deadline = Math.min(expiresAt, transport.now() + timeoutMs);
+  let response: HttpResponse;
   try {
-    return await transport.request({ method: "DELETE", url }, signal, () => deadline);
+    response = await transport.request({ method: "DELETE", url }, signal, () => deadline);
   } catch (error) {
     if (signal.aborted && error === signal.reason) {
       throw new RendezvousError("network", `DELETE did not finish within ${timeoutMs} ms`, { cause: error });
     }
     throw error;
   }
+  // Any body on success (Synapse 1.160 answers a v2025 DELETE with `[]`); 404: the session is gone already
+  // (expired, or the peer cancelled first), which is what we wanted.
+  if (response.status === 200 || response.status === 204 || response.status === 404) return;
+  throw commonStatusError(response, "DELETE") ?? unexpectedStatus(response, "DELETE");
+}
+
+/** How a session call reads a status it has no rule of its own for: 404 is the session gone. */
+export function sessionStatusError(response: HttpResponse, what: string): RendezvousError {
+  if (response.status === 404) {
+    return new RendezvousError("expired", `${what}: the rendezvous session is gone (404)`, { status: 404 });
+  }
+  return commonStatusError(response, what) ?? unexpectedStatus(response, what);
 }

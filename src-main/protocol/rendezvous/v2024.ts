@@ -7,7 +7,7 @@
 // proxy rewrites them, which would otherwise end in a 412 loop (UX.md `proxy_interference`).
 import { utf8 } from "../bytes";
 import { RendezvousError, isTransient, proxyInterference } from "./errors";
-import { OperationGuard, deleteWithOwnTimeout, pollUntil } from "./session-base";
+import { OperationGuard, deleteSession, pollUntil, sessionStatusError } from "./session-base";
 import {
   Transport,
   commonStatusError,
@@ -205,7 +205,7 @@ class V2024Session implements V2024RendezvousSession {
           return;
         }
         const transient = transientStatusError(response);
-        if (transient === undefined) throw this.statusError(response, "PUT");
+        if (transient === undefined) throw sessionStatusError(response, "PUT");
         if (transient.code === "server_error") mayHaveLanded = true;
         await this.transport.waitBeforeRetry(transient, failures, this.expiresAt, signal);
       }
@@ -228,7 +228,7 @@ class V2024Session implements V2024RendezvousSession {
         );
         this.updateExpiry(response);
         if (response.status === 304) return undefined;
-        if (response.status !== 200) throw this.statusError(response, "GET");
+        if (response.status !== 200) throw sessionStatusError(response, "GET");
         const etag = strongEtagOf(response, "GET");
         const content = textOf(response, "GET");
         if (etag === held.etag) {
@@ -249,23 +249,13 @@ class V2024Session implements V2024RendezvousSession {
 
   async cancel(options: CancelOptions = {}): Promise<void> {
     this.guard.markCancelled();
-    const response = await deleteWithOwnTimeout(this.transport, this.url, this.expiresAt, options);
-    // 404: the session is gone already (expired, or the peer cancelled first), which is what we wanted.
-    if (response.status === 204 || response.status === 200 || response.status === 404) return;
-    throw commonStatusError(response, "DELETE") ?? unexpectedStatus(response, "DELETE");
+    await deleteSession(this.transport, this.url, this.expiresAt, options);
   }
 
   private updateExpiry(response: HttpResponse, assumedTtlMs?: number): void {
     const expiry = expiryFromHeaders(response);
     if (expiry !== undefined) this.expiresAt = expiry;
     else if (assumedTtlMs !== undefined) this.expiresAt = response.receivedAt + assumedTtlMs;
-  }
-
-  private statusError(response: HttpResponse, what: string): RendezvousError {
-    if (response.status === 404) {
-      return new RendezvousError("expired", `${what}: the rendezvous session is gone (404)`, { status: 404 });
-    }
-    return commonStatusError(response, what) ?? unexpectedStatus(response, what);
   }
 
   /** An unconditional GET of the current content, retrying transient failures until the session expires. */
@@ -275,7 +265,7 @@ class V2024Session implements V2024RendezvousSession {
       signal,
       () => this.expiresAt,
     );
-    if (response.status !== 200) throw this.statusError(response, "GET");
+    if (response.status !== 200) throw sessionStatusError(response, "GET");
     this.updateExpiry(response, assumedTtlMs);
     return { etag: strongEtagOf(response, "GET"), content: textOf(response, "GET") };
   }

@@ -9,7 +9,7 @@ import type { RendezvousAad } from "../channel/types";
 import { toHex, utf8 } from "../bytes";
 import { isOpaqueId } from "../grammar";
 import { RendezvousError, isTransient, proxyInterference } from "./errors";
-import { OperationGuard, deleteWithOwnTimeout, pollUntil } from "./session-base";
+import { OperationGuard, deleteSession, pollUntil, sessionStatusError } from "./session-base";
 import {
   Transport,
   clampLifetime,
@@ -327,10 +327,7 @@ class V2025Session implements V2025RendezvousSession {
 
   async cancel(options: CancelOptions = {}): Promise<void> {
     this.guard.markCancelled();
-    const response = await deleteWithOwnTimeout(this.transport, this.url, this.expiresAt, options);
-    // Any body on success (Synapse 1.160 sends `[]`); 404: gone already, which is what we wanted.
-    if (response.status === 200 || response.status === 204 || response.status === 404) return;
-    throw commonStatusError(response, "DELETE") ?? unexpectedStatus(response, "DELETE");
+    await deleteSession(this.transport, this.url, this.expiresAt, options);
   }
 
   private aad(sequenceToken: string): RendezvousAad {
@@ -338,11 +335,7 @@ class V2025Session implements V2025RendezvousSession {
   }
 
   private statusError(response: HttpResponse, what: string): RendezvousError {
-    if (notServed(response)) return notSupported(response, what);
-    if (response.status === 404) {
-      return new RendezvousError("expired", `${what}: the rendezvous session is gone (404)`, { status: 404 });
-    }
-    return commonStatusError(response, what) ?? unexpectedStatus(response, what);
+    return notServed(response) ? notSupported(response, what) : sessionStatusError(response, what);
   }
 
   /** GET of the current state, retrying transient failures until the session expires. */
