@@ -1,5 +1,5 @@
-// What both session classes share: one send or receive at a time, nothing after cancel, and the poll loop that
-// follows the caller's schedule.
+// What both session classes share: one send or receive at a time, nothing after cancel, the poll loop that
+// follows the caller's schedule, the cancel's DELETE, and what a 404 on the session means.
 import { RendezvousError } from "./errors";
 import { commonStatusError, unexpectedStatus, type HttpResponse, type Transport } from "./transport";
 import { DEFAULT_CANCEL_TIMEOUT_MS, checkPollSchedule, pollIntervalAt, type PollSchedule } from "./timing";
