@@ -150,6 +150,19 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Uint8Arra
   });
 }
 
+/**
+ * Reads the whole body (up to `limit` bytes) as UTF-8 JSON: 400 `M_NOT_JSON` when it is not, as Synapse's
+ * `parse_json_from_request` answers. What the value must be is the caller's to check.
+ */
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const bytes = await readBody(req, limit);
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    throw new MatrixError(400, "M_NOT_JSON", "Content not JSON.");
+  }
+}
+
 /** Lets an unread request body drain so that the connection stays usable for the response. */
 export function discardBody(req: IncomingMessage): void {
   req.resume();

@@ -7,20 +7,11 @@
 // polling pace along (oauth/index.ts, "Time").
 import type { Clock } from "./clock";
 import { parseFaultSpec, type FaultInjector } from "./faults";
-import { MatrixError, readBody, sendJson, type RequestHandler } from "./http";
+import { MatrixError, readJson, sendJson, type RequestHandler } from "./http";
 import type { RendezvousLog } from "./rendezvous/log";
 import { createRouter } from "./router";
 
 const BODY_LIMIT = 64 * 1024;
-
-async function readJson(req: Parameters<RequestHandler>[0]): Promise<unknown> {
-  const bytes = await readBody(req, BODY_LIMIT);
-  try {
-    return JSON.parse(Buffer.from(bytes).toString("utf8"));
-  } catch {
-    throw new MatrixError(400, "M_NOT_JSON", "Content not JSON.");
-  }
-}
 
 export interface TestHookTargets {
   readonly faults: FaultInjector;
@@ -34,7 +25,7 @@ export function createTestHooksHandler({ faults, log, clock }: TestHookTargets):
       method: "POST",
       path: "/_devserver/faults",
       handle: async ({ req, res }) => {
-        faults.add(parseFaultSpec(await readJson(req)));
+        faults.add(parseFaultSpec(await readJson(req, BODY_LIMIT)));
         sendJson(res, 200, {});
       },
     },
@@ -79,7 +70,7 @@ export function createTestHooksHandler({ faults, log, clock }: TestHookTargets):
       method: "POST",
       path: "/_devserver/clock",
       handle: async ({ req, res }) => {
-        const body = await readJson(req);
+        const body = await readJson(req, BODY_LIMIT);
         const advanceMs = (body as { advanceMs?: unknown } | null)?.advanceMs;
         if (typeof advanceMs !== "number" || !Number.isFinite(advanceMs) || advanceMs < 0) {
           throw new MatrixError(400, "M_INVALID_PARAM", "advanceMs must be a non-negative number");

@@ -2,7 +2,7 @@
 // (`parse_json_object_from_request`: 400 `M_NOT_JSON` when it does not parse, 400 `M_BAD_JSON` when it is not an
 // object), then query parameters.
 import type { IncomingMessage } from "node:http";
-import { MatrixError, readBody } from "../http";
+import { MatrixError, readJson } from "../http";
 import { isJsonObject, type JsonObject } from "./signing";
 
 /** Bodies larger than this are 413 `M_TOO_LARGE`; a key upload with 100 one-time keys is about 25 KiB. */
@@ -29,13 +29,7 @@ export function notFound(message: string): MatrixError {
 }
 
 export async function readJsonObject(req: IncomingMessage): Promise<JsonObject> {
-  const bytes = await readBody(req, BODY_LIMIT);
-  let body: unknown;
-  try {
-    body = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
-    throw new MatrixError(400, "M_NOT_JSON", "Content not JSON.");
-  }
+  const body = await readJson(req, BODY_LIMIT);
   if (!isJsonObject(body)) throw badJson("Content must be a JSON object.");
   return body;
 }

@@ -7,7 +7,7 @@
 import { randomInt } from "node:crypto";
 import type Provider from "oidc-provider";
 import type { AccountStore, HomeserverProvisioner } from "../accounts";
-import { MatrixError, readBody, sendJson, type RequestHandler } from "../http";
+import { MatrixError, readJson, sendJson, type RequestHandler } from "../http";
 import { createRouter } from "../router";
 import { API_SCOPE, checkMatrixScopes, deviceScope } from "./matrix-scopes";
 
@@ -26,12 +26,7 @@ function invalid(message: string): MatrixError {
 }
 
 async function readJsonObject(req: Parameters<RequestHandler>[0]): Promise<Record<string, unknown>> {
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.from(await readBody(req, BODY_LIMIT)).toString("utf8"));
-  } catch {
-    throw new MatrixError(400, "M_NOT_JSON", "Content not JSON.");
-  }
+  const body = await readJson(req, BODY_LIMIT);
   if (typeof body !== "object" || body === null || Array.isArray(body))
     throw invalid("body must be an object");
   return body as Record<string, unknown>;
