@@ -273,11 +273,9 @@ export function retryAfterOf(response: HttpResponse): number | undefined {
   const header = response.headers.get("retry-after")?.trim();
   if (header === undefined || header === "") return undefined;
   if (/^\d+$/.test(header)) return Number(header) * 1000;
-  // An HTTP-date is read against the response's own Date, so a skewed local clock does not matter.
   const at = Date.parse(header);
   if (Number.isNaN(at)) return undefined;
-  const serverNow = Date.parse(response.headers.get("date") ?? "");
-  return Math.max(0, at - (Number.isNaN(serverNow) ? response.receivedAt : serverNow));
+  return Math.max(0, msUntilServerTime(at, response));
 }
 
 /**
@@ -289,21 +287,32 @@ export function retryAfterOf(response: HttpResponse): number | undefined {
 export const MIN_SESSION_LIFETIME_MS = 5_000;
 export const MAX_SESSION_LIFETIME_MS = 30 * 60_000;
 
-export function clampLifetime(lifetimeMs: number): number {
-  return Math.min(MAX_SESSION_LIFETIME_MS, Math.max(MIN_SESSION_LIFETIME_MS, lifetimeMs));
+/**
+ * The local time at which a session the server says lives `lifetimeMs` from `response` ends, the lifetime
+ * clamped to [MIN_SESSION_LIFETIME_MS, MAX_SESSION_LIFETIME_MS]. Counted from when the response arrived, so a
+ * lifetime is never compared with the server's clock.
+ */
+export function expiryAfter(response: HttpResponse, lifetimeMs: number): number {
+  return (
+    response.receivedAt + Math.min(MAX_SESSION_LIFETIME_MS, Math.max(MIN_SESSION_LIFETIME_MS, lifetimeMs))
+  );
 }
 
 /**
- * The local time at which the server forgets the session, from `Expires - Date` of the same response added to
- * the time it arrived: the server's clock never meets ours, so skew cancels out. Without `Date`, `Expires` is
- * read against the local clock. The lifetime is clamped (`clampLifetime`). Undefined without a usable `Expires`.
+ * How long from `response` until `serverTime`, a moment on the server's clock (`Expires`, a `Retry-After`
+ * date, `expires_ts`): read against the same response's `Date`, the server's clock never meets ours, so skew
+ * cancels out. Without `Date`, `serverTime` is read against the local time the response arrived.
  */
+export function msUntilServerTime(serverTime: number, response: HttpResponse): number {
+  const serverNow = Date.parse(response.headers.get("date") ?? "");
+  return serverTime - (Number.isNaN(serverNow) ? response.receivedAt : serverNow);
+}
+
+/** The session's end from `Expires - Date` (`msUntilServerTime`, `expiryAfter`); undefined without `Expires`. */
 export function expiryFromHeaders(response: HttpResponse): number | undefined {
   const expires = Date.parse(response.headers.get("expires") ?? "");
   if (Number.isNaN(expires)) return undefined;
-  const serverNow = Date.parse(response.headers.get("date") ?? "");
-  const lifetime = expires - (Number.isNaN(serverNow) ? response.receivedAt : serverNow);
-  return response.receivedAt + clampLifetime(lifetime);
+  return expiryAfter(response, msUntilServerTime(expires, response));
 }
 
 function jsonObjectOrUndefined(body: Uint8Array): Record<string, unknown> | undefined {

@@ -12,10 +12,11 @@ import { RendezvousError, isTransient, proxyInterference } from "./errors";
 import { OperationGuard, deleteSession, pollUntil, sessionStatusError } from "./session-base";
 import {
   Transport,
-  clampLifetime,
   commonStatusError,
   errcodeOf,
+  expiryAfter,
   jsonObjectOf,
+  msUntilServerTime,
   transientStatusError,
   unexpectedStatus,
   type HttpResponse,
@@ -117,13 +118,11 @@ function tokenFrom(value: unknown, what: string): string {
 function expiryFrom(body: Record<string, unknown>, response: HttpResponse, what: string): number {
   const relative = body.expires_in_ms;
   if (typeof relative === "number" && Number.isFinite(relative) && relative >= 0) {
-    return response.receivedAt + clampLifetime(relative);
+    return expiryAfter(response, relative);
   }
   const absolute = body.expires_ts;
   if (typeof absolute === "number" && Number.isFinite(absolute)) {
-    const serverNow = Date.parse(response.headers.get("date") ?? "");
-    const lifetime = absolute - (Number.isNaN(serverNow) ? response.receivedAt : serverNow);
-    return response.receivedAt + clampLifetime(lifetime);
+    return expiryAfter(response, msUntilServerTime(absolute, response));
   }
   throw new RendezvousError("invalid_response", `${what}: no usable expires_in_ms`);
 }
