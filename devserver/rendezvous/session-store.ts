@@ -19,7 +19,7 @@ export interface SessionStoreLimits {
 }
 
 /** Synapse's eviction interval for both APIs. */
-export const SWEEP_INTERVAL_MS = 60_000;
+const SWEEP_INTERVAL_MS = 60_000;
 
 export class SessionStore<Session extends StoredSession> {
   // A Map iterates in insertion order, which is creation order: Synapse evicts the smallest ULID, i.e. the oldest.
@@ -78,4 +78,16 @@ export class SessionStore<Session extends StoredSession> {
       this.sessions.delete(id);
     }
   }
+}
+
+/** A store with Synapse's limits for both APIs: `capacity` soft, twice that hard, a sweep every 60 s. */
+export function synapseSessionStore<Session extends StoredSession>(
+  clock: Clock,
+  capacity: number,
+): SessionStore<Session> {
+  return new SessionStore<Session>(clock, {
+    softLimit: capacity,
+    hardLimit: 2 * capacity,
+    sweepIntervalMs: SWEEP_INTERVAL_MS,
+  });
 }

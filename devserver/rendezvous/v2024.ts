@@ -24,7 +24,7 @@ import type { ResolvedRendezvousOptions } from "../options";
 import { createRouter } from "../router";
 import { createUlid } from "../ulid";
 import { ifMatchPasses, ifNoneMatchPasses } from "./entity-tags";
-import { SWEEP_INTERVAL_MS, SessionStore } from "./session-store";
+import { synapseSessionStore } from "./session-store";
 
 interface V2024Session {
   readonly expiresAt: number;
@@ -103,11 +103,7 @@ export interface V2024Dependencies {
 }
 
 export function createV2024Handler({ options, clock, publicBaseUrl }: V2024Dependencies): RequestHandler {
-  const store = new SessionStore<V2024Session>(clock, {
-    softLimit: options.capacity,
-    hardLimit: 2 * options.capacity,
-    sweepIntervalMs: SWEEP_INTERVAL_MS,
-  });
+  const store = synapseSessionStore<V2024Session>(clock, options.capacity);
   const ttlMs = options.ttlV2024S * 1000;
 
   async function readChecked(req: IncomingMessage): Promise<Uint8Array> {

@@ -25,7 +25,7 @@ import {
 import type { Authenticate, ResolvedRendezvousOptions } from "../options";
 import { createRouter, type Route } from "../router";
 import { createUlid } from "../ulid";
-import { SWEEP_INTERVAL_MS, SessionStore } from "./session-store";
+import { synapseSessionStore } from "./session-store";
 
 export const V2025_UNSTABLE_BASE = "/_matrix/client/unstable/io.element.msc4388/rendezvous";
 export const V2025_STABLE_BASE = "/_matrix/client/v1/rendezvous";
@@ -135,11 +135,7 @@ function checkFetchMetadata(req: IncomingMessage): void {
 export function createV2025Handler({ options, clock, authenticate }: V2025Dependencies): RequestHandler {
   if (options.msc4388Mode === "off") return () => Promise.resolve(false);
 
-  const store = new SessionStore<V2025Session>(clock, {
-    softLimit: options.capacity,
-    hardLimit: 2 * options.capacity,
-    sweepIntervalMs: SWEEP_INTERVAL_MS,
-  });
+  const store = synapseSessionStore<V2025Session>(clock, options.capacity);
   const ttlMs = options.ttlV2025S * 1000;
   // The whole JSON body may be larger than `data`: escaping can take up to 6 bytes per byte of data.
   const bodyLimit = 6 * options.maxBytes + 64 * 1024;
