@@ -315,7 +315,8 @@ export function expiryFromHeaders(response: HttpResponse): number | undefined {
   return expiryAfter(response, msUntilServerTime(expires, response));
 }
 
-function jsonObjectOrUndefined(body: Uint8Array): Record<string, unknown> | undefined {
+/** A JSON object body, or undefined for anything else (not strict UTF-8, not JSON, not an object). */
+export function jsonObjectOrUndefined(body: Uint8Array): Record<string, unknown> | undefined {
   const text = decodeUtf8(body);
   if (text === undefined) return undefined;
   try {

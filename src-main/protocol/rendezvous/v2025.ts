@@ -16,6 +16,7 @@ import {
   errcodeOf,
   expiryAfter,
   jsonObjectOf,
+  jsonObjectOrUndefined,
   msUntilServerTime,
   transientStatusError,
   unexpectedStatus,
@@ -91,13 +92,8 @@ interface CellState {
 }
 
 const sequenceTokenOf: ValidatorsOf = (response) => {
-  try {
-    const token = (JSON.parse(new TextDecoder().decode(response.body)) as { sequence_token?: unknown })
-      .sequence_token;
-    return typeof token === "string" ? { sequenceToken: token } : {};
-  } catch {
-    return {};
-  }
+  const token = jsonObjectOrUndefined(response.body)?.sequence_token;
+  return typeof token === "string" ? { sequenceToken: token } : {};
 };
 
 function authorization(accessToken: string | undefined): Record<string, string> {
