@@ -24,13 +24,18 @@ interface CompiledRoute extends Route {
   readonly names: readonly string[];
 }
 
+/** `text` as a regular expression that matches exactly it. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 function compile(route: Route): CompiledRoute {
   const names: string[] = [];
   const source = route.path
     .split("/")
     .map((segment) => {
       const param = /^\{(\w+)\}$/.exec(segment);
-      if (param?.[1] === undefined) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      if (param?.[1] === undefined) return escapeRegExp(segment);
       names.push(param[1]);
       return "([^/]+)";
     })

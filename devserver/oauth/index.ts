@@ -29,7 +29,7 @@ import type Provider from "oidc-provider";
 import type { AccountStore, HomeserverProvisioner } from "../accounts";
 import type { Clock } from "../clock";
 import { sendJson, setHeaders, type RequestHandler } from "../http";
-import { createRouter } from "../router";
+import { createRouter, escapeRegExp } from "../router";
 import { createInteractionHandler } from "./interactions";
 import { checkMatrixScopes } from "./matrix-scopes";
 import type { ResolvedOAuthOptions } from "./options";
@@ -64,10 +64,6 @@ export interface OAuthServer {
   readonly handlers: readonly RequestHandler[];
   /** `/_devserver/approve` and `/_devserver/token`; mount only with `testHooks`. */
   readonly testHooks: RequestHandler;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** The paths oidc-provider serves: its endpoints, plus `/{uid}` resume paths after authorize and link. */
