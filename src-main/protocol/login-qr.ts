@@ -7,6 +7,7 @@ import { isBaseUrl } from "./grammar";
 import { newV2025LoginQr } from "./qr/codec";
 import type { LoginQr } from "./qr/types";
 import type { V2024RendezvousSession, V2025RendezvousSession } from "./rendezvous/types";
+import { qrPrefixForRendezvousApi } from "./rendezvous/v2025";
 import type { Intent } from "./types";
 import { OUR_V2025_PROFILE } from "./v2025-profile";
 
@@ -39,8 +40,7 @@ export function loginQrForSession(
       publicKey: channel.publicKey,
       rendezvousId: session.id,
       baseUrl: session.baseUrl,
-      // MSC4388 "Unstable prefix": the prefix tells the scanner which API path the session lives under.
-      prefix: session.api === "stable" ? "MATRIX" : "IO_ELEMENT_MSC4388",
+      prefix: qrPrefixForRendezvousApi(session.api),
       idLength: profile.qrRendezvousIdLength,
       baseUrlLength: profile.qrBaseUrlLength,
     });

@@ -54,6 +54,11 @@ export function rendezvousApiForQrPrefix(prefix: QrPrefix): RendezvousApi {
   return prefix === "MATRIX" ? "stable" : "unstable";
 }
 
+/** The other way round: the prefix G's QR code must carry for a session under `api`. */
+export function qrPrefixForRendezvousApi(api: RendezvousApi): QrPrefix {
+  return api === "stable" ? "MATRIX" : "IO_ELEMENT_MSC4388";
+}
+
 export function v2025ApiPath(api: RendezvousApi): string {
   return api === "stable" ? V2025_STABLE_PATH : V2025_UNSTABLE_PATH;
 }
