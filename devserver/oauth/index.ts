@@ -28,12 +28,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type Provider from "oidc-provider";
 import type { AccountStore, HomeserverProvisioner } from "../accounts";
 import type { Clock } from "../clock";
-import { sendJson, setHeaders, type RequestHandler } from "../http";
+import { sendJson, type RequestHandler } from "../http";
 import { createRouter, escapeRegExp } from "../router";
 import { createInteractionHandler } from "./interactions";
 import { checkMatrixScopes } from "./matrix-scopes";
 import type { ResolvedOAuthOptions } from "./options";
-import { PAGE_HEADERS, accountPage } from "./pages";
+import { accountPage, sendPage } from "./pages";
 import { ACCOUNT_PATH, OAUTH_ROUTES, createOAuthProvider } from "./provider";
 import { createOAuthTestHooksHandler } from "./test-hooks";
 
@@ -174,9 +174,7 @@ export function createOAuthServer(dependencies: OAuthServerDependencies): OAuthS
       method: "GET",
       path,
       handle: ({ res }: { res: ServerResponse }) => {
-        res.statusCode = 200;
-        setHeaders(res, PAGE_HEADERS);
-        res.end(accountPage(accounts.userIdOf("alice")));
+        sendPage(res, 200, accountPage(accounts.userIdOf("alice")));
       },
     })),
   ]);

@@ -10,10 +10,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { InteractionDetails } from "oidc-provider";
 import type Provider from "oidc-provider";
 import type { AccountStore } from "../accounts";
-import { MatrixError, readBody, setHeaders, type RequestHandler } from "../http";
+import { MatrixError, readBody, type RequestHandler } from "../http";
 import { createRouter } from "../router";
 import { checkMatrixScopes } from "./matrix-scopes";
-import { PAGE_HEADERS, consentPage, errorPage, loginPage } from "./pages";
+import { consentPage, errorPage, loginPage, sendPage } from "./pages";
 import { INTERACTION_PATH } from "./provider";
 
 const FORM_LIMIT = 16 * 1024;
@@ -21,12 +21,6 @@ const FORM_LIMIT = 16 * 1024;
 export interface InteractionDependencies {
   readonly provider: Provider;
   readonly accounts: AccountStore;
-}
-
-function sendPage(res: ServerResponse, status: number, html: string): void {
-  res.statusCode = status;
-  setHeaders(res, PAGE_HEADERS);
-  res.end(html);
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {

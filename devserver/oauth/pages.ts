@@ -2,6 +2,8 @@
 // the result, and errors. Plain HTML with inline CSS, no scripts and no external assets, usable by keyboard (labels,
 // autofocus, real buttons). Every page's <main> carries `data-page` (and the result page `data-result`) so tests and
 // the shared Chromium helper can tell where they are without depending on the copy.
+import type { ServerResponse } from "node:http";
+import { setHeaders } from "../http";
 
 /** Sent with every page: nothing loads from anywhere, no scripts run, no framing. */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
@@ -11,6 +13,13 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   "Referrer-Policy": "no-referrer",
   "Cache-Control": "no-store",
 };
+
+/** Answers with a page and its headers (oidc-provider's own pages set them on its Koa context instead). */
+export function sendPage(res: ServerResponse, status: number, html: string): void {
+  res.statusCode = status;
+  setHeaders(res, PAGE_HEADERS);
+  res.end(html);
+}
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
