@@ -27,6 +27,7 @@ import {
   type ScannerChannel,
   type ScannerUnconfirmed,
 } from "./types";
+import { ChannelLifecycle } from "./lifecycle";
 import { DirectionalCipher } from "./v2024/aead";
 import { checkCodeMatches } from "./check-code";
 import { LOGIN_INITIATE_PLAINTEXT, LOGIN_OK_PLAINTEXT } from "./handshake";
@@ -36,27 +37,35 @@ import { KEY_LENGTH, deriveKeys, publicKeyOf, sharedSecret, type V2024Keys } fro
 const VERSION = "v2024";
 const TAG_LENGTH = 16;
 
-/** State shared by every typestate object of one channel, so that closing any of them closes all. */
+/**
+ * State shared by every typestate object of one channel, so that closing any of them closes all. Closing,
+ * forgetting and the one-shot transitions are the lifecycle both wire versions share.
+ */
 class ChannelCore {
-  private isClosed = false;
-  private readonly secrets: Uint8Array[] = [];
+  private readonly lifecycle = new ChannelLifecycle();
   private ciphers: { send: DirectionalCipher; receive: DirectionalCipher } | undefined;
   private check: Uint8Array | undefined;
 
   get closed(): boolean {
-    return this.isClosed;
+    return this.lifecycle.closed;
   }
 
   /** Keeps a secret so that close() can zero it. */
   hold(secret: Uint8Array): void {
-    this.secrets.push(secret);
+    this.lifecycle.onClose(() => secret.fill(0));
   }
 
   /** S sends with EncKey_S and receives with EncKey_G; G the mirror image (PROTOCOL.md §3.1). */
   setKeys(keys: V2024Keys, role: "generator" | "scanner"): void {
     const [send, receive] = role === "scanner" ? [keys.encKeyS, keys.encKeyG] : [keys.encKeyG, keys.encKeyS];
-    this.ciphers = { send: new DirectionalCipher(send), receive: new DirectionalCipher(receive) };
+    const ciphers = { send: new DirectionalCipher(send), receive: new DirectionalCipher(receive) };
+    this.ciphers = ciphers;
     this.check = keys.checkBytes;
+    this.lifecycle.onClose(() => {
+      ciphers.send.forget();
+      ciphers.receive.forget();
+      this.ciphers = undefined;
+    });
     this.hold(keys.checkBytes);
   }
 
@@ -67,17 +76,16 @@ class ChannelCore {
   }
 
   assertOpen(): void {
-    if (this.isClosed) throw new ProtocolError("channel_closed", "the secure channel is closed");
+    this.lifecycle.assertOpen();
+  }
+
+  /** Marks a transition of the typestate that may run once (`channel_closed` first on a closed channel). */
+  enter(transition: string): void {
+    this.lifecycle.enter(transition);
   }
 
   close(): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
-    this.ciphers?.send.forget();
-    this.ciphers?.receive.forget();
-    this.ciphers = undefined;
-    for (const secret of this.secrets) secret.fill(0);
-    this.secrets.length = 0;
+    this.lifecycle.close();
   }
 
   /** Closes the channel and throws: every failure caused by the peer is fatal. */
@@ -121,19 +129,6 @@ class ChannelCore {
     this.assertOpen();
     if (this.ciphers === undefined) throw new TypeError("the v2024 channel has no keys yet");
     return this.ciphers;
-  }
-}
-
-/** A transition of the typestate that may run once. */
-class Once {
-  private used = false;
-
-  constructor(private readonly what: string) {}
-
-  claim(core: ChannelCore): void {
-    core.assertOpen();
-    if (this.used) throw new TypeError(`${this.what} may be called only once`);
-    this.used = true;
   }
 }
 
@@ -200,8 +195,6 @@ export function createV2024ScannerChannel(options: {
     privateKey.fill(0);
   }
 
-  const sealInitiate = new Once("sealInitiate");
-  const openOk = new Once("openOk");
   let initiateSent = false;
 
   return Object.freeze({
@@ -210,7 +203,7 @@ export function createV2024ScannerChannel(options: {
     sealInitiate(aad?: RendezvousAad): Promise<string> {
       return Promise.resolve().then(() => {
         refuseAad(aad);
-        sealInitiate.claim(core);
+        core.enter("sealInitiate");
         // LoginInitiateMessage: ciphertext first, then Sp; G splits on the first "|" (PROTOCOL.md §3.1).
         const message = `${core.sealText(LOGIN_INITIATE_PLAINTEXT)}|${encodeBase64(scannerKey)}`;
         initiateSent = true;
@@ -222,7 +215,7 @@ export function createV2024ScannerChannel(options: {
         refuseAad(aad);
         core.assertOpen();
         if (!initiateSent) throw new TypeError("openOk before sealInitiate");
-        openOk.claim(core);
+        core.enter("openOk");
         // LoginOkMessage under EncKey_G with nonce 0 (vodozemac; the MSC text's nonce 1 is wrong).
         if (core.openText(message) !== LOGIN_OK_PLAINTEXT) {
           core.fail("insecure_channel", "the generator's LoginOk message has the wrong content");
@@ -237,13 +230,12 @@ export function createV2024ScannerChannel(options: {
 }
 
 function scannerUnconfirmed(core: ChannelCore): ScannerUnconfirmed {
-  const acknowledge = new Once("acknowledge");
   const checkCode = checkCodeDigits(core.checkBytes());
   return Object.freeze({
     version: VERSION,
     checkCode,
     acknowledge(): EstablishedChannel {
-      acknowledge.claim(core);
+      core.enter("acknowledge");
       return established(core);
     },
     abort(): void {
@@ -258,7 +250,6 @@ export function createV2024GeneratorChannel(options?: { random?: RandomSource })
   const core = new ChannelCore();
   core.hold(privateKey);
   const generatorKey = publicKeyOf(privateKey);
-  const openInitiate = new Once("openInitiate");
 
   return Object.freeze({
     version: VERSION,
@@ -266,7 +257,7 @@ export function createV2024GeneratorChannel(options?: { random?: RandomSource })
     openInitiate(message: string, aad?: RendezvousAad): Promise<GeneratorPendingOk> {
       return Promise.resolve().then(() => {
         refuseAad(aad);
-        openInitiate.claim(core);
+        core.enter("openInitiate");
         const { ciphertext, scannerKey } = core.closeOnError(() => parseInitiate(message));
         core.closeOnError(() => {
           const secret = sharedSecret(privateKey, scannerKey);
@@ -307,14 +298,13 @@ function parseInitiate(message: string): { ciphertext: string; scannerKey: Uint8
 }
 
 function generatorPendingOk(core: ChannelCore, scannerKey: Uint8Array): GeneratorPendingOk {
-  const sealOk = new Once("sealOk");
   return Object.freeze({
     version: VERSION,
     peerPublicKey: Uint8Array.from(scannerKey),
     sealOk(aad?: RendezvousAad): Promise<{ okMessage: string; unconfirmed: GeneratorUnconfirmed }> {
       return Promise.resolve().then(() => {
         refuseAad(aad);
-        sealOk.claim(core);
+        core.enter("sealOk");
         const okMessage = core.sealText(LOGIN_OK_PLAINTEXT);
         return { okMessage, unconfirmed: generatorUnconfirmed(core) };
       });

@@ -18,7 +18,7 @@ import { LOGIN_INITIATE_PLAINTEXT, LOGIN_OK_PLAINTEXT } from "./handshake";
 import { requireAad } from "./v2025/aad";
 import { checkCodeFromBytes } from "./v2025/check-code";
 import { decodeCiphertext, decodePrefixedCiphertext } from "./v2025/framing";
-import { ChannelLifecycle } from "./v2025/lifecycle";
+import { ChannelLifecycle } from "./lifecycle";
 import {
   X25519_KEY_LENGTH,
   checkCodeExporterContext,

@@ -1,6 +1,6 @@
-// The shared life of one side of a v2025 channel across its typestates: which one-shot transitions have been
-// used, whether the channel is closed, and the key material to forget when it closes.
-import { ProtocolError } from "../../errors";
+// The shared life of one side of a secure channel (either wire version) across its typestates: which one-shot
+// transitions have been used, whether the channel is closed, and the key material to forget when it closes.
+import { ProtocolError } from "../errors";
 
 export class ChannelLifecycle {
   #closed = false;
