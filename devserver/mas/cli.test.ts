@@ -1,9 +1,8 @@
 // The MAS-mode flags of the devserver command line, on the built entry point: `--mas-for`, `--mas-secret`,
 // `--mas-connect-timeout`, the usage errors, and what it prints. Built into its own output folder so that it never
 // races the other CLI suites.
-import { spawn, spawnSync } from "node:child_process";
-import { resolve } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { useBuiltDevserver } from "../../test/helpers/devserver-cli";
 import {
   STAND_IN_SECRET,
   STAND_IN_SERVER_NAME,
@@ -12,50 +11,18 @@ import {
   type StandIn,
 } from "../../test/helpers/stand-in-homeserver";
 
-const root = resolve(import.meta.dirname, "../..");
-const outDir = resolve(root, "out/mas-cli-test");
-const entry = resolve(outDir, "devserver.js");
+const cli = useBuiltDevserver("out/mas-cli-test");
 
-beforeAll(() => {
-  const build = spawnSync(
-    "npx",
-    ["vite", "build", "--config", "vite.node.config.ts", "--outDir", outDir, "--emptyOutDir"],
-    { cwd: root, encoding: "utf8" },
-  );
-  if (build.status !== 0) throw new Error(`building the devserver failed:\n${build.stdout}\n${build.stderr}`);
-}, 120_000);
-
-const children: ReturnType<typeof spawn>[] = [];
 const homeservers: StandIn[] = [];
 afterEach(async () => {
-  for (const child of children.splice(0)) child.kill("SIGTERM");
   await Promise.all(homeservers.splice(0).map((homeserver) => homeserver.close()));
 });
-
-/** Starts the built devserver; resolves with its base URL, or with the exit code, and stderr either way. */
-function run(args: readonly string[]): Promise<{ baseUrl?: string; code?: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [entry, ...args], { cwd: root });
-  children.push(child);
-  let stdout = "";
-  let stderr = "";
-  return new Promise((done) => {
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-      const ready = /^devserver ready at (\S+)\n/.exec(stdout);
-      if (ready?.[1] !== undefined) done({ baseUrl: ready[1], stderr });
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.once("exit", (code) => {
-      done({ code, stderr });
-    });
-  });
-}
 
 describe("devserver command line: MAS mode", () => {
   it("--mas-for with --mas-secret and users: provisions them, says whose MAS it is, then prints the ready line", async () => {
     const homeserver = await startStandIn();
     homeservers.push(homeserver);
-    const { baseUrl, stderr } = await run([
+    const { baseUrl, stderr } = await cli.start([
       "--mas-for",
       homeserver.url,
       "--mas-secret",
@@ -75,7 +42,7 @@ describe("devserver command line: MAS mode", () => {
 
   it("a homeserver that does not answer within --mas-connect-timeout: exit 1, naming where it looked", async () => {
     const port = await closedPort();
-    const { code, stderr } = await run([
+    const { code, stderr } = await cli.start([
       "--mas-for",
       `http://127.0.0.1:${port}`,
       "--mas-secret",
@@ -113,7 +80,7 @@ describe("devserver command line: MAS mode", () => {
       "--server-name does not apply with --mas-for",
     ],
   ])("usage error: %j → exit 2, %s", async (args, message) => {
-    const { code, stderr } = await run(args);
+    const { code, stderr } = await cli.start(args);
     expect(code).toBe(2);
     expect(stderr).toContain(message);
   });

@@ -1,52 +1,9 @@
 // The devserver command line as users start it: the built `out/node/devserver.js`, one ready line on stdout,
 // flags mapped to options, and a clean exit 0 on SIGTERM and SIGINT.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { resolve } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { ready, useBuiltDevserver } from "../helpers/devserver-cli";
 
-const root = resolve(import.meta.dirname, "../..");
-const entry = resolve(root, "out/node/devserver.js");
-
-beforeAll(() => {
-  const build = spawnSync("npm", ["run", "-s", "build:node"], { cwd: root, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`npm run build:node failed:\n${build.stdout}\n${build.stderr}`);
-}, 120_000);
-
-interface Running {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function run(args: readonly string[]): Running {
-  const child = spawn(process.execPath, [entry, ...args], { cwd: root });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-    child.once("exit", (code, signal) => {
-      done({ code, signal });
-    });
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-/** Resolves with the base URL once the ready line is out (or rejects if the process exits first). */
-function ready(running: Running): Promise<string> {
-  return new Promise((resolveUrl, reject) => {
-    const check = (): void => {
-      const match = /^devserver ready at (\S+)\n/.exec(running.stdout());
-      if (match?.[1] !== undefined) resolveUrl(match[1]);
-    };
-    running.child.stdout.on("data", check);
-    check();
-    void running.exited.then(({ code }) => {
-      reject(new Error(`devserver exited (${code}) before it was ready: ${running.stderr()}`));
-    });
-  });
-}
+const { run } = useBuiltDevserver();
 
 describe("npm run devserver (out/node/devserver.js)", () => {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
