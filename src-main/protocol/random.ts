@@ -5,3 +5,15 @@
 export type RandomSource = (length: number) => Uint8Array;
 
 export const secureRandom: RandomSource = (length) => crypto.getRandomValues(new Uint8Array(length));
+
+/**
+ * `length` bytes from `random`, copied so that zeroing them later cannot reach into the source's buffer. A source
+ * that answers with another length is our own wiring bug: TypeError.
+ */
+export function takeRandom(random: RandomSource, length: number): Uint8Array {
+  const bytes = random(length);
+  if (bytes.length !== length) {
+    throw new TypeError(`random source returned ${bytes.length} bytes, not ${length}`);
+  }
+  return Uint8Array.from(bytes);
+}

@@ -15,7 +15,7 @@
 import { decodeBase64, encodeBase64 } from "../base64";
 import { decodeUtf8, utf8 } from "../bytes";
 import { ProtocolError, type ProtocolErrorCode } from "../errors";
-import { secureRandom, type RandomSource } from "../random";
+import { secureRandom, takeRandom, type RandomSource } from "../random";
 import {
   CHECK_CODE_ATTEMPTS,
   type ConfirmResult,
@@ -136,13 +136,6 @@ function refuseAad(aad: RendezvousAad | undefined): void {
   if (aad !== undefined) throw new TypeError("the v2024 channel has no AAD; pass undefined");
 }
 
-function freshPrivateKey(random: RandomSource): Uint8Array {
-  const key = random(KEY_LENGTH);
-  if (key.length !== KEY_LENGTH)
-    throw new TypeError(`the random source returned ${key.length} bytes, not 32`);
-  return Uint8Array.from(key);
-}
-
 function established(core: ChannelCore): EstablishedChannel {
   return Object.freeze({
     version: VERSION,
@@ -181,7 +174,7 @@ export function createV2024ScannerChannel(options: {
     throw new TypeError(`a v2024 public key has 32 bytes, not ${options.peerPublicKey.length}`);
   }
   const generatorKey = Uint8Array.from(options.peerPublicKey);
-  const privateKey = freshPrivateKey(options.random ?? secureRandom);
+  const privateKey = takeRandom(options.random ?? secureRandom, KEY_LENGTH);
   const scannerKey = publicKeyOf(privateKey);
   const core = new ChannelCore();
   try {
@@ -246,7 +239,7 @@ function scannerUnconfirmed(core: ChannelCore): ScannerUnconfirmed {
 
 /** G's side: a fresh key pair, whose public half goes into the QR code. */
 export function createV2024GeneratorChannel(options?: { random?: RandomSource }): GeneratorChannel {
-  const privateKey = freshPrivateKey(options?.random ?? secureRandom);
+  const privateKey = takeRandom(options?.random ?? secureRandom, KEY_LENGTH);
   const core = new ChannelCore();
   core.hold(privateKey);
   const generatorKey = publicKeyOf(privateKey);

@@ -11,7 +11,7 @@ import type { EncryptionContext } from "@hpke/core";
 import { encodeBase64 } from "../base64";
 import { bytesEqual, concatBytes, decodeUtf8, utf8 } from "../bytes";
 import { ProtocolError } from "../errors";
-import { secureRandom, type RandomSource } from "../random";
+import { secureRandom, takeRandom, type RandomSource } from "../random";
 import { OUR_V2025_PROFILE, RESPONSE_NONCE_LENGTH, type V2025Profile } from "../v2025-profile";
 import { checkCodeMatches } from "./check-code";
 import { LOGIN_INITIATE_PLAINTEXT, LOGIN_OK_PLAINTEXT } from "./handshake";
@@ -47,14 +47,6 @@ export interface V2025ChannelOptions {
   /** Source of G's key Gs, S's ephemeral key Ss (HPKE enc = Sp) and G's response nonce n_r. */
   readonly random?: RandomSource;
   readonly profile?: V2025Profile;
-}
-
-function takeRandom(random: RandomSource, length: number): Uint8Array {
-  const bytes = random(length);
-  if (bytes.length !== length) {
-    throw new TypeError(`random source returned ${bytes.length} bytes, not ${length}`);
-  }
-  return Uint8Array.from(bytes);
 }
 
 function insecure(message: string, cause?: unknown): ProtocolError {
