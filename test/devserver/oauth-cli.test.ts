@@ -1,17 +1,16 @@
 // The OAuth flags of the devserver command line, on the built entry point: `--user`, `--mas-quirks`,
 // `--device-code-ttl`, `--device-code-interval`, `--access-token-ttl` reach the server. Built into its own output
 // folder so that it never races cli.test.ts, which builds into out/node.
-import * as oauth from "oauth4webapi";
 import { describe, expect, it } from "vitest";
 import { approveOverHttp } from "../helpers/consent";
 import { useBuiltDevserver } from "../helpers/devserver-cli";
+import { discoverAt } from "../helpers/oauth-client";
 import {
-  AUTH_METADATA,
   expectTokens,
-  insecure,
   matrixScope,
   pollOnce,
   registerClient,
+  requestDeviceCode,
   whoami,
 } from "./oauth-fixtures";
 
@@ -33,19 +32,9 @@ describe("devserver command line: OAuth flags", () => {
       "60",
     ]);
     if (baseUrl === undefined) throw new Error("the devserver did not start");
-    const as = await oauth.processDiscoveryResponse(
-      new URL(`${baseUrl}/`),
-      await fetch(`${baseUrl}${AUTH_METADATA}`),
-    );
+    const as = await discoverAt(baseUrl, `${baseUrl}/`);
     const client = await registerClient(as);
-    const response = await oauth.deviceAuthorizationRequest(
-      as,
-      client,
-      oauth.None(),
-      { scope: matrixScope("CLIDEVICE01") },
-      insecure,
-    );
-    const device = await oauth.processDeviceAuthorizationResponse(as, client, response);
+    const device = await requestDeviceCode(as, client, matrixScope("CLIDEVICE01"));
     expect(device).toMatchObject({ expires_in: 30, interval: 2 });
     expect(device).not.toHaveProperty("verification_uri_complete");
     expect(await pollOnce(as, client, device.device_code)).toMatchObject({ status: 403 });
