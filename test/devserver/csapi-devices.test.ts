@@ -5,15 +5,7 @@ import * as oauth from "oauth4webapi";
 import { afterEach, describe, expect, it } from "vitest";
 import { startDevserver, type Devserver } from "../../devserver/index";
 import { api, errorOf, mintDeviceToken, TestDevice } from "../helpers/csapi";
-import {
-  discoverAt,
-  expectTokens,
-  insecure,
-  matrixScope,
-  pollOnce,
-  registerClient,
-  requestDeviceCode,
-} from "../helpers/oauth-client";
+import { discover, insecure, registerClient, signInWithHook } from "./oauth-fixtures";
 
 const servers: Devserver[] = [];
 afterEach(async () => {
@@ -171,16 +163,9 @@ describe("POST /logout and /logout/all", () => {
 
   it("logout with an OAuth access token ends the device and the OAuth session: the refresh token is dead too", async () => {
     const server = await start();
-    const as = await discoverAt(server.baseUrl, server.issuer);
+    const as = await discover(server);
     const client = await registerClient(as);
-    const device = await requestDeviceCode(as, client, matrixScope("OAUTHPHONE"));
-    const approve = await api(server)("POST", "/_devserver/approve", {
-      user_code: device.user_code,
-      user: "alice",
-      approve: true,
-    });
-    expect(approve.status).toBe(200);
-    const tokens = expectTokens(await pollOnce(as, client, device.device_code));
+    const tokens = await signInWithHook(server, as, client, "OAUTHPHONE");
 
     expect((await api(server, tokens.access_token)("POST", "/logout", {})).status).toBe(200);
 

@@ -27,6 +27,7 @@ import {
   resolveHomeserver,
   type QrSide,
 } from "../helpers/js-sdk-qr-login";
+import { answerWithHook } from "./oauth-fixtures";
 
 const clients = useJsSdkClients();
 const browser = useChromium();
@@ -57,11 +58,7 @@ type Consent = (request: { verificationUri: string; userCode: Promise<string> })
 /** Consent as the test hook gives it: approve the user code the new device shows. */
 function consentWithHook(server: Devserver): Consent {
   return async ({ userCode }) => {
-    const response = await fetch(`${server.baseUrl}/_devserver/approve`, {
-      method: "POST",
-      body: JSON.stringify({ user_code: await userCode, user: "alice", approve: true }),
-    });
-    expect(response.status).toBe(200);
+    await answerWithHook(server, await userCode, true);
   };
 }
 
