@@ -3,10 +3,9 @@
 import { describe, expect, it } from "vitest";
 import type { TranscriptEntry } from "../../../src-shared/transcript";
 import { isRendezvousError } from "./errors";
-import type { Sleep } from "./timing";
+import { LOCAL_START, fakeTime } from "./test-doubles";
 import { Transport, expiryFromHeaders, retryAfterOf, type HttpResponse } from "./transport";
 
-const LOCAL_NOW = Date.parse("2026-11-27T12:00:00Z");
 const SERVER_NOW = Date.parse("2030-06-01T08:00:00Z");
 const signal = new AbortController().signal;
 
@@ -15,21 +14,7 @@ function response(status: number, headers: Record<string, string>, body = ""): H
     status,
     headers: new Headers(headers),
     body: new TextEncoder().encode(body),
-    receivedAt: LOCAL_NOW,
-  };
-}
-
-function fakeTime(): { now: () => number; sleep: Sleep; sleeps: number[] } {
-  let time = LOCAL_NOW;
-  const sleeps: number[] = [];
-  return {
-    now: () => time,
-    sleeps,
-    sleep: (ms) => {
-      sleeps.push(ms);
-      time += ms;
-      return Promise.resolve();
-    },
+    receivedAt: LOCAL_START,
   };
 }
 
@@ -62,7 +47,7 @@ describe("session lifetime from HTTP headers", () => {
       Date: new Date(SERVER_NOW).toUTCString(),
       Expires: new Date(SERVER_NOW + 60_000).toUTCString(),
     });
-    expect(expiryFromHeaders(answer)).toBe(LOCAL_NOW + 60_000);
+    expect(expiryFromHeaders(answer)).toBe(LOCAL_START + 60_000);
   });
 
   it("is unknown without Expires", () => {

@@ -3,64 +3,15 @@
 // deadline, aborts). The devserver suite (test/devserver/rendezvous-clients.test.ts) covers the ordinary flow.
 import { describe, expect, it } from "vitest";
 import type { TranscriptEntry } from "../../../src-shared/transcript";
-import { isRendezvousError, type RendezvousError } from "./errors";
-import { MACHINE_REPLY_DUE, type Sleep } from "./timing";
+import { LOCAL_START, fakeTime, rendezvousError, scriptedFetch, type Step } from "./test-doubles";
+import { MACHINE_REPLY_DUE } from "./timing";
 import type { FetchFunction } from "./transport";
 import { V2024_CREATE_PATH, createV2024Rendezvous, joinV2024Rendezvous } from "./v2024";
 
 const HOMESERVER = "https://matrix.example.org";
 const SESSION = "https://matrix.example.org/_synapse/client/rendezvous/01HX9K00Q1H6KPD47EG4G1T3XG";
+/** The client's clock (LOCAL_START) is six years ahead of the server's: only `Expires - Date` can be trusted. */
 const SERVER_NOW = Date.parse("2020-01-01T00:00:00Z");
-/** The client's clock is six years ahead of the server's: only `Expires - Date` can be trusted. */
-const LOCAL_START = Date.parse("2026-11-27T12:00:00Z");
-
-interface Call {
-  readonly url: string;
-  readonly method: string;
-  readonly headers: Headers;
-  readonly body: Uint8Array | undefined;
-}
-
-type Step = (call: Call) => Response | Promise<Response>;
-
-/** A fetch that answers each request with the next step, and records what was sent. */
-function scriptedFetch(steps: Step[]): FetchFunction & { readonly calls: Call[] } {
-  const calls: Call[] = [];
-  const fetch = (url: string, init: RequestInit): Promise<Response> => {
-    const body = init.body;
-    if (body !== undefined && body !== null && !(body instanceof Uint8Array)) {
-      throw new Error("the client must send bytes");
-    }
-    const call: Call = {
-      url,
-      method: init.method ?? "GET",
-      headers: new Headers(init.headers),
-      body: body ?? undefined,
-    };
-    calls.push(call);
-    const step = steps.shift();
-    if (step === undefined) return Promise.reject(new Error(`unscripted request ${call.method} ${url}`));
-    init.signal?.throwIfAborted();
-    return Promise.resolve(step(call));
-  };
-  return Object.assign(fetch, { calls });
-}
-
-/** A virtual clock: sleeping moves it forward at once and records how long was asked for. */
-function fakeTime(start = LOCAL_START): { now: () => number; sleep: Sleep; sleeps: number[] } {
-  let time = start;
-  const sleeps: number[] = [];
-  return {
-    now: () => time,
-    sleeps,
-    sleep: async (ms, signal) => {
-      signal.throwIfAborted();
-      sleeps.push(ms);
-      time += ms;
-      await Promise.resolve();
-    },
-  };
-}
 
 function httpDate(ms: number): string {
   return new Date(ms).toUTCString();
@@ -96,15 +47,6 @@ const matrixError = (status: number, errcode: string, headers: Record<string, st
 const networkFailure: Step = () => {
   throw new TypeError("fetch failed");
 };
-
-async function rendezvousError(promise: Promise<unknown>): Promise<RendezvousError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!isRendezvousError(error)) throw new Error(`expected a RendezvousError, got ${String(error)}`);
-  return error;
-}
 
 const signal = new AbortController().signal;
 

@@ -3,10 +3,9 @@
 // The devserver suite (test/devserver/rendezvous-clients.test.ts) covers the ordinary flow.
 import { describe, expect, it } from "vitest";
 import type { TranscriptEntry } from "../../../src-shared/transcript";
-import { isRendezvousError, type RendezvousError } from "./errors";
 import { joinRendezvous } from "./join";
-import { MACHINE_REPLY_DUE, type Sleep } from "./timing";
-import type { FetchFunction } from "./transport";
+import { LOCAL_START, fakeTime, rendezvousError, scriptedFetch, type Step } from "./test-doubles";
+import { MACHINE_REPLY_DUE } from "./timing";
 import {
   V2025_STABLE_PATH,
   V2025_UNSTABLE_PATH,
@@ -19,52 +18,6 @@ import {
 const BASE_URL = "https://matrix-client.example.org";
 const ID = "01HX9K00Q1H6KPD47EG4G1T3XG";
 const UNSTABLE = `${BASE_URL}${V2025_UNSTABLE_PATH}`;
-const LOCAL_START = Date.parse("2026-11-27T12:00:00Z");
-
-interface Call {
-  readonly url: string;
-  readonly method: string;
-  readonly headers: Headers;
-  readonly json: unknown;
-}
-
-type Step = (call: Call) => Response | Promise<Response>;
-
-function scriptedFetch(steps: Step[]): FetchFunction & { readonly calls: Call[] } {
-  const calls: Call[] = [];
-  const fetch = (url: string, init: RequestInit): Promise<Response> => {
-    const body = init.body;
-    if (body !== undefined && body !== null && !(body instanceof Uint8Array)) {
-      throw new Error("the client must send bytes");
-    }
-    const call: Call = {
-      url,
-      method: init.method ?? "GET",
-      headers: new Headers(init.headers),
-      json: body instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(body)) : undefined,
-    };
-    calls.push(call);
-    const step = steps.shift();
-    if (step === undefined) return Promise.reject(new Error(`unscripted request ${call.method} ${url}`));
-    return Promise.resolve(step(call));
-  };
-  return Object.assign(fetch, { calls });
-}
-
-function fakeTime(): { now: () => number; sleep: Sleep; sleeps: number[] } {
-  let time = LOCAL_START;
-  const sleeps: number[] = [];
-  return {
-    now: () => time,
-    sleeps,
-    sleep: async (ms, signal) => {
-      signal.throwIfAborted();
-      sleeps.push(ms);
-      time += ms;
-      await Promise.resolve();
-    },
-  };
-}
 
 const json =
   (status: number, body: unknown, headers: Record<string, string> = {}): Step =>
@@ -76,15 +29,6 @@ const matrixError = (status: number, errcode: string): Step => json(status, { er
 const networkFailure: Step = () => {
   throw new TypeError("fetch failed");
 };
-
-async function rendezvousError(promise: Promise<unknown>): Promise<RendezvousError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!isRendezvousError(error)) throw new Error(`expected a RendezvousError, got ${String(error)}`);
-  return error;
-}
 
 const signal = new AbortController().signal;
 
