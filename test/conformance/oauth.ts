@@ -17,13 +17,13 @@ import {
   UNSTABLE_AUTH_METADATA,
   discoverAt,
   expectTokens,
+  expectWhoamiAt,
   insecure,
   matrixScope,
   pollOnce,
   registerClient,
   requestDeviceCode,
   sleep,
-  whoamiAt,
 } from "../helpers/oauth-client";
 
 /** How the target's OAuth server runs the device grant and its tokens. */
@@ -94,11 +94,8 @@ async function json(url: string): Promise<Record<string, unknown>> {
 }
 
 /** whoami on the homeserver names the user and the device the token was issued for. */
-async function expectWhoami(conn: OAuthConnection, accessToken: string, deviceId: string, user = "alice") {
-  const response = await whoamiAt(conn.homeserverUrl, accessToken);
-  const body: unknown = await response.json();
-  expect(response.status, JSON.stringify(body)).toBe(200);
-  expect(body).toEqual({ user_id: `@${user}:${conn.serverName}`, device_id: deviceId, is_guest: false });
+function expectWhoami(conn: OAuthConnection, accessToken: string, deviceId: string, user = "alice") {
+  return expectWhoamiAt(conn.homeserverUrl, accessToken, `@${user}:${conn.serverName}`, deviceId);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

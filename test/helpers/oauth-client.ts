@@ -2,6 +2,7 @@
 // homeserver: discovery through the Matrix auth metadata, dynamic registration, the device grant, whoami. Shared by
 // the devserver's own suites and the scenarios that also run against Synapse (test/conformance/oauth.ts).
 import * as oauth from "oauth4webapi";
+import { expect } from "vitest";
 
 export const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 export const STABLE_API = "urn:matrix:client:api:*";
@@ -88,6 +89,19 @@ export function whoamiAt(homeserverUrl: string, accessToken?: string): Promise<R
   return fetch(`${homeserverUrl}/_matrix/client/v3/account/whoami`, {
     headers: accessToken === undefined ? {} : { authorization: `Bearer ${accessToken}` },
   });
+}
+
+/** whoami on the homeserver answers 200 naming this user and device: what a token issued for the device gets. */
+export async function expectWhoamiAt(
+  homeserverUrl: string,
+  accessToken: string,
+  userId: string,
+  deviceId: string,
+): Promise<void> {
+  const response = await whoamiAt(homeserverUrl, accessToken);
+  const body: unknown = await response.json();
+  expect(response.status, JSON.stringify(body)).toBe(200);
+  expect(body).toEqual({ user_id: userId, device_id: deviceId, is_guest: false });
 }
 
 export function sleep(ms: number): Promise<void> {

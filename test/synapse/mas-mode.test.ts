@@ -11,6 +11,7 @@ import {
   UNSTABLE_API,
   discoverAt,
   expectTokens,
+  expectWhoamiAt,
   insecure,
   matrixScope,
   pollOnce,
@@ -64,11 +65,8 @@ async function introspectAsSynapse(token: string, secret = lane.masSecret): Prom
   });
 }
 
-async function expectWhoami(accessToken: string, deviceId: string): Promise<void> {
-  const response = await whoamiAt(lane.synapseUrl, accessToken);
-  const body: unknown = await response.json();
-  expect(response.status, JSON.stringify(body)).toBe(200);
-  expect(body).toEqual({ user_id: `@alice:${lane.serverName}`, device_id: deviceId, is_guest: false });
+function expectWhoami(accessToken: string, deviceId: string): Promise<void> {
+  return expectWhoamiAt(lane.synapseUrl, accessToken, `@alice:${lane.serverName}`, deviceId);
 }
 
 async function expectInactiveOnSynapse(accessToken: string): Promise<void> {
