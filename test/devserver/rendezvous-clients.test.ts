@@ -167,16 +167,6 @@ function joinAgain(g: AnySession, server: Devserver, joiner: Device): Promise<An
     : joinV2025Rendezvous({ ...joiner.options, baseUrl: server.baseUrl, id: g.id, api: g.api });
 }
 
-/** A device that, once a write of its own loses its answer, lets `meanwhile` run before it looks again. */
-function deviceLosingAnswer(meanwhile: () => Promise<void>): Device {
-  const created: Device = device((entry) => {
-    if (entry.kind === "http" && entry.method === "PUT" && entry.error?.startsWith("network") === true) {
-      created.time.onNextSleep(meanwhile);
-    }
-  });
-  return created;
-}
-
 function send(session: RendezvousSession, data: string, device: Device): Promise<void> {
   return session.send(() => data, { signal: device.options.signal });
 }
@@ -219,6 +209,19 @@ function useDevserver(options: DevserverOptions = {}): () => Devserver {
     if (server === undefined) throw new Error("devserver not started");
     return server;
   };
+}
+
+/** Runs `body` against a devserver of its own (settings no other test shares), closed however `body` ends. */
+async function withDevserver(
+  options: DevserverOptions,
+  body: (server: Devserver) => Promise<void>,
+): Promise<void> {
+  const server = await startDevserver({ now: () => FROZEN_NOW, ...options });
+  try {
+    await body(server);
+  } finally {
+    await server.close();
+  }
 }
 
 const SESSION_PATH = /\/(_synapse\/client\/rendezvous|rendezvous)\/[^/]+(\/[^/]+)?$/;
@@ -522,17 +525,64 @@ describe("polling, conflicts, expiry and cancel", () => {
   );
 });
 
+/**
+ * How a write may land without its writer learning so: the server commits it, then the answer never comes
+ * (`answer_lost`) or a gateway that gave up answers 502 (`failed_after_commit`).
+ */
+type UnsureWrite = "answer_lost" | "failed_after_commit";
+
+const UNSURE_WRITE_FAULTS = {
+  answer_lost: { dropResponseAfterCommit: true },
+  failed_after_commit: { statusAfterCommit: 502 },
+} as const;
+
+/** The next PUT on a path matching `pathPattern` lands, but its writer cannot tell. */
+function failNextPut(server: Devserver, unsure: UnsureWrite, pathPattern: string): void {
+  server.hooks.addFault({ method: "PUT", pathPattern, count: 1, ...UNSURE_WRITE_FAULTS[unsure] });
+}
+
+/**
+ * G and S, where S, once unsure whether a write of its own landed, lets G read its INITIATE and answer OK before
+ * it looks again (during the back-off after a 5xx, or before it reads what became of a lost answer).
+ * `gSealedAgainst` collects the AAD G sealed its answer against.
+ */
+async function openPairWhereGAnswersMeanwhile(
+  version: WireVersion,
+  server: Devserver,
+  unsure: UnsureWrite,
+): Promise<Pair & { readonly gSealedAgainst: readonly unknown[] }> {
+  const gDevice = device();
+  const gSealedAgainst: unknown[] = [];
+  const sDevice: Device = device((entry) => {
+    if (entry.kind !== "http" || entry.method !== "PUT") return;
+    const unsureNow =
+      unsure === "answer_lost" ? entry.error?.startsWith("network") === true : (entry.status ?? 0) >= 500;
+    if (unsureNow) {
+      sDevice.time.onNextSleep(async () => {
+        expect(await receive(pair.g, gDevice)).toBe("INITIATE");
+        await pair.g.send(
+          (aad) => {
+            gSealedAgainst.push(aad);
+            return "OK";
+          },
+          { signal: gDevice.options.signal },
+        );
+      });
+    }
+  });
+  const pair = await openPair(version, server, { gDevice, sDevice });
+  return { ...pair, gSealedAgainst };
+}
+
+/** The MSC4388 write with a transaction ID, `PUT {id}/{txnId}`. */
+const V2025_TXN_PUT_PATH = `^${V2025_UNSTABLE_PATH}/[^/]+/[^/]+$`;
+
 describe("a write whose answer is lost", () => {
   const server = useDevserver();
 
   it.each(VERSIONS)("%s: the write landed and the flow carries on", async (version) => {
     const { g, s, gDevice, sDevice } = await openPair(version, server());
-    server().hooks.addFault({
-      method: "PUT",
-      pathPattern: sessionPathPattern(version),
-      count: 1,
-      dropResponseAfterCommit: true,
-    });
+    failNextPut(server(), "answer_lost", sessionPathPattern(version));
 
     await send(s, "INITIATE", sDevice);
     expect(await receive(g, gDevice)).toBe("INITIATE");
@@ -549,23 +599,13 @@ describe("a write whose answer is lost", () => {
   });
 
   it("v2024: the peer answered before we looked, so its answer is the next message received", async () => {
-    const gDevice = device();
     // Before S looks at what became of its write, G reads S's message and answers it.
-    const sDevice = deviceLosingAnswer(async () => {
-      expect(await receive(pair.g, gDevice)).toBe("INITIATE");
-      await send(pair.g, "OK", gDevice);
-    });
-    const pair = await openV2024Pair(server(), { gDevice, sDevice });
-    server().hooks.addFault({
-      method: "PUT",
-      pathPattern: sessionPathPattern("v2024"),
-      count: 1,
-      dropResponseAfterCommit: true,
-    });
+    const { s, sDevice } = await openPairWhereGAnswersMeanwhile("v2024", server(), "answer_lost");
+    failNextPut(server(), "answer_lost", sessionPathPattern("v2024"));
 
-    await send(pair.s, "INITIATE", sDevice);
+    await send(s, "INITIATE", sDevice);
     const getsBefore = sessionRequests(server(), "GET").length;
-    expect(await receive(pair.s, sDevice)).toBe("OK");
+    expect(await receive(s, sDevice)).toBe("OK");
     // Already in hand: no further GET was needed.
     expect(sessionRequests(server(), "GET")).toHaveLength(getsBefore);
   });
@@ -574,71 +614,36 @@ describe("a write whose answer is lost", () => {
     ["plain", "network"],
     ["txn", "recovered"],
   ] as const)("v2025 with PUT shape %s: the peer answered before the resend: %s", async (shape, outcome) => {
-    const shaped = await startDevserver({
-      testHooks: true,
-      now: () => FROZEN_NOW,
-      rendezvous: { v2025Put: shape },
-    });
-    try {
-      const gDevice = device();
-      const gSealedAgainst: unknown[] = [];
-      const sDevice = deviceLosingAnswer(async () => {
-        expect(await receive(pair.g, gDevice)).toBe("INITIATE");
-        await pair.g.send(
-          (aad) => {
-            gSealedAgainst.push(aad);
-            return "OK";
-          },
-          { signal: gDevice.options.signal },
-        );
-      });
-      const pair = await openV2025Pair(shaped, { gDevice, sDevice });
+    await withDevserver({ testHooks: true, rendezvous: { v2025Put: shape } }, async (shaped) => {
+      const { s, sDevice, gSealedAgainst } = await openPairWhereGAnswersMeanwhile(
+        "v2025",
+        shaped,
+        "answer_lost",
+      );
       // With the txn shape, the first PUT learns the shape (405); drop the one that then commits.
-      shaped.hooks.addFault({
-        method: "PUT",
-        pathPattern: shape === "txn" ? `^${V2025_UNSTABLE_PATH}/[^/]+/[^/]+$` : sessionPathPattern("v2025"),
-        count: 1,
-        dropResponseAfterCommit: true,
-      });
+      failNextPut(shaped, "answer_lost", shape === "txn" ? V2025_TXN_PUT_PATH : sessionPathPattern("v2025"));
 
       if (outcome === "network") {
         // The peer's answer is sealed against the token our lost answer carried: it can never be opened.
-        expect((await rendezvousError(send(pair.s, "INITIATE", sDevice))).code).toBe("network");
+        expect((await rendezvousError(send(s, "INITIATE", sDevice))).code).toBe("network");
         return;
       }
-      await send(pair.s, "INITIATE", sDevice);
-      const reply = await pair.s.receive({ signal: sDevice.options.signal, schedule: MACHINE_REPLY_DUE });
+      await send(s, "INITIATE", sDevice);
+      const reply = await s.receive({ signal: sDevice.options.signal, schedule: MACHINE_REPLY_DUE });
       expect(reply.data).toBe("OK");
       expect(reply.aad).toEqual(gSealedAgainst[0]);
-    } finally {
-      await shaped.close();
-    }
+    });
   });
 });
 
 describe("a write answered with a 5xx after it committed (a gateway gave up while the server wrote)", () => {
   const server = useDevserver();
 
-  /** A device that, once a write of its own is answered with a 5xx, lets `meanwhile` run during its back-off. */
-  function deviceWithFailedWrite(meanwhile: () => Promise<void>): Device {
-    const created: Device = device((entry) => {
-      if (entry.kind === "http" && entry.method === "PUT" && (entry.status ?? 0) >= 500) {
-        created.time.onNextSleep(meanwhile);
-      }
-    });
-    return created;
-  }
-
   it.each(VERSIONS)(
     "%s: nobody wrote meanwhile, so the client finds its own write and carries on",
     async (version) => {
       const { g, s, gDevice, sDevice } = await openPair(version, server());
-      server().hooks.addFault({
-        method: "PUT",
-        pathPattern: sessionPathPattern(version),
-        count: 1,
-        statusAfterCommit: 502,
-      });
+      failNextPut(server(), "failed_after_commit", sessionPathPattern(version));
 
       await send(s, "INITIATE", sDevice);
       expect(await receive(g, gDevice)).toBe("INITIATE");
@@ -656,22 +661,12 @@ describe("a write answered with a 5xx after it committed (a gateway gave up whil
   );
 
   it("v2024: the peer answered during the back-off, so its answer is the next message received", async () => {
-    const gDevice = device();
-    const sDevice = deviceWithFailedWrite(async () => {
-      expect(await receive(pair.g, gDevice)).toBe("INITIATE");
-      await send(pair.g, "OK", gDevice);
-    });
-    const pair = await openV2024Pair(server(), { gDevice, sDevice });
-    server().hooks.addFault({
-      method: "PUT",
-      pathPattern: sessionPathPattern("v2024"),
-      count: 1,
-      statusAfterCommit: 502,
-    });
+    const { s, sDevice } = await openPairWhereGAnswersMeanwhile("v2024", server(), "failed_after_commit");
+    failNextPut(server(), "failed_after_commit", sessionPathPattern("v2024"));
 
-    await send(pair.s, "INITIATE", sDevice);
+    await send(s, "INITIATE", sDevice);
     const getsBefore = sessionRequests(server(), "GET").length;
-    expect(await receive(pair.s, sDevice)).toBe("OK");
+    expect(await receive(s, sDevice)).toBe("OK");
     // Already in hand from the read after the 412: no further GET was needed.
     expect(sessionRequests(server(), "GET")).toHaveLength(getsBefore);
     expect(statuses(sessionRequests(server(), "PUT"))).toEqual([502, 202, 412]);
@@ -683,52 +678,36 @@ describe("a write answered with a 5xx after it committed (a gateway gave up whil
   ] as const)(
     "v2025 with PUT shape %s: the peer answered during the back-off: %s",
     async (shape, outcome) => {
-      const shaped = await startDevserver({
-        testHooks: true,
-        now: () => FROZEN_NOW,
-        rendezvous: { v2025Put: shape },
-      });
-      try {
-        const gDevice = device();
-        const gSealedAgainst: unknown[] = [];
-        const sDevice = deviceWithFailedWrite(async () => {
-          expect(await receive(pair.g, gDevice)).toBe("INITIATE");
-          await pair.g.send(
-            (aad) => {
-              gSealedAgainst.push(aad);
-              return "OK";
-            },
-            { signal: gDevice.options.signal },
-          );
-        });
-        const pair = await openV2025Pair(shaped, { gDevice, sDevice });
+      await withDevserver({ testHooks: true, rendezvous: { v2025Put: shape } }, async (shaped) => {
+        const { s, sDevice, gSealedAgainst } = await openPairWhereGAnswersMeanwhile(
+          "v2025",
+          shaped,
+          "failed_after_commit",
+        );
         // With the txn shape, the first PUT learns the shape (405); the gateway fails the one that then commits.
-        shaped.hooks.addFault({
-          method: "PUT",
-          pathPattern: shape === "txn" ? `^${V2025_UNSTABLE_PATH}/[^/]+/[^/]+$` : sessionPathPattern("v2025"),
-          count: 1,
-          statusAfterCommit: 502,
-        });
+        failNextPut(
+          shaped,
+          "failed_after_commit",
+          shape === "txn" ? V2025_TXN_PUT_PATH : sessionPathPattern("v2025"),
+        );
 
         if (outcome === "network") {
           // The resend is no longer the write just before the current one (the peer's is), so the server refuses
           // it; the peer's answer is sealed against the token the 502 hid, and can never be opened.
-          const error = await rendezvousError(send(pair.s, "INITIATE", sDevice));
+          const error = await rendezvousError(send(s, "INITIATE", sDevice));
           expect(error).toMatchObject({ code: "network", reason: "write_answer_lost" });
           expect(statuses(sessionRequests(shaped, "PUT"))).toEqual([502, 200, 409]);
           return;
         }
         // The transaction record answers the resend with the token the 502 hid, so the peer's answer opens.
-        await send(pair.s, "INITIATE", sDevice);
-        const reply = await pair.s.receive({ signal: sDevice.options.signal, schedule: MACHINE_REPLY_DUE });
+        await send(s, "INITIATE", sDevice);
+        const reply = await s.receive({ signal: sDevice.options.signal, schedule: MACHINE_REPLY_DUE });
         expect(reply.data).toBe("OK");
         expect(reply.aad).toEqual(gSealedAgainst[0]);
         // S learns the shape and its write fails at the gateway; G learns the shape and answers; S's resend is
         // acknowledged.
         expect(statuses(sessionRequests(shaped, "PUT"))).toEqual([405, 502, 405, 200, 200]);
-      } finally {
-        await shaped.close();
-      }
+      });
     },
   );
 });
@@ -925,8 +904,7 @@ describe("MSC4388 send shapes: PUT {id} first, PUT {id}/{txnId} for the rest of 
     ["both", ["PUT /ID 200", "PUT /ID 200", "PUT /ID 200"]],
     ["txn", ["PUT /ID 405", "PUT /ID/TXN 200", "PUT /ID 405", "PUT /ID/TXN 200", "PUT /ID/TXN 200"]],
   ] as const)("v2025Put %s", async (shape, expected) => {
-    const shaped = await startDevserver({ now: () => FROZEN_NOW, rendezvous: { v2025Put: shape } });
-    try {
+    await withDevserver({ rendezvous: { v2025Put: shape } }, async (shaped) => {
       const { g, s, gDevice, sDevice } = await openV2025Pair(shaped);
       await send(s, "INITIATE", sDevice);
       expect(await receive(g, gDevice)).toBe("INITIATE");
@@ -941,9 +919,7 @@ describe("MSC4388 send shapes: PUT {id} first, PUT {id}/{txnId} for the rest of 
           `PUT ${entry.path.replace(base, "/ID").replace(/\/ID\/[^/]+$/, "/ID/TXN")} ${entry.status}`,
       );
       expect(puts).toEqual(expected);
-    } finally {
-      await shaped.close();
-    }
+    });
   });
 });
 
@@ -969,14 +945,11 @@ describe("MSC4388 API paths", () => {
   });
 
   it("a server without the stable path says so, for discovery and for create", async () => {
-    const synapseLike = await startDevserver({ now: () => FROZEN_NOW });
-    try {
+    await withDevserver({}, async (synapseLike) => {
       const options = { ...device().options, baseUrl: synapseLike.baseUrl, api: "stable" as const };
       await expect(discoverV2025Rendezvous(options)).resolves.toEqual({ served: false });
       expect((await rendezvousError(createV2025Rendezvous(options))).code).toBe("not_supported");
-    } finally {
-      await synapseLike.close();
-    }
+    });
   });
 });
 
@@ -985,60 +958,50 @@ describe("MSC4388 discovery and create in each server mode", () => {
     Promise.resolve(token === VALID_TOKEN ? { userId: "@alice:localhost" } : null);
 
   it("open: create is available to anyone", async () => {
-    const open = await startDevserver({ now: () => FROZEN_NOW, rendezvous: { msc4388Mode: "open" } });
-    try {
+    await withDevserver({ rendezvous: { msc4388Mode: "open" } }, async (open) => {
       const options = { ...device().options, baseUrl: open.baseUrl };
       await expect(discoverV2025Rendezvous(options)).resolves.toEqual({
         served: true,
         createAvailable: true,
       });
       await expect(createV2025Rendezvous(options)).resolves.toMatchObject({ version: "v2025" });
-    } finally {
-      await open.close();
-    }
+    });
   });
 
   it("authenticated: needs sign-in without a valid token, works with one, and joining needs none", async () => {
-    const authenticated = await startDevserver({
-      now: () => FROZEN_NOW,
-      rendezvous: { msc4388Mode: "authenticated" },
-      authenticate,
-    });
-    try {
-      const anonymous = { ...device().options, baseUrl: authenticated.baseUrl };
-      expect((await rendezvousError(discoverV2025Rendezvous(anonymous))).code).toBe("unauthorized");
-      expect((await rendezvousError(createV2025Rendezvous(anonymous))).code).toBe("unauthorized");
-      const wrongToken = { ...anonymous, accessToken: "syt_wrong" };
-      expect((await rendezvousError(discoverV2025Rendezvous(wrongToken))).code).toBe("unauthorized");
+    await withDevserver(
+      { rendezvous: { msc4388Mode: "authenticated" }, authenticate },
+      async (authenticated) => {
+        const anonymous = { ...device().options, baseUrl: authenticated.baseUrl };
+        expect((await rendezvousError(discoverV2025Rendezvous(anonymous))).code).toBe("unauthorized");
+        expect((await rendezvousError(createV2025Rendezvous(anonymous))).code).toBe("unauthorized");
+        const wrongToken = { ...anonymous, accessToken: "syt_wrong" };
+        expect((await rendezvousError(discoverV2025Rendezvous(wrongToken))).code).toBe("unauthorized");
 
-      const signedIn = { ...anonymous, accessToken: VALID_TOKEN };
-      await expect(discoverV2025Rendezvous(signedIn)).resolves.toEqual({
-        served: true,
-        createAvailable: true,
-      });
-      const gDevice = device();
-      const g = await createV2025Rendezvous({
-        ...gDevice.options,
-        baseUrl: authenticated.baseUrl,
-        accessToken: VALID_TOKEN,
-      });
-      const sDevice = device();
-      const s = await joinV2025Rendezvous({ ...sDevice.options, baseUrl: g.baseUrl, id: g.id });
-      await send(s, "INITIATE", sDevice);
-      expect(await receive(g, gDevice)).toBe("INITIATE");
-    } finally {
-      await authenticated.close();
-    }
+        const signedIn = { ...anonymous, accessToken: VALID_TOKEN };
+        await expect(discoverV2025Rendezvous(signedIn)).resolves.toEqual({
+          served: true,
+          createAvailable: true,
+        });
+        const gDevice = device();
+        const g = await createV2025Rendezvous({
+          ...gDevice.options,
+          baseUrl: authenticated.baseUrl,
+          accessToken: VALID_TOKEN,
+        });
+        const sDevice = device();
+        const s = await joinV2025Rendezvous({ ...sDevice.options, baseUrl: g.baseUrl, id: g.id });
+        await send(s, "INITIATE", sDevice);
+        expect(await receive(g, gDevice)).toBe("INITIATE");
+      },
+    );
   });
 
   it("off: discovery answers 'not served' rather than failing, and create is not supported", async () => {
-    const off = await startDevserver({ now: () => FROZEN_NOW, rendezvous: { msc4388Mode: "off" } });
-    try {
+    await withDevserver({ rendezvous: { msc4388Mode: "off" } }, async (off) => {
       const options = { ...device().options, baseUrl: off.baseUrl };
       await expect(discoverV2025Rendezvous(options)).resolves.toEqual({ served: false });
       expect((await rendezvousError(createV2025Rendezvous(options))).code).toBe("not_supported");
-    } finally {
-      await off.close();
-    }
+    });
   });
 });
