@@ -187,6 +187,26 @@ function corsOf(headers: Headers | IncomingHttpHeaders): Record<string, string> 
   );
 }
 
+/** A browser's CORS preflight, asking for `method` and `requestHeaders`: 204, `Content-Length: 0`, exactly `cors`. */
+async function expectPreflight(
+  url: string,
+  method: string,
+  requestHeaders: string,
+  cors: Record<string, string>,
+): Promise<void> {
+  const res = await fetch(url, {
+    method: "OPTIONS",
+    headers: {
+      Origin: "https://app.example",
+      "Access-Control-Request-Method": method,
+      "Access-Control-Request-Headers": requestHeaders,
+    },
+  });
+  expect(res.status).toBe(204);
+  expect(res.headers.get("content-length")).toBe("0");
+  expect(corsOf(res.headers)).toEqual(cors);
+}
+
 async function expectOk(res: Response, status = 200): Promise<Json> {
   const body = await jsonObject(res);
   expect(res.status, `body ${JSON.stringify(body)}`).toBe(status);
@@ -726,32 +746,12 @@ export function describeV2024Conformance(
 
   describe("v2024 rendezvous: CORS preflight", () => {
     it("OPTIONS on the create path -> 204, Content-Length: 0, the rendezvous CORS set", async () => {
-      const res = await fetch(`${connect().baseUrl}${V2024_CREATE}`, {
-        method: "OPTIONS",
-        headers: {
-          Origin: "https://app.example",
-          "Access-Control-Request-Method": "POST",
-          "Access-Control-Request-Headers": "content-type",
-        },
-      });
-      expect(res.status).toBe(204);
-      expect(res.headers.get("content-length")).toBe("0");
-      expect(corsOf(res.headers)).toEqual(V2024_ERROR_CORS);
+      await expectPreflight(`${connect().baseUrl}${V2024_CREATE}`, "POST", "content-type", V2024_ERROR_CORS);
     });
 
     it("OPTIONS on a session URL -> 204, Content-Length: 0, the rendezvous CORS set", async () => {
       const session = await createV2024(connect());
-      const res = await fetch(session.requestUrl, {
-        method: "OPTIONS",
-        headers: {
-          Origin: "https://app.example",
-          "Access-Control-Request-Method": "PUT",
-          "Access-Control-Request-Headers": "content-type, if-match",
-        },
-      });
-      expect(res.status).toBe(204);
-      expect(res.headers.get("content-length")).toBe("0");
-      expect(corsOf(res.headers)).toEqual(V2024_ERROR_CORS);
+      await expectPreflight(session.requestUrl, "PUT", "content-type, if-match", V2024_ERROR_CORS);
     });
   });
 
@@ -1127,17 +1127,7 @@ export function describeV2025Conformance(
     it("OPTIONS on the base and on a session -> 204, Content-Length: 0, the generic CORS set", async () => {
       const conn = connect();
       for (const url of [`${conn.baseUrl}${V2025_UNSTABLE}`, sessionUrl(conn, UNKNOWN_ID)]) {
-        const res = await fetch(url, {
-          method: "OPTIONS",
-          headers: {
-            Origin: "https://app.example",
-            "Access-Control-Request-Method": "PUT",
-            "Access-Control-Request-Headers": "content-type, authorization",
-          },
-        });
-        expect(res.status).toBe(204);
-        expect(res.headers.get("content-length")).toBe("0");
-        expect(corsOf(res.headers)).toEqual(GENERIC_CORS);
+        await expectPreflight(url, "PUT", "content-type, authorization", GENERIC_CORS);
       }
     });
   });
