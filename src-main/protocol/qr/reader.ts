@@ -62,7 +62,7 @@ export class QrReader {
   }
 }
 
-/** Turns a field rule's complaint (see fields.ts) into the decoder's error. */
+/** Turns a grammar rule's complaint (../grammar.ts) into the decoder's error. */
 export function rejectField(field: string, problem: string | undefined): void {
   if (problem !== undefined) throw new ProtocolError("invalid_qr", `QR code's ${field} ${problem}`);
 }
