@@ -29,6 +29,26 @@ check("format", "npx", ["prettier", "--check", "."]);
 check("typecheck", "npm", ["run", "-s", "typecheck"]);
 check("build", "npm", ["run", "-s", "build:node"]);
 
+/**
+ * Adds one Vitest run's JSON report to the totals: failed tests, else failed files (one that did not load), else
+ * one failure for a non-zero exit with neither; a missing report is one failure (the run never got to its tests).
+ */
+function tallyVitest(label, reportPath, exitStatus) {
+  let json;
+  try {
+    json = JSON.parse(readFileSync(reportPath, "utf8"));
+  } catch (error) {
+    totals.failed += 1;
+    failures.push(`${label} (exit ${exitStatus}, no report: ${error.message})`);
+    return;
+  }
+  totals.passed += json.numPassedTests;
+  totals.skipped += json.numPendingTests + json.numTodoTests;
+  const failed = json.numFailedTests || json.numFailedTestSuites || (exitStatus === 0 ? 0 : 1);
+  totals.failed += failed;
+  if (failed > 0) failures.push(label);
+}
+
 mkdirSync("test-results", { recursive: true });
 const report = "test-results/vitest.json";
 rmSync(report, { force: true });
@@ -39,21 +59,7 @@ const status = run("vitest", "npx", [
   "--reporter=json",
   `--outputFile.json=${report}`,
 ]);
-try {
-  const json = JSON.parse(readFileSync(report, "utf8"));
-  totals.passed += json.numPassedTests;
-  totals.failed += json.numFailedTests;
-  totals.skipped += json.numPendingTests + json.numTodoTests;
-  if (json.numFailedTests > 0 || json.numFailedTestSuites > 0) failures.push("vitest");
-  if (json.numFailedTestSuites > 0 && json.numFailedTests === 0) totals.failed += json.numFailedTestSuites;
-} catch (error) {
-  totals.failed += 1;
-  failures.push(`vitest (no report: ${error.message})`);
-}
-if (status !== 0 && !failures.includes("vitest")) {
-  totals.failed += 1;
-  failures.push("vitest");
-}
+tallyVitest("vitest", report, status);
 
 // The Synapse lane (scripts/synapse/lane.mjs) reuses the build above and writes its own Vitest report.
 const skips = [];
@@ -72,23 +78,7 @@ if (laneStatus === 77) {
   }
   skips.push(`synapse lane: ${reason}`);
 } else {
-  let json;
-  try {
-    json = JSON.parse(readFileSync(laneReport, "utf8"));
-  } catch {
-    // No report: the lane failed before its tests ran, or never ran them; a failure either way.
-  }
-  if (json === undefined) {
-    totals.failed += 1;
-    failures.push(`synapse lane (exit ${laneStatus}, no report)`);
-  } else {
-    totals.passed += json.numPassedTests;
-    totals.skipped += json.numPendingTests + json.numTodoTests;
-    // Failed tests; else failed files (one that did not load); else one for a non-zero exit without either.
-    const failed = json.numFailedTests || json.numFailedTestSuites || (laneStatus === 0 ? 0 : 1);
-    totals.failed += failed;
-    if (failed > 0) failures.push("synapse lane");
-  }
+  tallyVitest("synapse lane", laneReport, laneStatus);
 }
 
 if (skips.length > 0) console.log(`\nSkipped: ${skips.join("; ")}`);
