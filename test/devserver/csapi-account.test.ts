@@ -2,7 +2,7 @@
 // lives), filters, profiles, push rules and capabilities; each user's own only (403 `M_FORBIDDEN` otherwise).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevserver, type Devserver } from "../../devserver/index";
-import { api, errorOf, mintDeviceToken, type Api, type DeviceToken } from "../helpers/csapi";
+import { api, CSAPI_DEVSERVER, errorOf, mintDeviceToken, type Api, type DeviceToken } from "../helpers/csapi";
 
 let server: Devserver;
 let alice: DeviceToken;
@@ -10,7 +10,7 @@ let bob: DeviceToken;
 let asAlice: Api;
 
 beforeAll(async () => {
-  server = await startDevserver({ testHooks: true, users: ["alice:secret", "bob:secret"] });
+  server = await startDevserver(CSAPI_DEVSERVER);
   alice = await mintDeviceToken(server, "alice", "PHONE");
   bob = await mintDeviceToken(server, "bob", "BOBPHONE");
   asAlice = api(server, alice.access_token);

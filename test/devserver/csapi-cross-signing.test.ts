@@ -1,11 +1,12 @@
 // Cross-signing on the devserver as Synapse 1.160 with MAS answers it: `POST /keys/device_signing/upload` (first
 // upload without user-interactive auth; a replacement refused with MAS's "approve the reset first" 401) and
 // `POST /keys/signatures/upload` (every signature verified, failures per key), and who sees what in `/keys/query`.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../devserver/csapi/signing";
-import { startDevserver, type Devserver } from "../../devserver/index";
+import type { Devserver } from "../../devserver/index";
 import {
   api,
+  CSAPI_DEVSERVER,
   errorOf,
   mintDeviceToken,
   TestCrossSigning,
@@ -13,11 +14,9 @@ import {
   type Api,
   type DeviceToken,
 } from "../helpers/csapi";
+import { useDevservers } from "../helpers/devservers";
 
-const servers: Devserver[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
+const startServer = useDevservers(CSAPI_DEVSERVER);
 
 interface User {
   readonly token: DeviceToken;
@@ -27,8 +26,7 @@ interface User {
 }
 
 async function startWithUsers(): Promise<{ server: Devserver; alice: User; bob: User }> {
-  const server = await startDevserver({ testHooks: true, users: ["alice:secret", "bob:secret"] });
-  servers.push(server);
+  const server = await startServer();
   const user = async (name: string, deviceId: string): Promise<User> => {
     const token = await mintDeviceToken(server, name, deviceId);
     const call = api(server, token.access_token);

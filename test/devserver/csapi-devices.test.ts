@@ -2,21 +2,12 @@
 // get, rename; no deletion through the client-server API (404 `M_UNRECOGNIZED`); logout ends the device, its
 // tokens and its keys.
 import * as oauth from "oauth4webapi";
-import { afterEach, describe, expect, it } from "vitest";
-import { startDevserver, type Devserver } from "../../devserver/index";
-import { api, errorOf, mintDeviceToken, TestDevice } from "../helpers/csapi";
+import { describe, expect, it } from "vitest";
+import { api, CSAPI_DEVSERVER, errorOf, mintDeviceToken, TestDevice } from "../helpers/csapi";
+import { useDevservers } from "../helpers/devservers";
 import { discover, insecure, registerClient, signInWithHook } from "./oauth-fixtures";
 
-const servers: Devserver[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function start(): Promise<Devserver> {
-  const server = await startDevserver({ testHooks: true, users: ["alice:secret", "bob:secret"] });
-  servers.push(server);
-  return server;
-}
+const start = useDevservers(CSAPI_DEVSERVER);
 
 describe("GET /devices and /devices/{deviceId}", () => {
   it("lists the user's own devices with Synapse's fields, last seen from their requests", async () => {

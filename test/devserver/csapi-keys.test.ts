@@ -8,11 +8,12 @@ import {
   KeysUploadRequest,
   UserId,
 } from "@matrix-org/matrix-sdk-crypto-wasm";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../devserver/csapi/signing";
-import { startDevserver, type Devserver } from "../../devserver/index";
+import type { Devserver } from "../../devserver/index";
 import {
   api,
+  CSAPI_DEVSERVER,
   errorOf,
   mintDeviceToken,
   TestCrossSigning,
@@ -20,11 +21,9 @@ import {
   type Api,
   type DeviceToken,
 } from "../helpers/csapi";
+import { useDevservers } from "../helpers/devservers";
 
-const servers: Devserver[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
+const startServer = useDevservers(CSAPI_DEVSERVER);
 
 interface Signed {
   readonly server: Devserver;
@@ -35,8 +34,7 @@ interface Signed {
 
 /** A devserver and a device of alice (`PHONE`), nothing uploaded yet. */
 async function aliceOnPhone(): Promise<Signed> {
-  const server = await startDevserver({ testHooks: true, users: ["alice:secret", "bob:secret"] });
-  servers.push(server);
+  const server = await startServer();
   const token = await mintDeviceToken(server, "alice", "PHONE");
   return {
     server,

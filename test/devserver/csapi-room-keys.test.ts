@@ -1,13 +1,11 @@
 // Server-side key backup on the devserver, as Synapse's room keys handler answers it: versions (create, latest,
 // by number, update, delete), and keys at all three levels with `etag` and `count`, the better key winning.
-import { afterEach, describe, expect, it } from "vitest";
-import { startDevserver, type Devserver } from "../../devserver/index";
-import { api, errorOf, mintDeviceToken, type Api } from "../helpers/csapi";
+import { describe, expect, it } from "vitest";
+import type { Devserver } from "../../devserver/index";
+import { api, CSAPI_DEVSERVER, errorOf, mintDeviceToken, type Api } from "../helpers/csapi";
+import { useDevservers } from "../helpers/devservers";
 
-const servers: Devserver[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
+const startServer = useDevservers(CSAPI_DEVSERVER);
 
 const ALGORITHM = "m.megolm_backup.v1.curve25519-aes-sha2";
 const AUTH_DATA = { public_key: "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo", signatures: {} };
@@ -23,8 +21,7 @@ function keyData(firstMessageIndex: number, forwardedCount: number, isVerified: 
 }
 
 async function aliceOnPhone(): Promise<{ server: Devserver; call: Api }> {
-  const server = await startDevserver({ testHooks: true, users: ["alice:secret", "bob:secret"] });
-  servers.push(server);
+  const server = await startServer();
   return { server, call: api(server, (await mintDeviceToken(server, "alice", "PHONE")).access_token) };
 }
 

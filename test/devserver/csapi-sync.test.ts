@@ -1,14 +1,20 @@
 // `/sync` and send-to-device on the devserver: what an initial and an incremental sync carry (to-device messages,
 // device list changes, key counts, account data), how `since` acknowledges to-device messages, transaction IDs,
 // and the long poll that waits for something new and wakes when it arrives.
-import { afterEach, describe, expect, it } from "vitest";
-import { startDevserver, type Devserver } from "../../devserver/index";
-import { api, errorOf, mintDeviceToken, TestDevice, type Api, type DeviceToken } from "../helpers/csapi";
+import { describe, expect, it } from "vitest";
+import type { Devserver } from "../../devserver/index";
+import {
+  api,
+  CSAPI_DEVSERVER,
+  errorOf,
+  mintDeviceToken,
+  TestDevice,
+  type Api,
+  type DeviceToken,
+} from "../helpers/csapi";
+import { useDevservers } from "../helpers/devservers";
 
-const servers: Devserver[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
+const startServer = useDevservers(CSAPI_DEVSERVER);
 
 interface Device {
   readonly token: DeviceToken;
@@ -19,8 +25,7 @@ async function start(): Promise<{
   server: Devserver;
   device: (user: string, id: string) => Promise<Device>;
 }> {
-  const server = await startDevserver({ testHooks: true, users: ["alice:secret", "bob:secret"] });
-  servers.push(server);
+  const server = await startServer();
   return {
     server,
     device: async (user, id) => {

@@ -4,8 +4,12 @@
 // to the spec's vectors; the matrix-js-sdk / vodozemac suites check the same verifier against independent signers.
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { canonicalJson, encodeUnpaddedBase64, type JsonObject } from "../../devserver/csapi/signing";
+import type { DevserverOptions } from "../../devserver/index";
 
 export const CLIENT_V3 = "/_matrix/client/v3";
+
+/** What the client-server API suites run: test hooks (to mint tokens) and two users, alice and bob. */
+export const CSAPI_DEVSERVER: DevserverOptions = { testHooks: true, users: ["alice:secret", "bob:secret"] };
 
 /** What the devserver's `POST /_devserver/token` answers: a device and a token acting for it. */
 export interface DeviceToken {
