@@ -2,23 +2,15 @@
 // checking in authenticated mode, its documented choices where Synapse was not measured, and shutdown.
 import { Agent, request } from "node:http";
 import type { Socket } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { startDevserver, type Devserver, type DevserverOptions } from "../../devserver/index";
+import { describe, expect, it } from "vitest";
+import { startDevserver, type Devserver } from "../../devserver/index";
+import { useDevservers } from "../helpers/devservers";
 
 const V2024_CREATE = "/_matrix/client/unstable/org.matrix.msc4108/rendezvous";
 const V2025_BASE = "/_matrix/client/unstable/io.element.msc4388/rendezvous";
 const FROZEN_NOW = Date.parse("2026-11-27T12:00:00Z");
 
-const started: Devserver[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((server) => server.close()));
-});
-
-async function start(options: DevserverOptions = {}): Promise<Devserver> {
-  const server = await startDevserver({ now: () => FROZEN_NOW, ...options });
-  started.push(server);
-  return server;
-}
+const start = useDevservers({ now: () => FROZEN_NOW });
 
 async function createV2024(server: Devserver): Promise<{ url: string; res: Response }> {
   const res = await fetch(`${server.baseUrl}${V2024_CREATE}`, {

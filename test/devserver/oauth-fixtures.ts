@@ -2,10 +2,11 @@
 // the OAuth scenarios that also run against Synapse (test/conformance/oauth.ts), and a Matrix client speaking to it
 // with oauth4webapi (test/helpers/oauth-client.ts).
 import type * as oauth from "oauth4webapi";
-import { afterEach, expect } from "vitest";
-import { startDevserver, type Devserver, type DevserverOptions } from "../../devserver/index";
+import { expect } from "vitest";
+import type { Devserver, DevserverOptions } from "../../devserver/index";
 import { resolveOAuthOptions } from "../../devserver/oauth/options";
 import type { OAuthConnection, OAuthSettings, OAuthTarget } from "../conformance/oauth";
+import { useDevservers } from "../helpers/devservers";
 import {
   discoverAt,
   expectTokens,
@@ -35,18 +36,7 @@ export const USERS = { alice: "secret", bob: "hunter2" } as const;
 
 /** Registers `afterEach` closing; returns a starter for devservers with alice and bob as users. */
 export function useOAuthDevservers(): (options?: DevserverOptions) => Promise<Devserver> {
-  const started: Devserver[] = [];
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((server) => server.close()));
-  });
-  return async (options = {}) => {
-    const server = await startDevserver({
-      users: Object.entries(USERS).map(([name, password]) => `${name}:${password}`),
-      ...options,
-    });
-    started.push(server);
-    return server;
-  };
+  return useDevservers({ users: Object.entries(USERS).map(([name, password]) => `${name}:${password}`) });
 }
 
 /**
