@@ -29,6 +29,18 @@ function addFault(fault: FaultSpec): Promise<Response> {
   return fetch(`${server.baseUrl}/_devserver/faults`, { method: "POST", body: JSON.stringify(fault) });
 }
 
+/** Posts each fault description; every one is refused with 400 M_INVALID_PARAM. */
+async function expectFaultsRefused(faults: readonly unknown[]): Promise<void> {
+  for (const fault of faults) {
+    const res = await fetch(`${server.baseUrl}/_devserver/faults`, {
+      method: "POST",
+      body: JSON.stringify(fault),
+    });
+    expect(res.status, JSON.stringify(fault)).toBe(400);
+    expect(((await res.json()) as { errcode: string }).errcode).toBe("M_INVALID_PARAM");
+  }
+}
+
 async function createV2024(body = ""): Promise<{ url: string; etag: string }> {
   const res = await fetch(`${server.baseUrl}${V2024_CREATE}`, {
     method: "POST",
@@ -147,14 +159,7 @@ describe("fault injection: status", () => {
       { method: "GET", pathPattern: ".*", count: 1, status: 500, retryAfterMs: 10 },
       { method: "GET", pathPattern: ".*", count: 1, rewriteEtag: "strip" },
     ];
-    for (const fault of cases) {
-      const res = await fetch(`${server.baseUrl}/_devserver/faults`, {
-        method: "POST",
-        body: JSON.stringify(fault),
-      });
-      expect(res.status, JSON.stringify(fault)).toBe(400);
-      expect(((await res.json()) as { errcode: string }).errcode).toBe("M_INVALID_PARAM");
-    }
+    await expectFaultsRefused(cases);
     expect(server.hooks.pendingFaults()).toEqual([]);
   });
 });
@@ -269,14 +274,7 @@ describe("fault injection: statusAfterCommit", () => {
       { method: "PUT", pathPattern: ".*", count: 1, statusAfterCommit: 502, dropResponseAfterCommit: true },
       { method: "PUT", pathPattern: ".*", count: 1, statusAfterCommit: 503, retryAfterMs: 10 },
     ];
-    for (const fault of cases) {
-      const res = await fetch(`${server.baseUrl}/_devserver/faults`, {
-        method: "POST",
-        body: JSON.stringify(fault),
-      });
-      expect(res.status, JSON.stringify(fault)).toBe(400);
-      expect(((await res.json()) as { errcode: string }).errcode).toBe("M_INVALID_PARAM");
-    }
+    await expectFaultsRefused(cases);
     expect(() => {
       server.hooks.addFault({ method: "PUT", pathPattern: ".*", count: 1, statusAfterCommit: 400 });
     }).toThrow(/statusAfterCommit/);
