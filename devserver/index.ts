@@ -113,8 +113,6 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
   const clock = createClock(options.now);
   const log = new RendezvousLog(clock);
   const faults = new FaultInjector();
-  // Filled in once the port is known; handlers read it per request.
-  const addresses = { baseUrl: "", publicBaseUrl: "" };
 
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -124,13 +122,14 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
       resolve();
     });
   });
+  // Everything below needs the port, so it is built once the server listens (and before it takes a request).
   const { port } = server.address() as AddressInfo;
-  addresses.baseUrl = `http://${urlHost(host)}:${port}`;
-  addresses.publicBaseUrl = (options.publicBaseUrl ?? addresses.baseUrl).replace(/\/+$/, "");
+  const baseUrl = `http://${urlHost(host)}:${port}`;
+  const publicBaseUrl = (options.publicBaseUrl ?? baseUrl).replace(/\/+$/, "");
   const serverName = mas?.serverName ?? options.serverName ?? `localhost:${port}`;
   const accounts = new AccountStore({ serverName, users: oauthOptions.users, now: () => clock.now() });
   const oauth = createOAuthServer({
-    publicBaseUrl: addresses.publicBaseUrl,
+    publicBaseUrl,
     options: oauthOptions,
     accounts,
     clock,
@@ -145,16 +144,14 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
     // In MAS mode: introspection for the homeserver, and 404 for every homeserver path below.
     ...(mas === undefined ? [] : mas.handlers({ provider: oauth.provider, accounts })),
     createVersionsHandler({ msc4108: rendezvous.msc4108 }),
-    ...(rendezvous.msc4108
-      ? [createV2024Handler({ options: rendezvous, clock, publicBaseUrl: addresses.publicBaseUrl })]
-      : []),
+    ...(rendezvous.msc4108 ? [createV2024Handler({ options: rendezvous, clock, publicBaseUrl })] : []),
     createV2025Handler({
       options: rendezvous,
       clock,
       authenticate: options.authenticate ?? accounts.authenticate,
     }),
     createClientApiHandler({ accounts }),
-    createCsApiHandler({ accounts, clock, publicBaseUrl: addresses.publicBaseUrl }),
+    createCsApiHandler({ accounts, clock, publicBaseUrl }),
     ...oauth.handlers,
   ];
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
@@ -181,8 +178,8 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
 
   let closing: Promise<void> | undefined;
   return {
-    baseUrl: addresses.baseUrl,
-    publicBaseUrl: addresses.publicBaseUrl,
+    baseUrl,
+    publicBaseUrl,
     serverName,
     issuer: oauth.issuer,
     accounts,
