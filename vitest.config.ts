@@ -1,32 +1,24 @@
 import { defineConfig } from "vitest/config";
 
+// One project per lane; each lane has its time budget (docs/ARCHITECTURE.md "How it is tested").
+const lane = (name: string, include: string[], testTimeout?: number) => ({
+  extends: true as const,
+  test: { name, include, ...(testTimeout === undefined ? {} : { testTimeout }) },
+});
+
 export default defineConfig({
   test: {
     setupFiles: ["./test/setup.ts"],
+    passWithNoTests: true,
     projects: [
-      {
-        extends: true,
-        test: {
-          name: "unit",
-          include: ["src-main/**/*.test.ts", "src-shared/**/*.test.ts"],
-        },
-      },
-      {
-        extends: true,
-        test: {
-          name: "devserver",
-          include: ["devserver/**/*.test.ts", "test/devserver/**/*.test.ts"],
-          testTimeout: 20_000,
-        },
-      },
-      {
-        extends: true,
-        test: {
-          name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
-          testTimeout: 60_000,
-        },
-      },
+      lane("unit", ["src-main/**/*.test.ts", "src-shared/**/*.test.ts", "src-renderer/**/*.test.{ts,tsx}"]),
+      lane("devserver", ["devserver/**/*.test.ts", "test/devserver/**/*.test.ts"], 20_000),
+      lane("oauth", ["test/oauth/**/*.test.ts"], 20_000),
+      lane("matrix", ["test/matrix/**/*.test.ts"], 30_000),
+      lane("flows", ["test/flows/**/*.test.ts"], 30_000),
+      lane("cli", ["test/cli/**/*.test.ts"], 60_000),
+      lane("shell", ["test/shell/**/*.test.ts"], 30_000),
+      lane("e2e", ["e2e/**/*.test.ts", "test/e2e/**/*.test.ts"], 60_000),
     ],
   },
 });

@@ -19,6 +19,8 @@ export const TRANSCRIPT_LAYERS: readonly TranscriptLayer[] = [
 
 export interface HttpTranscriptEntry {
   readonly kind: "http";
+  /** The numbered step of docs/protocol.md this belongs to (`A-G3`), when a flow made it. */
+  readonly step?: string;
   /** Milliseconds since the epoch. */
   readonly time: number;
   readonly layer: TranscriptLayer;
@@ -37,6 +39,7 @@ export interface HttpTranscriptEntry {
 
 export interface MessageTranscriptEntry {
   readonly kind: "message";
+  readonly step?: string;
   readonly time: number;
   readonly layer: "channel";
   readonly direction: "sent" | "received";
@@ -47,6 +50,7 @@ export interface MessageTranscriptEntry {
 
 export interface StepTranscriptEntry {
   readonly kind: "step";
+  readonly step?: string;
   readonly time: number;
   readonly layer: TranscriptLayer;
   readonly name: string;
@@ -63,6 +67,11 @@ const MAX_TOKEN = 256;
 const MAX_FIELDS = 32;
 const FIELD_NAME = /^[A-Za-z0-9_.\-[\]]{1,64}$/;
 const METHOD = /^[A-Za-z]{1,16}$/;
+const STEP = /^[A-Za-z0-9_.-]{1,16}$/;
+
+function optionalStep(step: string | undefined): string | undefined {
+  return step !== undefined && STEP.test(step) ? step : undefined;
+}
 
 function withoutControlCharacters(text: string): string {
   let out = "";
@@ -151,6 +160,7 @@ function definedOnly<T extends object>(entry: { [K in keyof T]: T[K] | undefined
 }
 
 export interface HttpEntryInit {
+  readonly step?: string;
   readonly layer: TranscriptLayer;
   readonly method: string;
   /** The full request URL; only its host and path are kept. */
@@ -168,6 +178,7 @@ export function httpEntry(init: HttpEntryInit): HttpTranscriptEntry {
   const { host, path } = urlParts(init.url);
   return definedOnly<HttpTranscriptEntry>({
     kind: "http",
+    step: optionalStep(init.step),
     time: entryTime(init.time),
     layer: layerOf(init.layer),
     method: METHOD.test(init.method) ? init.method.toUpperCase() : "?",
@@ -184,6 +195,7 @@ export function httpEntry(init: HttpEntryInit): HttpTranscriptEntry {
 }
 
 export interface MessageEntryInit {
+  readonly step?: string;
   readonly direction: "sent" | "received";
   /** The message type, e.g. from `describeLoginMessage(message).type`. */
   readonly messageType: string;
@@ -195,6 +207,7 @@ export interface MessageEntryInit {
 export function messageEntry(init: MessageEntryInit): MessageTranscriptEntry {
   return definedOnly<MessageTranscriptEntry>({
     kind: "message",
+    step: optionalStep(init.step),
     time: entryTime(init.time),
     layer: "channel",
     direction: init.direction === "received" ? "received" : "sent",
@@ -204,6 +217,7 @@ export function messageEntry(init: MessageEntryInit): MessageTranscriptEntry {
 }
 
 export interface StepEntryInit {
+  readonly step?: string;
   readonly layer: TranscriptLayer;
   readonly name: string;
   readonly detail?: string;
@@ -213,6 +227,7 @@ export interface StepEntryInit {
 export function stepEntry(init: StepEntryInit): StepTranscriptEntry {
   return definedOnly<StepTranscriptEntry>({
     kind: "step",
+    step: optionalStep(init.step),
     time: entryTime(init.time),
     layer: layerOf(init.layer),
     name: transcriptText(init.name, MAX_NAME),
@@ -345,7 +360,8 @@ export function transcriptToMarkdown(entries: readonly TranscriptEntry[]): strin
   entries.forEach((entry, index) => {
     const offset = (entry.time - first.time) / 1000;
     const seconds = `${offset < 0 ? "-" : "+"}${Math.abs(offset).toFixed(3)}`;
-    lines.push(`${index + 1}. ${seconds} s · **${entry.layer}** · ${describeEntry(entry)}`);
+    const step = entry.step === undefined ? "" : ` · ${code(entry.step)}`;
+    lines.push(`${index + 1}. ${seconds} s · **${entry.layer}**${step} · ${describeEntry(entry)}`);
   });
   return [...lines, ""].join("\n");
 }

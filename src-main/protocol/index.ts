@@ -1,12 +1,12 @@
 // The public face of the protocol core. Everything outside src-main/protocol/ imports from here only.
 // Pure TypeScript: nothing here imports Electron, React, or does I/O other than through injected functions.
 
-export type { WireVersion, Intent } from "./types";
+export type { WireVersion, Intent, RendezvousAad } from "./types";
+export { type Runtime, createRuntime } from "./runtime";
 export { ProtocolError, isProtocolError, type ProtocolErrorCode } from "./errors";
 export { encodeBase64, decodeBase64 } from "./base64";
 export { type RandomSource, secureRandom } from "./random";
 export type {
-  RendezvousAad,
   EstablishedChannel,
   ScannerChannel,
   ScannerUnconfirmed,

@@ -8,3 +8,14 @@ export type WireVersion = "v2024" | "v2025";
  * `existing_device` offers to sign another device in.
  */
 export type Intent = "new_device" | "existing_device";
+
+/**
+ * What the v2025 channel binds into each message's AAD (MSC4388): the homeserver base URL exactly as the QR
+ * code carries it, the rendezvous session id, and the sequence token the message is sealed against (see
+ * PROTOCOL.md §3.2 for which token that is). The v2024 channel has no AAD and takes `undefined`.
+ */
+export interface RendezvousAad {
+  readonly baseUrl: string;
+  readonly rendezvousId: string;
+  readonly sequenceToken: string;
+}

@@ -7,19 +7,10 @@
 //   G: createGeneratorChannel(...) -> GeneratorChannel.openInitiate() -> GeneratorPendingOk.sealOk() -> GeneratorUnconfirmed
 // ScannerUnconfirmed exposes the check code (S shows it); GeneratorUnconfirmed only compares a typed code.
 // Both become an EstablishedChannel, or are aborted.
-import type { WireVersion } from "../types";
+import type { RendezvousAad, WireVersion } from "../types";
 import type { V2025Profile } from "../v2025-profile";
 
-/**
- * What the v2025 channel binds into each message's AAD (MSC4388): the homeserver base URL exactly as the QR
- * code carries it, the rendezvous session id, and the sequence token the message is sealed against (see
- * PROTOCOL.md §3.2 for which token that is). The v2024 channel has no AAD and takes `undefined`.
- */
-export interface RendezvousAad {
-  readonly baseUrl: string;
-  readonly rendezvousId: string;
-  readonly sequenceToken: string;
-}
+export type { RendezvousAad };
 
 /** A channel both sides have confirmed: JSON login messages flow in both directions. */
 export interface EstablishedChannel {

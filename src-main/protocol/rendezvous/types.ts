@@ -7,8 +7,7 @@
 // returns each message with the AAD of the token held before the GET that returned it. v2024 has no AAD, and
 // both are `undefined` there, so the flows call `send((aad) => channel.seal(text, aad), ...)` and
 // `channel.open(message.data, message.aad)` for either version.
-import type { RendezvousAad } from "../channel/types";
-import type { WireVersion } from "../types";
+import type { RendezvousAad, WireVersion } from "../types";
 import type { PollSchedule } from "./timing";
 
 export interface SignalOption {

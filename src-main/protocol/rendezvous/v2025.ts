@@ -5,7 +5,7 @@
 //
 // Tokens are never parsed: they are compared, echoed, and handed to the channel for its AAD.
 import type { QrPrefix } from "../qr/types";
-import type { RendezvousAad } from "../channel/types";
+import type { RendezvousAad } from "../types";
 import { toHex, utf8 } from "../bytes";
 import { isOpaqueId } from "../grammar";
 import { RendezvousError, isTransient, proxyInterference } from "./errors";
