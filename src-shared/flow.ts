@@ -4,6 +4,7 @@
 //
 // Words: the device that shows the QR code is the `generator`, the one that scans it the `scanner`; the
 // `new_device` is the one being signed in, the `existing_device` the one already signed in (docs/protocol.md).
+import { z } from "zod";
 import type { FlowError } from "./errors";
 
 export type WireVersion = "v2024" | "v2025";
@@ -146,4 +147,37 @@ export interface CommandRejected {
   readonly type: "rejected";
   readonly reason: "not_accepted_now" | "invalid_command" | "flow_finished" | "unknown_flow";
   readonly detail?: string;
+}
+
+/** Standard base64 (padding optional), as the contract carries bytes. */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** The one reading of a command from outside (IPC, a WebSocket, a line of JSON): strict, bounded. */
+export const flowCommandSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("submitScannedQr"), bytes: z.string().max(8192).regex(BASE64) }),
+  z.strictObject({ type: z.literal("submitCheckCode"), code: z.string().max(8) }),
+  z.strictObject({ type: z.literal("approveDevice"), approve: z.boolean() }),
+  z.strictObject({ type: z.literal("confirmHomeserver"), accept: z.boolean() }),
+  z.strictObject({ type: z.literal("consentOpened") }),
+  z.strictObject({ type: z.literal("openConsentAgain") }),
+  z.strictObject({ type: z.literal("newQr") }),
+  z.strictObject({ type: z.literal("switchVersion"), version: z.enum(["v2024", "v2025"]) }),
+  z.strictObject({ type: z.literal("cancel") }),
+]);
+
+/** A command as data, or why it is not one. */
+export function readFlowCommand(
+  value: unknown,
+): { ok: true; command: FlowCommand } | { ok: false; rejected: CommandRejected } {
+  const parsed = flowCommandSchema.safeParse(value);
+  if (parsed.success) return { ok: true, command: parsed.data };
+  const issue = parsed.error.issues[0];
+  return {
+    ok: false,
+    rejected: {
+      type: "rejected",
+      reason: "invalid_command",
+      detail: issue === undefined ? "invalid" : `${issue.path.join(".") || "command"}: ${issue.message}`,
+    },
+  };
 }

@@ -1,0 +1,332 @@
+// The scenario matrix of the sign-in flows, written before the flows themselves: for each row, what happens
+// (the injected event), which phases each device passes through, how each ends, and whether the existing
+// device may seal `m.login.secrets`. Tests are generated from this table for both who-shows directions and
+// both wire versions (test/flows/scenarios.test.ts), so a row is a promise about behaviour, not an example.
+//
+// Directions (docs/protocol.md §5): `existing_shows` is direction A (the existing device shows the QR code, the
+// new device scans it); `new_shows` is direction B. Phases are listed in the order they must appear (other
+// phases may come between them); `qr` stands for `showing_qr` on the device that shows the QR and `scanning` on
+// the one that scans, `check_code` for `check_code_entry` / `check_code_display` likewise.
+import type { FlowErrorCode } from "../../src-shared/errors";
+import type { FlowPhaseName, WireVersion } from "../../src-shared/flow";
+
+export type Direction = "existing_shows" | "new_shows";
+export const DIRECTIONS: readonly Direction[] = ["existing_shows", "new_shows"];
+
+export type Device = "existing" | "new";
+
+/** A phase name, or a stand-in resolved per side. */
+export type ExpectedPhase = FlowPhaseName | "qr" | "check_code";
+
+/** What the harness does to the run, beyond answering every question the happy way. */
+export type Injection =
+  | { readonly kind: "none" }
+  /** The consent page is answered "deny". */
+  | { readonly kind: "consent_denied" }
+  /** The consent page is never answered and the device code expires. */
+  | { readonly kind: "authorization_expires" }
+  /** The rendezvous session expires on the server while the user is at the consent page. */
+  | { readonly kind: "rendezvous_expires_during_consent" }
+  /** `by` cancels while its own screen shows `during`. */
+  | { readonly kind: "cancel"; readonly by: Device; readonly during: ExpectedPhase }
+  /** The codes typed on the device that shows the QR, in order (`wrong` is any other two digits). */
+  | { readonly kind: "check_codes"; readonly typed: readonly ("wrong" | "right")[] }
+  /** The device ID the new device asks for already exists on the account. */
+  | { readonly kind: "device_already_exists" }
+  /** The new device never appears on the homeserver after `m.login.success`. */
+  | { readonly kind: "device_never_appears" }
+  /** A scripted peer offers only a protocol we do not speak (the new device's `m.login.protocol`, or the
+   * existing device's `m.login.protocols`, names something other than the device authorization grant). */
+  | { readonly kind: "unsupported_protocol" }
+  /** The scanning device is shown a sign-in QR code of its own role. */
+  | { readonly kind: "wrong_intent_qr" }
+  /** The scanning device is shown a device-verification QR code (MATRIX 0x02, mode 0x00-0x02). */
+  | { readonly kind: "verification_qr" }
+  /** Someone on the network path of the showing device replaces the LoginInitiate with their own. */
+  | { readonly kind: "mitm_replaces_initiate" }
+  /** The first QR code expires before anyone scans it; the scanner scans its replacement. */
+  | { readonly kind: "qr_expires_before_scan" }
+  /** The account's homeserver differs from the one the new device's user chose; the user accepts or not. */
+  | { readonly kind: "homeserver_differs"; readonly accept: boolean }
+  /** The new device uses this device ID (Element X uses its identity key: `+` and `/` included). */
+  | { readonly kind: "device_id"; readonly deviceId: string }
+  /** The answer to the scanner's LoginInitiate PUT is lost after the server applied it. */
+  | { readonly kind: "lost_put_response" }
+  /** A proxy rewrites every ETag (v2024) or sequence token (v2025) the showing device sees. */
+  | { readonly kind: "validators_rewritten" }
+  /** A third device scans the QR code and writes first. */
+  | { readonly kind: "third_device_scans_first" }
+  /** The check code is typed only once the scanner's next message is already waiting in the rendezvous. */
+  | { readonly kind: "peer_message_before_check_code" };
+
+export interface ExpectedSide {
+  /** Phases in order (others may come between). */
+  readonly phases: readonly ExpectedPhase[];
+  /** How this device ends: `undefined` for `done`. */
+  readonly error?: FlowErrorCode;
+  /** This side does not run at all (the scanner never got a QR), or is a scripted peer the row checks itself. */
+  readonly absent?: boolean;
+}
+
+export interface Scenario {
+  readonly id: string;
+  readonly title: string;
+  /** Default: both. */
+  readonly directions?: readonly Direction[];
+  /** Default: both. */
+  readonly versions?: readonly WireVersion[];
+  readonly inject: Injection;
+  readonly existing: ExpectedSide;
+  readonly new: ExpectedSide;
+  /** Whether the existing device may seal `m.login.secrets` (asserted from a test-only sink). */
+  readonly secretsSealed: boolean;
+}
+
+const FULL_EXISTING: readonly ExpectedPhase[] = [
+  "qr",
+  "check_code",
+  "approve_device",
+  "consent",
+  "syncing_secrets",
+  "done",
+];
+const FULL_NEW: readonly ExpectedPhase[] = [
+  "qr",
+  "check_code",
+  "waiting_for_approval",
+  "syncing_secrets",
+  "done",
+];
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: "success",
+    title: "signs the new device in and it comes up verified",
+    inject: { kind: "none" },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+  {
+    id: "declined",
+    title: "the user denies on the consent page",
+    inject: { kind: "consent_denied" },
+    existing: { phases: ["qr", "check_code", "approve_device", "consent", "error"], error: "declined" },
+    new: { phases: ["qr", "check_code", "waiting_for_approval", "error"], error: "declined" },
+    secretsSealed: false,
+  },
+  {
+    id: "authorization-expired",
+    title: "nobody answers the consent page before the device code expires",
+    inject: { kind: "authorization_expires" },
+    existing: { phases: ["consent", "error"], error: "authorization_expired" },
+    new: { phases: ["waiting_for_approval", "error"], error: "authorization_expired" },
+    secretsSealed: false,
+  },
+  {
+    id: "rendezvous-expired",
+    title: "the rendezvous expires while the user is at the consent page",
+    inject: { kind: "rendezvous_expires_during_consent" },
+    existing: { phases: ["consent", "error"], error: "expired" },
+    new: { phases: ["waiting_for_approval", "error"], error: "expired" },
+    secretsSealed: false,
+  },
+  {
+    id: "cancel-existing-check-code",
+    title: "the existing device cancels while the check code is compared",
+    inject: { kind: "cancel", by: "existing", during: "check_code" },
+    existing: { phases: ["check_code", "error"], error: "cancelled_here" },
+    new: { phases: ["check_code", "error"], error: "expired" },
+    secretsSealed: false,
+  },
+  {
+    id: "cancel-new-check-code",
+    title: "the new device cancels while the check code is compared",
+    inject: { kind: "cancel", by: "new", during: "check_code" },
+    existing: { phases: ["check_code", "error"], error: "expired" },
+    new: { phases: ["check_code", "error"], error: "cancelled_here" },
+    secretsSealed: false,
+  },
+  {
+    id: "cancel-existing-approve",
+    title: "the existing device's user refuses the new device",
+    inject: { kind: "cancel", by: "existing", during: "approve_device" },
+    existing: { phases: ["approve_device", "error"], error: "cancelled_here" },
+    new: { phases: ["check_code", "error"], error: "cancelled_there" },
+    secretsSealed: false,
+  },
+  {
+    id: "cancel-new-waiting",
+    title: "the new device cancels while waiting for approval",
+    inject: { kind: "cancel", by: "new", during: "waiting_for_approval" },
+    existing: { phases: ["consent", "error"], error: "cancelled_there" },
+    new: { phases: ["waiting_for_approval", "error"], error: "cancelled_here" },
+    secretsSealed: false,
+  },
+  {
+    id: "cancel-existing-consent",
+    title: "the existing device cancels at the consent step",
+    inject: { kind: "cancel", by: "existing", during: "consent" },
+    existing: { phases: ["consent", "error"], error: "cancelled_here" },
+    new: { phases: ["waiting_for_approval", "error"], error: "expired" },
+    secretsSealed: false,
+  },
+  {
+    id: "cancel-showing-qr",
+    title: "the showing device cancels before anyone scans",
+    inject: { kind: "cancel", by: "existing", during: "qr" },
+    directions: ["existing_shows"],
+    existing: { phases: ["showing_qr", "error"], error: "cancelled_here" },
+    new: { phases: [], absent: true },
+    secretsSealed: false,
+  },
+  {
+    id: "one-wrong-code",
+    title: "one wrong check code, then the right one",
+    inject: { kind: "check_codes", typed: ["wrong", "right"] },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+  {
+    id: "two-wrong-codes",
+    title: "two wrong check codes end the flow and nothing is sent",
+    inject: { kind: "check_codes", typed: ["wrong", "wrong"] },
+    existing: { phases: ["check_code", "error"], error: "check_code_mismatch" },
+    new: { phases: ["check_code", "error"], error: "expired" },
+    secretsSealed: false,
+  },
+  {
+    id: "device-already-exists",
+    title: "the device ID the new device asks for already exists",
+    inject: { kind: "device_already_exists" },
+    existing: { phases: ["check_code", "error"], error: "device_already_exists" },
+    new: { phases: ["check_code", "error"], error: "device_already_exists" },
+    secretsSealed: false,
+  },
+  {
+    id: "device-not-found",
+    title: "the new device never appears on the homeserver",
+    inject: { kind: "device_never_appears" },
+    existing: { phases: ["consent", "error"], error: "device_not_found" },
+    new: { phases: ["waiting_for_approval", "error"], error: "device_not_found" },
+    secretsSealed: false,
+  },
+  {
+    id: "unsupported-protocol",
+    title: "the peer offers only a protocol we do not speak",
+    inject: { kind: "unsupported_protocol" },
+    // The scripted peer is the new device in direction A... and the existing device in direction B: the row
+    // checks our side; the scripted peer asserts that it received `m.login.failure unsupported_protocol`.
+    existing: { phases: ["check_code", "error"], error: "protocol_error" },
+    new: { phases: ["check_code", "error"], error: "protocol_error" },
+    secretsSealed: false,
+  },
+  {
+    id: "wrong-intent-qr",
+    title: "the scanner is shown a QR code of its own role",
+    inject: { kind: "wrong_intent_qr" },
+    existing: { phases: ["error"], error: "wrong_qr" },
+    new: { phases: ["error"], error: "wrong_qr" },
+    secretsSealed: false,
+  },
+  {
+    id: "verification-qr",
+    title: "the scanner is shown a device-verification QR code",
+    inject: { kind: "verification_qr" },
+    versions: ["v2024"],
+    existing: { phases: ["error"], error: "wrong_qr" },
+    new: { phases: ["error"], error: "wrong_qr" },
+    secretsSealed: false,
+  },
+  {
+    id: "mitm-initiate",
+    title: "a man in the middle replaces the LoginInitiate message",
+    inject: { kind: "mitm_replaces_initiate" },
+    existing: { phases: ["check_code", "error"], error: "insecure_channel" },
+    new: { phases: ["check_code", "error"], error: "insecure_channel" },
+    secretsSealed: false,
+  },
+  {
+    id: "qr-replaced",
+    title: "an unscanned QR code expires and its replacement signs the device in",
+    inject: { kind: "qr_expires_before_scan" },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+  {
+    id: "homeserver-switch-accepted",
+    title: "the account lives on another homeserver than the one chosen, and the user goes on",
+    inject: { kind: "homeserver_differs", accept: true },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: ["check_code", "confirm_homeserver", "waiting_for_approval", "done"] },
+    secretsSealed: true,
+  },
+  {
+    id: "homeserver-switch-refused",
+    title: "the account lives on another homeserver than the one chosen, and the user stops",
+    inject: { kind: "homeserver_differs", accept: false },
+    existing: { phases: ["check_code", "error"], error: "cancelled_there" },
+    new: { phases: ["confirm_homeserver", "error"], error: "cancelled_here" },
+    secretsSealed: false,
+  },
+  {
+    id: "device-id-plus-slash",
+    title: "a device ID with + and / (Element X's identity key)",
+    inject: { kind: "device_id", deviceId: "Ab+cD/efGh+iJ/kl0123456789abcdefghijklmnopqr" },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+  {
+    id: "lost-put-response",
+    title: "the answer to the scanner's first write is lost after the server applied it",
+    inject: { kind: "lost_put_response" },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+  {
+    id: "proxy-rewrites-validators",
+    title: "a proxy rewrites the ETags or sequence tokens the showing device sees",
+    inject: { kind: "validators_rewritten" },
+    existing: { phases: ["error"], error: "proxy_interference" },
+    new: { phases: ["error"], error: "proxy_interference" },
+    secretsSealed: false,
+  },
+  {
+    id: "third-device-first",
+    title: "a third device scans the QR code and writes first",
+    inject: { kind: "third_device_scans_first" },
+    existing: { phases: ["error"], error: "qr_used_elsewhere" },
+    new: { phases: ["error"], error: "qr_used_elsewhere" },
+    secretsSealed: false,
+  },
+  {
+    id: "peer-message-before-code",
+    title: "the scanner's next message is waiting before the check code is typed",
+    inject: { kind: "peer_message_before_check_code" },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+];
+
+/** The rows that run in `direction` and `version`. */
+export function scenariosFor(direction: Direction, version: WireVersion): readonly Scenario[] {
+  return SCENARIOS.filter(
+    (row) =>
+      (row.directions ?? DIRECTIONS).includes(direction) &&
+      (row.versions ?? (["v2024", "v2025"] as const)).includes(version),
+  );
+}
+
+/** The concrete phase names a side must pass through. */
+export function expectedPhases(side: ExpectedSide, showsQr: boolean): readonly FlowPhaseName[] {
+  return side.phases.map((phase) => {
+    if (phase === "qr") return showsQr ? "showing_qr" : "scanning";
+    if (phase === "check_code") return showsQr ? "check_code_entry" : "check_code_display";
+    return phase;
+  });
+}

@@ -1,0 +1,312 @@
+// The one contract between the engine (main process) and any view (the renderer over Electron IPC or the
+// browser host's WebSocket, and the command line's `--json` mode). Every command and every event has a schema,
+// and both ends validate every message against it: unknown names, extra keys and oversize messages are refused
+// with a typed answer. Nothing that crosses it carries a token, a private key, a secret, ciphertext, or a
+// recovery key other than in the one answer that shows it to the user once.
+import { z } from "zod";
+import { FLOW_ERROR_CODES } from "./errors";
+import { FLOW_COMMAND_TYPES, FLOW_PHASES, flowCommandSchema } from "./flow";
+
+/** The largest message either end accepts, in UTF-16 code units of its JSON. */
+export const MAX_MESSAGE_CHARS = 64 * 1024;
+
+const text = (max = 2048) => z.string().max(max);
+const base64 = z
+  .string()
+  .max(8192)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/);
+const wireVersion = z.enum(["v2024", "v2025"]);
+
+export const flowErrorSchema = z.strictObject({
+  code: z.enum(FLOW_ERROR_CODES),
+  reason: text(100).optional(),
+  retryable: z.boolean(),
+  message: text(600),
+});
+
+const preflightCheckSchema = z.strictObject({
+  id: z.enum([
+    "oauth_metadata",
+    "device_grant",
+    "registration",
+    "rendezvous_v2024",
+    "rendezvous_v2025",
+    "cross_signing_keys",
+  ]),
+  status: z.enum(["pending", "ok", "failed", "skipped"]),
+  cause: text(100).optional(),
+});
+
+const snapshotBase = {
+  flowId: text(64),
+  seq: z.number().int().nonnegative(),
+  role: z.enum(["new_device", "existing_device"]),
+  side: z.enum(["generator", "scanner"]),
+  version: wireVersion,
+  expiresAt: z.number().optional(),
+  accepts: z.array(z.enum(FLOW_COMMAND_TYPES as [string, ...string[]])).max(FLOW_COMMAND_TYPES.length),
+};
+
+const phase = <P extends string, S extends z.ZodRawShape>(name: P, shape: S) =>
+  z.strictObject({ ...snapshotBase, phase: z.literal(name), ...shape });
+
+export const flowSnapshotSchema = z.discriminatedUnion("phase", [
+  phase("preflight", { checks: z.array(preflightCheckSchema).max(16) }),
+  phase("instructions", {}),
+  phase("preparing", {}),
+  phase("showing_qr", { qr: base64, serial: z.number().int().nonnegative() }),
+  phase("scanning", {}),
+  phase("connecting", {}),
+  phase("check_code_display", { code: z.string().regex(/^\d\d$/) }),
+  phase("check_code_entry", { attemptsLeft: z.number().int().nonnegative(), mismatch: z.boolean() }),
+  phase("confirm_homeserver", { from: text(), to: text() }),
+  phase("approve_device", { userId: text(255), deviceId: text(255) }),
+  phase("negotiating", {}),
+  phase("waiting_for_approval", { userCode: text(64), verificationUri: text() }),
+  phase("consent", { verificationUri: text(), host: text(255), deviceId: text(255) }),
+  phase("syncing_secrets", {}),
+  phase("done", {
+    userId: text(255),
+    deviceId: text(255),
+    verified: z.boolean(),
+    backup: z.boolean(),
+  }),
+  phase("error", { error: flowErrorSchema }),
+]);
+
+// Every phase has a schema (a test checks the list against FLOW_PHASES).
+export const SNAPSHOT_PHASES = FLOW_PHASES;
+
+const transcriptEntrySchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("http"),
+    step: text(16).optional(),
+    time: z.number(),
+    layer: z.enum(["rendezvous", "channel", "oauth", "matrix", "flow"]),
+    method: text(16),
+    host: text(255).optional(),
+    path: text(600),
+    status: z.number().int().optional(),
+    requestBytes: z.number().int().nonnegative().optional(),
+    responseBytes: z.number().int().nonnegative().optional(),
+    etag: text(300).optional(),
+    sequenceToken: text(300).optional(),
+    error: text(400).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal("message"),
+    step: text(16).optional(),
+    time: z.number(),
+    layer: z.literal("channel"),
+    direction: z.enum(["sent", "received"]),
+    messageType: text(120),
+    fields: z.array(text(64)).max(32).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal("step"),
+    step: text(16).optional(),
+    time: z.number(),
+    layer: z.enum(["rendezvous", "channel", "oauth", "matrix", "flow"]),
+    name: text(120),
+    detail: text(400).optional(),
+  }),
+]);
+
+export const settingsSchema = z.strictObject({
+  defaultVersion: wireVersion,
+  qrErrorCorrection: z.enum(["L", "M", "Q", "H"]),
+  theme: z.enum(["system", "light", "dark"]),
+  homeserver: text(255).optional(),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export const accountStateSchema = z.strictObject({
+  profile: text(128),
+  status: z.enum(["signed_out", "signed_in"]),
+  userId: text(255).optional(),
+  deviceId: text(255).optional(),
+  homeserver: text().optional(),
+  /** This device is signed by the account's self-signing key, as the server sees it. */
+  verified: z.boolean().optional(),
+  /** This device holds the private cross-signing keys (it can approve other devices). */
+  crossSigning: z.enum(["ready", "missing_keys", "not_set_up"]).optional(),
+  backup: z.boolean().optional(),
+  /** Why the last session ended, e.g. `signed_out` elsewhere. */
+  signedOutReason: text(200).optional(),
+  /** A label for demo windows ("This computer, signed in" / "New device"). */
+  label: text(100).optional(),
+  settings: settingsSchema,
+});
+export type AccountState = z.infer<typeof accountStateSchema>;
+
+const deviceSchema = z.strictObject({
+  deviceId: text(255),
+  displayName: text(255).optional(),
+  lastSeenTs: z.number().optional(),
+  verified: z.boolean(),
+  current: z.boolean(),
+});
+
+const doctorCheckSchema = z.strictObject({
+  id: text(64),
+  status: z.enum(["ok", "failed", "skipped"]),
+  cause: text(200).optional(),
+  detail: text(400).optional(),
+});
+
+export const doctorReportSchema = z.strictObject({
+  homeserver: text(),
+  baseUrl: text().optional(),
+  checks: z.array(doctorCheckSchema).max(32),
+  /** Whether a QR sign-in can work with this homeserver, and if not the missing piece. */
+  ok: z.boolean(),
+  missing: text(200).optional(),
+});
+export type DoctorReport = z.infer<typeof doctorReportSchema>;
+
+const empty = z.strictObject({});
+const ok = z.strictObject({ ok: z.literal(true) });
+
+/** Requests from a view, each with its answer. */
+export const COMMANDS = {
+  "flow.start": {
+    request: z.strictObject({
+      /** `sign_in`: this device is the new one; `link`: this device approves a new one. */
+      kind: z.enum(["sign_in", "link"]),
+      /** Whether this device shows the QR code or scans one. */
+      side: z.enum(["show", "scan"]),
+      version: wireVersion.optional(),
+      homeserver: text(255).optional(),
+    }),
+    response: z.strictObject({ flowId: text(64) }),
+  },
+  "flow.command": {
+    request: z.strictObject({ flowId: text(64), command: flowCommandSchema }),
+    response: z.union([
+      z.strictObject({ type: z.literal("accepted") }),
+      z.strictObject({
+        type: z.literal("rejected"),
+        reason: z.enum(["not_accepted_now", "invalid_command", "flow_finished", "unknown_flow"]),
+        detail: text(300).optional(),
+      }),
+    ]),
+  },
+  "account.get": { request: empty, response: accountStateSchema },
+  "account.login": { request: z.strictObject({ homeserver: text(255) }), response: accountStateSchema },
+  "account.bootstrap": {
+    request: empty,
+    // The recovery key's one display: never stored, never sent again.
+    response: z.strictObject({ recoveryKey: text(200) }),
+  },
+  "account.recover": { request: z.strictObject({ recoveryKey: text(200) }), response: accountStateSchema },
+  "account.resetIdentity": { request: empty, response: accountStateSchema },
+  "account.devices": {
+    request: empty,
+    response: z.strictObject({ devices: z.array(deviceSchema).max(500) }),
+  },
+  "account.signOut": { request: empty, response: accountStateSchema },
+  "account.signOutDevice": {
+    request: z.strictObject({ deviceId: text(255) }),
+    response: z.strictObject({ url: text() }),
+  },
+  "settings.set": { request: settingsSchema.partial().strict(), response: accountStateSchema },
+  "doctor.run": { request: z.strictObject({ homeserver: text(255) }), response: doctorReportSchema },
+  "transcript.export": {
+    request: z.strictObject({ format: z.enum(["markdown", "json"]) }),
+    response: z.strictObject({ text: z.string().max(4 * 1024 * 1024) }),
+  },
+  "app.openExternal": { request: z.strictObject({ url: text() }), response: ok },
+} as const;
+
+export type CommandName = keyof typeof COMMANDS;
+export type CommandRequest<N extends CommandName> = z.infer<(typeof COMMANDS)[N]["request"]>;
+export type CommandResponse<N extends CommandName> = z.infer<(typeof COMMANDS)[N]["response"]>;
+
+/** Events from the engine to every view. */
+export const EVENTS = {
+  "flow.snapshot": flowSnapshotSchema,
+  "transcript.entry": transcriptEntrySchema,
+  "account.state": accountStateSchema,
+  /** The browser host asks the page to open a URL from the user's next click (no popup without a gesture). */
+  "app.openRequest": z.strictObject({ url: text(), host: text(255) }),
+} as const;
+
+export type EventName = keyof typeof EVENTS;
+export type EventPayload<N extends EventName> = z.infer<(typeof EVENTS)[N]>;
+
+/** How a command can fail at the contract (the engine's own failures come back as a FlowError). */
+export const contractErrorSchema = z.strictObject({
+  code: z.enum(["unknown_command", "invalid_request", "too_large", "invalid_response", "forbidden_sender"]),
+  message: text(300),
+});
+export type ContractError = z.infer<typeof contractErrorSchema>;
+
+/** The answer to every command: its response, a contract error, or the engine's error as plain data. */
+export type CommandOutcome<N extends CommandName> =
+  | { readonly ok: true; readonly value: CommandResponse<N> }
+  | { readonly ok: false; readonly contractError: ContractError }
+  | { readonly ok: false; readonly error: z.infer<typeof flowErrorSchema> };
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === "string" && Object.hasOwn(COMMANDS, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === "string" && Object.hasOwn(EVENTS, name);
+}
+
+/** Validates a request against its command's schema (size first, then shape). */
+export function readRequest<N extends CommandName>(
+  name: N,
+  payload: unknown,
+): { ok: true; value: CommandRequest<N> } | { ok: false; error: ContractError } {
+  const size = jsonSize(payload);
+  if (size === undefined || size > MAX_MESSAGE_CHARS) {
+    return {
+      ok: false,
+      error: { code: "too_large", message: `request over ${MAX_MESSAGE_CHARS} characters` },
+    };
+  }
+  const parsed = COMMANDS[name].request.safeParse(payload);
+  if (!parsed.success) {
+    return { ok: false, error: { code: "invalid_request", message: issueText(parsed.error) } };
+  }
+  return { ok: true, value: parsed.data as CommandRequest<N> };
+}
+
+/** Validates an event payload (the receiving end does the same). */
+export function readEvent<N extends EventName>(
+  name: N,
+  payload: unknown,
+): { ok: true; value: EventPayload<N> } | { ok: false; error: ContractError } {
+  const size = jsonSize(payload);
+  if (size === undefined || size > MAX_MESSAGE_CHARS) {
+    return { ok: false, error: { code: "too_large", message: `event over ${MAX_MESSAGE_CHARS} characters` } };
+  }
+  const parsed = EVENTS[name].safeParse(payload);
+  if (!parsed.success)
+    return { ok: false, error: { code: "invalid_response", message: issueText(parsed.error) } };
+  return { ok: true, value: parsed.data as EventPayload<N> };
+}
+
+function jsonSize(value: unknown): number | undefined {
+  try {
+    return JSON.stringify(value ?? null).length;
+  } catch {
+    return undefined;
+  }
+}
+
+function issueText(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue === undefined
+    ? "invalid"
+    : `${issue.path.join(".") || "payload"}: ${issue.message}`.slice(0, 300);
+}
+
+/** What a view holds of the engine, whatever the transport (Electron IPC, the browser host's WebSocket, a test). */
+export interface EngineApi {
+  invoke<N extends CommandName>(name: N, request: CommandRequest<N>): Promise<CommandOutcome<N>>;
+  /** Calls `listener` with every event of `name` until the returned function is called. */
+  on<N extends EventName>(name: N, listener: (payload: EventPayload<N>) => void): () => void;
+}
