@@ -145,3 +145,11 @@ export {
   type JoinV2025Options,
 } from "./rendezvous/v2025";
 export { joinRendezvous, type JoinRendezvousOptions } from "./rendezvous/join";
+
+// --- the conversation after the check code (secure-session.ts) ---
+export {
+  SecureSession,
+  type SecureSessionOptions,
+  type MessageOptions,
+  type ReceiveMessageOptions,
+} from "./secure-session";
