@@ -30,7 +30,7 @@ export default tseslint.config(
     rules: { ...reactHooks.configs.recommended.rules },
   },
   {
-    // Only the Electron shell may import electron (DESIGN.md §3).
+    // Only the Electron shell may import electron (docs/ARCHITECTURE.md §2).
     files: ["src-main/**/*.ts", "src-shared/**/*.ts", "src-renderer/**/*.{ts,tsx}", "devserver/**/*.ts"],
     ignores: ["src-main/electron/**"],
     rules: { "no-restricted-imports": ["error", { paths: ["electron"] }] },

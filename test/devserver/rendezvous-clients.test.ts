@@ -267,7 +267,7 @@ async function sealLogged(
   return wire;
 }
 
-/** The login messages after the handshake, alternating S, G, S, G (strict ping-pong, PROTOCOL.md §4). */
+/** The login messages after the handshake, alternating S, G, S, G (strict ping-pong, docs/protocol.md §4). */
 const CONVERSATION = [
   "m.login.protocols",
   "m.login.protocol",

@@ -429,7 +429,7 @@ describe("what a sign-in QR may carry", () => {
     "[::1]:8448",
     "https://matrix-client.matrix.org/",
     "http://localhost:8008",
-  ])("v2024 server name %s (bare name or URL, PROTOCOL.md §1.1)", (server) => {
+  ])("v2024 server name %s (bare name or URL, docs/protocol.md §1.1)", (server) => {
     const bytes = rawV2024(0x04, utf8(MSC_RENDEZVOUS_URL), utf8(server));
     const qr = decodeLoginQr(bytes);
     expect(qr).toMatchObject({ version: "v2024", intent: "existing_device", serverName: server });
