@@ -20,7 +20,7 @@ import {
   rendezvousId,
   v2024LoginQr,
   v2025LoginQr,
-} from "./arbitraries";
+} from "./arbitraries.testing";
 import { decodeLoginQr, encodeLoginQr, newV2025LoginQr } from "./codec";
 import type { LoginQr, V2025LoginQr } from "./types";
 
