@@ -45,7 +45,7 @@ import {
   type V2025RendezvousSession,
   type Sleep,
   type WireVersion,
-} from "../../src-main/protocol/index";
+} from "../../src-main/protocol/testing";
 import type { TranscriptEntry } from "../../src-shared/transcript";
 
 const FROZEN_NOW = Date.parse("2026-11-27T12:00:00Z");
