@@ -1,4 +1,4 @@
-// electron-vite with this project's directory layout (DESIGN.md §3): the main and preload entries live in
+// electron-vite with this project's directory layout (docs/ARCHITECTURE.md §2): the main and preload entries live in
 // src-main/electron/, the renderer in src-renderer/, and both sides share src-shared/.
 import { resolve } from "node:path";
 import { defineConfig } from "electron-vite";

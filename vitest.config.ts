@@ -11,7 +11,12 @@ export default defineConfig({
     setupFiles: ["./test/setup.ts"],
     passWithNoTests: true,
     projects: [
-      lane("unit", ["src-main/**/*.test.ts", "src-shared/**/*.test.ts", "src-renderer/**/*.test.{ts,tsx}"]),
+      lane("unit", [
+        "src-main/**/*.test.ts",
+        "src-shared/**/*.test.ts",
+        "src-renderer/**/*.test.{ts,tsx}",
+        "test/repo/**/*.test.ts",
+      ]),
       lane("devserver", ["devserver/**/*.test.ts", "test/devserver/**/*.test.ts"], 20_000),
       lane("oauth", ["test/oauth/**/*.test.ts"], 20_000),
       lane("matrix", ["test/matrix/**/*.test.ts"], 30_000),

@@ -1,4 +1,4 @@
-// The local homeserver stand-in (DESIGN.md §6): plain `node:http` and an ordered chain of handlers.
+// The local homeserver stand-in (docs/ARCHITECTURE.md §6): plain `node:http` and an ordered chain of handlers.
 //
 // Every request goes down `handlers` in order; each is `(req, res, url) => Promise<boolean>` and returns true
 // once it has answered. Observers (the rendezvous log, CORS, fault injection) come first and mostly return

@@ -1,4 +1,4 @@
-// The devserver's options, their defaults (what Synapse 1.160 serves, PROTOCOL.md §3.3) and their validation.
+// The devserver's options, their defaults (what Synapse 1.160 serves, docs/protocol.md §2) and their validation.
 import type { MasModeOptions } from "./mas/options";
 import type { OAuthOptions } from "./oauth/options";
 

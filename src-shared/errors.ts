@@ -7,7 +7,7 @@
 // recognised by their `name` and `code`, which each layer's error class sets.
 import type { ProtocolErrorCode, RendezvousErrorCode } from "../src-main/protocol";
 
-/** What went wrong, in the user's terms (docs/protocol.md "Errors"); each has a cause and a next step in the copy table. */
+/** What went wrong, in the user's terms (docs/ux.md §2); each has a cause and a next step in the copy table. */
 export const FLOW_ERROR_CODES = [
   /** The rendezvous is gone (404) or the QR code timed out. */
   "expired",

@@ -1,4 +1,4 @@
-// The client-server API slice end-to-end encryption needs (DESIGN.md §6), one module per endpoint family:
+// The client-server API slice end-to-end encryption needs (docs/ARCHITECTURE.md §6), one module per endpoint family:
 //   devices.ts        GET /devices, GET|PUT|DELETE /devices/{deviceId}
 //   keys.ts           POST /keys/upload, /keys/query, /keys/claim
 //   cross-signing.ts  POST /keys/device_signing/upload, /keys/signatures/upload

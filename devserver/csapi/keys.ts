@@ -4,7 +4,8 @@
 // - device keys must carry a valid self-signature (`ed25519:<device_id>` over the canonical JSON without
 //   `signatures` and `unsigned`), else 400 `M_INVALID_SIGNATURE`;
 // - other signatures on them are kept only when they verify: the user's own self-signing key signing the device
-//   in the same upload (PROTOCOL.md §6.2). Anything else is dropped.
+//   in the same upload (MSC4108 "Secret sharing and device verification" step 3; docs/protocol.md §7).
+//   Anything else is dropped.
 // As on Synapse: keys for another user or device are 400 `M_BAD_JSON`; re-uploading device keys replaces them
 // (Synapse upserts); a one-time key ID re-used with other content is 400 `M_UNKNOWN`; one fallback key is kept per
 // algorithm; users on other servers are reported in `failures` (the devserver has no federation).

@@ -1,7 +1,7 @@
-// MAS mode (DESIGN.md §6, docs/synapse.md): the devserver plays the Matrix Authentication Service for a real
-// homeserver (Synapse with `matrix_authentication_service: {enabled: true, endpoint, secret}`). Only the OAuth side
-// runs; the homeserver serves the client-server API, both rendezvous APIs and the auth metadata (which it derives
-// from this server's `/.well-known/openid-configuration`). What the pair does, as MAS and Synapse do:
+// MAS mode (docs/ARCHITECTURE.md §6, docs/synapse.md): the devserver plays the Matrix Authentication Service
+// for a real homeserver (Synapse with `matrix_authentication_service: {enabled: true, endpoint, secret}`). Only
+// the OAuth side runs; the homeserver serves the client-server API, both rendezvous APIs and the auth metadata
+// (which it derives from this server's `/.well-known/openid-configuration`). What the pair does, as MAS and Synapse do:
 // - at start, every configured user is provisioned on the homeserver (`provision_user`), and the homeserver's
 //   server name is learnt from it (`query_user`), so user IDs on the pages are the homeserver's;
 // - before a token response leaves, the device it names is created on the homeserver (`upsert_device`, through the

@@ -1,6 +1,6 @@
 // Dynamic client registration rules (RFC 7591) as a Matrix homeserver with MAS applies them: the Matrix spec's
 // client metadata (`oauth2-client-metadata`) and MAS's policy (policies/client_registration, oauth2-types
-// registration checks), PROTOCOL.md §5.2. Pure: it reads the submitted JSON and either refuses it, naming the rule,
+// registration checks), docs/protocol.md §6. Pure: it reads the submitted JSON and either refuses it, naming the rule,
 // or returns the grant and response types the client gets (MAS's defaults filled in).
 
 export const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";

@@ -1,4 +1,4 @@
-// What oidc-provider's device flow lacks and MAS does differently (RFC 8628; PROTOCOL.md §5.3, §5.4), added
+// What oidc-provider's device flow lacks and MAS does differently (RFC 8628; docs/protocol.md §6), added
 // around its device authorization and token endpoints:
 // - the device authorization response always carries `interval` (oidc-provider omits it);
 // - a poll sooner than the interval after the previous poll of the same device code turns `authorization_pending`

@@ -1,4 +1,5 @@
-// The devserver's OAuth 2.0 server: a homeserver's MAS, on oidc-provider 9 (PROTOCOL.md §5, DESIGN.md §6).
+// The devserver's OAuth 2.0 server: a homeserver's MAS, on oidc-provider 9 (docs/protocol.md §6,
+// docs/ARCHITECTURE.md §6).
 //
 // Layout. The issuer is the server root, `{publicBaseUrl}/`, and the endpoints follow MAS's layout, so nothing
 // clashes with `/_matrix` or `/_synapse`:

@@ -1,5 +1,5 @@
 // The Matrix OAuth 2.0 scopes (Matrix spec "OAuth 2.0 API" scopes; MSC2967 for the unstable names) and the rules
-// MAS applies to them (policies/authorization_grant.rego, PROTOCOL.md §5.3). Every token this server issues names
+// MAS applies to them (policies/authorization_grant.rego, docs/protocol.md §6). Every token this server issues names
 // exactly one device, so a request must carry the API scope and exactly one device scope, from one family.
 
 export type ScopeFamily = "stable" | "unstable";

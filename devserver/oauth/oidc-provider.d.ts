@@ -1,7 +1,7 @@
 // Types for the part of oidc-provider 9.13 that the devserver's OAuth server uses. The package ships no types and
-// `@types/oidc-provider` is not a dependency; these declarations follow the library's source (lib/provider.js,
-// lib/models/*, lib/helpers/defaults.js) and cover only what devserver/oauth/ calls. Extend them when you use
-// more of the library.
+// `@types/oidc-provider` is not a dependency; these declarations follow the library's source
+// (oidc-provider/lib/provider.js, lib/models/*, oidc-provider/lib/helpers/defaults.js) and cover only what
+// devserver/oauth/ calls. Extend them when you use more of the library.
 declare module "oidc-provider" {
   import type { IncomingMessage, ServerResponse } from "node:http";
 
@@ -61,7 +61,7 @@ declare module "oidc-provider" {
     find(clientId: string): Promise<Client | undefined>;
   }
 
-  /** Fields every stored token shares (lib/models/base_token.js). */
+  /** Fields every stored token shares (oidc-provider/lib/models/base_token.js). */
   export interface BaseToken {
     /** For opaque tokens, also the token value. */
     readonly jti: string;
@@ -174,7 +174,7 @@ declare module "oidc-provider" {
     accessTokenFormat?: "opaque" | "jwt";
   }
 
-  /** The configuration keys the devserver sets (lib/helpers/defaults.js documents all of them). */
+  /** The configuration keys the devserver sets (oidc-provider/lib/helpers/defaults.js documents all of them). */
   export interface Configuration {
     adapter?: (modelName: string) => Adapter;
     clientAuthMethods?: readonly string[];

@@ -15,7 +15,7 @@ export interface OAuthOptions {
    */
   users?: readonly string[];
   /**
-   * Behave like MAS where it departs from RFC 8628 (PROTOCOL.md §5.3, §5.4): device-grant polling errors with HTTP
+   * Behave like MAS where it departs from RFC 8628 (docs/protocol.md §6): device-grant polling errors with HTTP
    * 403 instead of 400, no `verification_uri_complete`, never `slow_down`, device codes 1200 s / interval 5 s
    * (explicit `deviceCode` values still win).
    */

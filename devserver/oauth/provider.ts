@@ -1,9 +1,9 @@
 // The oidc-provider 9 instance behind the devserver's OAuth 2.0 server, configured to behave like a homeserver's
-// MAS (PROTOCOL.md §5): MAS's endpoint layout under an issuer at the server root, public clients registered under
-// the Matrix rules, PKCE S256, rotating refresh tokens, the device grant, opaque access tokens bound to the
+// MAS (docs/protocol.md §6): MAS's endpoint layout under an issuer at the server root, public clients registered
+// under the Matrix rules, PKCE S256, rotating refresh tokens, the device grant, opaque access tokens bound to the
 // homeserver as one resource whose scopes are the Matrix scopes of each request (oidc-provider has no dynamic
-// scopes: resource indicators carry them, see TESTING.md), and the device provisioned on the homeserver before the
-// token response leaves.
+// scopes: resource indicators carry them, see docs/testing.md §3), and the device provisioned on the homeserver
+// before the token response leaves.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import Provider, {
   errors,

@@ -79,7 +79,7 @@ export function createOAuthTestHooksHandler(dependencies: OAuthTestHookDependenc
         const scopes = checkMatrixScopes(requested);
         if (!scopes.ok) throw invalid(scopes.reason);
         // What the consent page's Approve does (a grant holding the scopes), then what oidc-provider's device
-        // flow records on the code once the user finished (lib/actions/authorization/device.js).
+        // flow records on the code once the user finished (oidc-provider/lib/actions/authorization/device.js).
         const grant = new provider.Grant({ accountId: localpart, clientId: code.clientId });
         if (scopes.openid) grant.addOIDCScope("openid");
         grant.addResourceScope(resource, scopes.matrixScopes.join(" "));

@@ -1,4 +1,4 @@
-// The MSC4108 2024 rendezvous API as Synapse 1.160 serves it (PROTOCOL.md §2.1, measured in docs/synapse.md;
+// The MSC4108 2024 rendezvous API as Synapse 1.160 serves it (docs/protocol.md §2.1, measured in docs/synapse.md;
 // Synapse `rust/src/rendezvous/`):
 //   POST /_matrix/client/unstable/org.matrix.msc4108/rendezvous   text/plain body -> 201 {"url"}
 //   GET|PUT|DELETE /_synapse/client/rendezvous/{ULID}               ETag / If-Match / If-None-Match
@@ -138,7 +138,7 @@ export function createV2024Handler({ options, clock, publicBaseUrl }: V2024Depen
     v2024SuccessCors(res);
     const ifNoneMatch = req.headers["if-none-match"];
     if (ifNoneMatch !== undefined && !ifNoneMatchPasses(ifNoneMatch, session.etag)) {
-      // rust-sdk needs ETag, Expires and Last-Modified on the 304 too (PROTOCOL.md §2.1).
+      // rust-sdk needs ETag, Expires and Last-Modified on the 304 too (docs/protocol.md §2.1).
       sendEmpty(res, 304, sessionHeaders(session));
       return;
     }

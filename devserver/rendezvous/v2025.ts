@@ -1,4 +1,4 @@
-// The MSC4388 rendezvous API (the v2025 wire version) as Synapse 1.160 serves it (PROTOCOL.md §2.2, measured in
+// The MSC4388 rendezvous API (the v2025 wire version) as Synapse 1.160 serves it (docs/protocol.md §2.2, measured in
 // docs/synapse.md; Synapse `rust/src/msc4388_rendezvous/`). Under each base path:
 //   GET    {base}                                    discover -> {"create_available": true}
 //   POST   {base}             {data}                 create   -> {id, sequence_token, expires_in_ms}

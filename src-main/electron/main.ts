@@ -1,5 +1,5 @@
 // The Electron shell: app lifecycle, the one window, the app:// scheme, CSP and permissions.
-// Kept thin on purpose (DESIGN.md §5): everything it hosts runs and is tested in plain Node and Chromium.
+// Kept thin on purpose (docs/ARCHITECTURE.md §2): everything it hosts runs and is tested in plain Node and Chromium.
 import { app, BrowserWindow, net, protocol, session, shell } from "electron";
 import { join, normalize, sep } from "node:path";
 import { pathToFileURL } from "node:url";

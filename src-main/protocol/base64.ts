@@ -1,4 +1,4 @@
-// Base64 as the secure channels use it (PROTOCOL.md §3): encode with the standard alphabet and no padding;
+// Base64 as the secure channels use it (docs/protocol.md §3): encode with the standard alphabet and no padding;
 // decode accepting padding or not, and refusing the URL-safe alphabet and non-canonical trailing bits, as
 // vodozemac does. Failures are ProtocolErrors with the code the caller chooses.
 import { ProtocolError, type ProtocolErrorCode } from "./errors";

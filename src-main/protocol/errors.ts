@@ -1,6 +1,6 @@
 // Typed errors of the protocol core. Every failure caused by bytes from outside (a QR code, the network, a
 // peer's message) is a ProtocolError with a stable code that the flows map to the closed set of user-facing
-// errors (UX.md). Programming errors (wrong API use by our own code) stay plain TypeErrors.
+// errors (docs/ux.md §2). Programming errors (wrong API use by our own code) stay plain TypeErrors.
 
 export type ProtocolErrorCode =
   /** The bytes are not a sign-in QR code (e.g. a device-verification QR, or not a Matrix QR at all). */

@@ -17,14 +17,7 @@ export type {
 } from "./channel/types";
 export { CHECK_CODE_ATTEMPTS } from "./channel/types";
 
-export {
-  type V2025Profile,
-  type LengthWidth,
-  OUR_V2025_PROFILE,
-  RUST_SDK_BRANCH_PROFILE,
-  MSC_TEXT_PROFILE,
-  profileForQrFraming,
-} from "./v2025-profile";
+export { type V2025Profile, type LengthWidth, OUR_V2025_PROFILE } from "./v2025-profile";
 
 // --- QR codec (qr/) ---
 export { decodeLoginQr, encodeLoginQr, newV2025LoginQr } from "./qr/codec";
@@ -33,8 +26,6 @@ export { loginQrForSession, type LoginQrOptions } from "./login-qr";
 export type { LoginQr, V2024LoginQr, V2025LoginQr, QrPrefix } from "./qr/types";
 
 // --- secure channels (channel/) ---
-export { createV2024GeneratorChannel, createV2024ScannerChannel } from "./channel/v2024";
-export { createV2025GeneratorChannel, createV2025ScannerChannel, encodeRendezvousAad } from "./channel/v2025";
 export {
   createGeneratorChannel,
   createScannerChannel,
@@ -74,17 +65,6 @@ export {
   type VerificationUriContext,
   type VerificationUriProblem,
 } from "./messages";
-export {
-  DEVICE_ID,
-  deviceIdProblem,
-  isDeviceId,
-  httpUrlProblem,
-  isAbsoluteHttpUrl,
-  isServerName,
-  isOpaqueId,
-  opaqueIdProblem,
-  serverNameOrUrlProblem,
-} from "./grammar";
 
 // --- rendezvous (rendezvous/) ---
 export {
@@ -98,10 +78,8 @@ export {
 export {
   MACHINE_REPLY_DUE,
   PERSON_ACTING,
-  MIN_REQUEST_SPACING_MS,
   DEFAULT_BACKOFF,
   DEFAULT_CANCEL_TIMEOUT_MS,
-  realSleep,
   type PollSchedule,
   type PollPhase,
   type BackoffOptions,
@@ -128,7 +106,6 @@ export type {
 export {
   V2024_CREATE_PATH,
   createV2024Rendezvous,
-  joinV2024Rendezvous,
   type CreateV2024Options,
   type JoinV2024Options,
 } from "./rendezvous/v2024";
@@ -137,8 +114,6 @@ export {
   V2025_STABLE_PATH,
   discoverV2025Rendezvous,
   createV2025Rendezvous,
-  joinV2025Rendezvous,
-  rendezvousApiForQrPrefix,
   type V2025Discovery,
   type DiscoverV2025Options,
   type CreateV2025Options,

@@ -14,7 +14,7 @@ import { OUR_V2025_PROFILE } from "./v2025-profile";
 export interface LoginQrOptions {
   /**
    * v2024, `existing_device` only: the homeserver's base URL for the QR's "server name" field. rust-sdk writes
-   * the URL there and Element X resolves it as one (PROTOCOL.md §1.1), so a URL is required, not a server name.
+   * the URL there and Element X resolves it as one (docs/protocol.md §1.1), so a URL is required, not a server name.
    */
   readonly homeserverUrl?: string;
 }

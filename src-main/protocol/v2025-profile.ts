@@ -1,5 +1,5 @@
 // The v2025 profile: every choice where the MSC4108 2025 / MSC4388 text, vodozemac's hpke module and the
-// matrix-rust-sdk MSC4388 branch disagree, as named constants in one place (PROTOCOL.md §3.3). Following a
+// matrix-rust-sdk MSC4388 branch disagree, as named constants in one place (docs/protocol.md §3.3). Following a
 // change in the MSC is an edit here plus new vectors. Nothing about v2024 lives here: v2024 is what ships.
 // The generator speaks the profile it was created with and frames its QR code accordingly; the scanner reads
 // which profile to speak off the QR's framing (`profileForQrFraming`).
@@ -41,7 +41,7 @@ export const QR_PREFIX_UNSTABLE = "IO_ELEMENT_MSC4388";
 /** The QR type byte of a v2025 sign-in code (0x02 is device verification and the v2024 version byte). */
 export const QR_TYPE_LOGIN = 0x03;
 
-/** What this project builds and sends (PROTOCOL.md §3.3, "our profile"). */
+/** What this project builds and sends (docs/protocol.md §3.3, "our profile"). */
 export const OUR_V2025_PROFILE: V2025Profile = {
   qrRendezvousIdLength: "u8",
   qrBaseUrlLength: "u8",

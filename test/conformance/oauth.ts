@@ -1,6 +1,6 @@
 // OAuth 2.0 scenarios a Matrix client lives through, seen from the client (oauth4webapi, as the app) against a
 // target: discovery through the homeserver's auth metadata (Matrix v1.15), dynamic client registration under the
-// Matrix rules and MAS's policy (PROTOCOL.md §5.2), and the device authorization grant (RFC 8628, Matrix v1.18), as
+// Matrix rules and MAS's policy (docs/protocol.md §6), and the device authorization grant (RFC 8628, Matrix v1.18), as
 // RFC 8628 describes it and as MAS does it. The homeserver and the OAuth server may be one (the devserver) or two
 // (Synapse with the devserver as its MAS): requests for the client-server API go to `homeserverUrl`, everything
 // else to the endpoints the auth metadata names. A scenario that needs settings the target cannot have skips itself
@@ -202,7 +202,7 @@ const WEB_CLIENT = {
   redirect_uris: ["https://client.example.org/callback"],
 };
 
-/** Dynamic client registration (PROTOCOL.md §5.2): what is accepted, and one refusal per rule. */
+/** Dynamic client registration (docs/protocol.md §6): what is accepted, and one refusal per rule. */
 export function describeClientRegistration(target: OAuthTarget): void {
   let registrationEndpoint = "";
 

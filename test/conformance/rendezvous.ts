@@ -1,5 +1,5 @@
 // Rendezvous conformance suite: what a homeserver must answer on both rendezvous APIs, byte for byte where Synapse
-// 1.160.0 was measured (docs/synapse.md; PROTOCOL.md §2.1, §2.2, §3.3), seen from an HTTP client. It registers
+// 1.160.0 was measured (docs/synapse.md; docs/protocol.md §2.1, §2.2), seen from an HTTP client. It registers
 // Vitest tests against a target and knows nothing about the devserver, so the real-Synapse lane runs this same
 // file. Tests that need something only a test server offers (a clock to move, a valid access token, small limits)
 // skip themselves with the reason when the target lacks it; parts a target does not serve are checked to be absent
@@ -296,7 +296,7 @@ export function describeVersionsConformance(
       const features = (body.unstable_features ?? {}) as Json;
       if (capabilities.v2024) expect(features["org.matrix.msc4108"]).toBe(true);
       else expect(features["org.matrix.msc4108"] ?? false).toBe(false);
-      // MSC4388 is discovered through GET …/rendezvous; Synapse has no flag for it (PROTOCOL.md §3.3).
+      // MSC4388 is discovered through GET …/rendezvous; Synapse has no flag for it (docs/protocol.md §2.2).
       expect(Object.keys(features).filter((key) => key.includes("4388"))).toEqual([]);
       expect(corsOf(res.headers)).toEqual(GENERIC_CORS);
     });
@@ -354,7 +354,7 @@ function putV2024(session: V2024Session, body: string, ifMatch: string | null): 
   });
 }
 
-/** The validators and cache headers Synapse sends with 201, 200, 202, 304 and 412 (PROTOCOL.md §2.1). */
+/** The validators and cache headers Synapse sends with 201, 200, 202, 304 and 412 (docs/protocol.md §2.1). */
 function expectV2024SessionHeaders(res: Response, etag: string): void {
   expect(res.headers.get("etag")).toBe(etag);
   httpDate(res, "expires");

@@ -147,7 +147,7 @@ describe("POST /keys/upload", () => {
     expect(stored).toEqual(rotated.deviceKeys());
   });
 
-  it("keeps the self-signing key's signature made in the same upload (PROTOCOL.md §6.2), and drops one that does not verify", async () => {
+  it("keeps the self-signing key's signature made in the same upload (docs/protocol.md §7), and drops one that does not verify", async () => {
     const { call, device, token } = await aliceOnPhone();
     const crossSigning = new TestCrossSigning(token.user_id);
     await call("POST", "/keys/device_signing/upload", crossSigning.uploadBody());

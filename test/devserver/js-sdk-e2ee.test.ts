@@ -45,7 +45,7 @@ describe("one device sets up encryption", () => {
     expect(ownDevice?.crossSigningVerified).toBe(true);
 
     const bundle = await exportSecretsBundle(alice);
-    // Private keys, 32 bytes each, in unpadded base64 (PROTOCOL.md §6.1).
+    // Private keys, 32 bytes each, in unpadded base64 (docs/protocol.md §7).
     const { master_key, self_signing_key, user_signing_key } = bundle.cross_signing;
     for (const key of [master_key, self_signing_key, user_signing_key, bundle.backup?.key ?? ""]) {
       expect(key).toMatch(/^[A-Za-z0-9+/]{43}$/);

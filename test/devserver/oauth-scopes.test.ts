@@ -1,4 +1,4 @@
-// The Matrix scope rules (MAS policy, PROTOCOL.md §5.3): `api:*` plus exactly one device scope, stable or unstable
+// The Matrix scope rules (MAS policy, docs/protocol.md §6): `api:*` plus exactly one device scope, stable or unstable
 // names but never both, MAS's device ID alphabet (Element X's base64 identity keys included), `openid` alongside.
 // Refusals are `invalid_scope` at the device authorization endpoint, and an error redirect at the authorization
 // endpoint.

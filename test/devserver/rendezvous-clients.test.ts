@@ -45,7 +45,7 @@ import {
   type V2025RendezvousSession,
   type Sleep,
   type WireVersion,
-} from "../../src-main/protocol/index";
+} from "../../src-main/protocol/testing";
 import type { TranscriptEntry } from "../../src-shared/transcript";
 
 const FROZEN_NOW = Date.parse("2026-11-27T12:00:00Z");
@@ -267,7 +267,7 @@ async function sealLogged(
   return wire;
 }
 
-/** The login messages after the handshake, alternating S, G, S, G (strict ping-pong, PROTOCOL.md §4). */
+/** The login messages after the handshake, alternating S, G, S, G (strict ping-pong, docs/protocol.md §4). */
 const CONVERSATION = [
   "m.login.protocols",
   "m.login.protocol",

@@ -1,4 +1,4 @@
-// Debian's Chromium driven by playwright-core (no browser download here; TESTING.md "Chromium, Playwright"). One
+// Debian's Chromium driven by playwright-core (no browser download here; docs/testing.md §2). One
 // browser per test file, one isolated context per test. Where Chromium is missing, tests skip with a reason that
 // says how to install it.
 //

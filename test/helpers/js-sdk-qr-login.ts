@@ -1,5 +1,5 @@
 // matrix-js-sdk's own MSC4108 v2024 sign-in with QR (`MSC4108SignInWithQR`) as either device, driven the way
-// Element Web drives it (PROTOCOL.md §4.3). Both showing sides use the SDK's own entry points
+// Element Web drives it (docs/protocol.md §5). Both showing sides use the SDK's own entry points
 // (`linkNewDeviceByGeneratingQR`, `signInByGeneratingQR`); Element Web never scans, so the scanning sides are
 // built from the same SDK parts (`QrCodeData`, `MSC4108RendezvousSession`, `MSC4108SecureChannel`), with the
 // intent check every scanner makes. The SDK does not compare check codes: the caller does, after
@@ -60,7 +60,8 @@ export async function newDeviceShowsQr(baseUrl: string): Promise<ShowingSide> {
 async function scan(qr: Uint8Array, expected: QrCodeIntent, client?: MatrixClient): Promise<QrSide> {
   await initAsync();
   const data = QrCodeData.fromBytes(qr);
-  // A scanner refuses a code of its own kind before touching the network (PROTOCOL.md §1.3).
+  // A scanner refuses a code of its own kind before touching the network (MSC4108 "Establishment" step 3;
+  // docs/protocol.md §1.3).
   if (data.mode !== expected) throw new Error(`the QR code's intent is ${data.mode}, expected ${expected}`);
   const failures: RendezvousFailureReason[] = [];
   const onFailure = (reason: RendezvousFailureReason): void => {
@@ -87,7 +88,7 @@ export function existingDeviceScans(qr: Uint8Array, client: MatrixClient): Promi
 /**
  * Finds the client-server API base URL for what the other device calls the homeserver (js-sdk sends
  * `client.getDomain()`, a server name): `/.well-known/matrix/client` on it, over http because the devserver
- * speaks http, and the base URL taken as given when it already is one (PROTOCOL.md §1.1: readers accept both).
+ * speaks http, and the base URL taken as given when it already is one (docs/protocol.md §1.1: readers accept both).
  */
 export async function resolveHomeserver(serverNameOrUrl: string): Promise<string> {
   if (/^https?:\/\//.test(serverNameOrUrl)) return serverNameOrUrl.replace(/\/+$/, "");

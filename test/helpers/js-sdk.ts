@@ -1,7 +1,7 @@
-// matrix-js-sdk 43 with Rust crypto as a Matrix device against the devserver (TESTING.md "matrix-js-sdk as the
-// other device"): clients with an in-memory crypto store, signed in through the devserver's test hook, started
-// and stopped per test; a recovery key they hand to secret storage; and one place that quiets the SDK's logging
-// (set JS_SDK_LOG=1 to see it).
+// matrix-js-sdk 43 with Rust crypto as a Matrix device against the devserver (docs/testing.md §5): clients with
+// an in-memory crypto store, signed in through the devserver's test hook, started and stopped per test; a
+// recovery key they hand to secret storage; and one place that quiets the SDK's logging (set JS_SDK_LOG=1 to see
+// it).
 //
 //   const clients = useJsSdkClients();           // after each test: stops every client, then closes servers
 //   const server = await clients.startDevserver({ users: ["alice:secret"] });
@@ -89,7 +89,7 @@ export interface JsSdkClients {
 }
 
 /**
- * `m.login.secrets` without its type (PROTOCOL.md §6.1): what `exportSecretsBundle` returns. matrix-js-sdk's own
+ * `m.login.secrets` without its type (docs/protocol.md §7): what `exportSecretsBundle` returns. matrix-js-sdk's own
  * type for it lives in a declaration file its package does not ship, so it is spelt out here.
  */
 export interface SecretsBundle {

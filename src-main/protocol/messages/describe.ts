@@ -1,5 +1,5 @@
 // What of a login message may be shown or logged: its type and the names of the fields it carries, never a
-// value (UX.md "Demo mode": secrets and tokens appear only by name, e.g. `backup.key`).
+// value (docs/ux.md §5, demo mode: secrets and tokens appear only by name, e.g. `backup.key`).
 import type { LoginMessage } from "./model";
 
 export interface LoginMessageDescription {

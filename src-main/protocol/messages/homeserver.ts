@@ -1,6 +1,6 @@
 // How login messages name a homeserver. v2024 `m.login.protocols.homeserver` is a "server name" in the MSC
 // but an absolute URL from rust-sdk/Element X (`https://…/`) and a server name from matrix-js-sdk
-// (`matrix.org`); v2025 `base_url` is always an absolute http(s) URL (PROTOCOL.md §1.1, §4.1). The grammars
+// (`matrix.org`); v2025 `base_url` is always an absolute http(s) URL (docs/protocol.md §1.1, §4). The grammars
 // themselves live in ../grammar.ts.
 import { isAbsoluteHttpUrl } from "../grammar";
 

@@ -1,11 +1,11 @@
-// The MSC4108 login messages (PROTOCOL.md §4.1, §6.1) as one version-neutral model. The wire differences
+// The MSC4108 login messages (docs/protocol.md §4, §7) as one version-neutral model. The wire differences
 // between v2024 and v2025 live only in the schemas (schemas.ts); flows work with these types.
 // Field names follow the wire (snake_case) so a model field and the JSON field it came from read the same.
 
 /** The only login protocol defined so far (MSC4108: the OAuth 2.0 device authorization grant, RFC 8628). */
 export const DEVICE_AUTHORIZATION_GRANT = "device_authorization_grant";
 
-/** The only backup algorithm rust-sdk accepts in `m.login.secrets` (PROTOCOL.md §6.1). */
+/** The only backup algorithm rust-sdk accepts in `m.login.secrets` (docs/protocol.md §7). */
 export const MEGOLM_BACKUP_V1 = "m.megolm_backup.v1.curve25519-aes-sha2";
 
 /**
@@ -16,7 +16,7 @@ export interface UnknownValue {
   readonly unknown: string;
 }
 
-/** MSC4108 failure reasons; `unable_to_open_verification_uri` is new in the 2025 text (PROTOCOL.md §4.1). */
+/** MSC4108 failure reasons; `unable_to_open_verification_uri` is new in the 2025 text (docs/protocol.md §4). */
 export const KNOWN_FAILURE_REASONS = [
   "authorization_expired",
   "device_already_exists",

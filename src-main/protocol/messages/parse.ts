@@ -1,4 +1,4 @@
-// Reading a decrypted login message (PROTOCOL.md §4.1). Everything here is peer input: every failure is a
+// Reading a decrypted login message (docs/protocol.md §4). Everything here is peer input: every failure is a
 // ProtocolError("invalid_message") with a plain message naming the field, and nothing else may escape.
 import type { z } from "zod";
 import { ProtocolError } from "../errors";

@@ -1,4 +1,4 @@
-// Writing a login message for the peer (PROTOCOL.md §4.1, §6.1). The JSON is built field by field from the
+// Writing a login message for the peer (docs/protocol.md §4, §7). The JSON is built field by field from the
 // model, so nothing but the wire fields can leave, and then checked against the write schema (schemas.ts): the
 // read schema's rules plus what the strictest deployed reader demands. Reading is more lenient than rust-sdk
 // (a v2024 `homeserver` may be a server name, as matrix-js-sdk sends it), so passing our own reader is not
@@ -28,7 +28,7 @@ export function serializeLoginMessage(message: LoginMessage, version: WireVersio
 function toWire(message: LoginMessage, version: WireVersion): Record<string, unknown> {
   switch (message.type) {
     case "m.login.protocols":
-      // v2024 names the field `homeserver`, v2025 `base_url` (MSC4108 2025, PROTOCOL.md §0.1).
+      // v2024 names the field `homeserver`, v2025 `base_url` (MSC4108 2025; docs/protocol.md §4).
       return version === "v2024"
         ? { type: message.type, protocols: [...message.protocols], homeserver: message.homeserver }
         : { type: message.type, protocols: [...message.protocols], base_url: message.homeserver };

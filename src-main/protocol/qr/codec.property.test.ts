@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { decodeBase64 } from "../base64";
 import { concatBytes, utf8 } from "../bytes";
 import { ProtocolError } from "../errors";
-import { v2024LoginQr, v2025LoginQr } from "./arbitraries";
+import { v2024LoginQr, v2025LoginQr } from "./arbitraries.testing";
 import { decodeLoginQr, encodeLoginQr } from "./codec";
 import type { LoginQr } from "./types";
 

@@ -14,7 +14,7 @@ const MSC4108_LOGIN_HEX = `
   00 47
   68 74 74 70 73 3a 2f 2f 72 65 6e 64 65 7a 76 6f 75 73 2e 6c 61 62 2e 65 6c 65 6d 65 6e 74 2e 64 65 76 2f
   65 38 64 61 36 33 35 35 2d 35 35 30 62 2d 34 61 33 32 2d 61 31 39 33 2d 31 36 31 39 64 39 38 33 30 36 36 38`;
-/** The same QR in base64: matrix-rust-sdk-crypto-wasm tests/qr_code.test.js, matrix-rust-sdk msc_4108.rs. */
+/** The same QR in base64: matrix-rust-sdk-crypto-wasm's QR code tests, matrix-rust-sdk msc_4108.rs. */
 const MSC4108_LOGIN_BASE64 =
   "TUFUUklYAgPYhmhqshl7eA4wCp1KIUdIBwDXkp85qzG55RQ3AkjtawBHaHR0cHM6Ly9yZW5kZXp2b3VzLmxhYi5lbGVtZW50LmRldi9lOGRhNjM1NS01NTBiLTRhMzItYTE5My0xNjE5ZDk4MzA2Njg";
 /** MSC4108 @87f8317, "Example for QR code generated on existing device" (mode 0x04, server name matrix.org). */
@@ -429,7 +429,7 @@ describe("what a sign-in QR may carry", () => {
     "[::1]:8448",
     "https://matrix-client.matrix.org/",
     "http://localhost:8008",
-  ])("v2024 server name %s (bare name or URL, PROTOCOL.md §1.1)", (server) => {
+  ])("v2024 server name %s (bare name or URL, docs/protocol.md §1.1)", (server) => {
     const bytes = rawV2024(0x04, utf8(MSC_RENDEZVOUS_URL), utf8(server));
     const qr = decodeLoginQr(bytes);
     expect(qr).toMatchObject({ version: "v2024", intent: "existing_device", serverName: server });

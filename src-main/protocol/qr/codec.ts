@@ -1,5 +1,5 @@
 // The sign-in QR codec for both wire versions: one entry point that sorts QR bytes by prefix and version byte
-// (PROTOCOL.md §1.3, with this project's error codes) and one that writes a value back byte for byte.
+// (docs/protocol.md §1.3, with this project's error codes) and one that writes a value back byte for byte.
 import { utf8 } from "../bytes";
 import { ProtocolError } from "../errors";
 import type { Intent } from "../types";
@@ -62,8 +62,8 @@ export function encodeLoginQr(qr: LoginQr): Uint8Array {
 }
 
 /**
- * A new v2025 QR value. Widths default to our profile (PROTOCOL.md §3.3) and the prefix to the unstable one,
- * the only one any server or client implements today (PROTOCOL.md §1.2). Throws TypeError for invalid fields.
+ * A new v2025 QR value. Widths default to our profile (docs/protocol.md §3.3) and the prefix to the unstable one,
+ * the only one any server or client implements today (docs/protocol.md §1.2). Throws TypeError for invalid fields.
  */
 export function newV2025LoginQr(fields: {
   intent: Intent;

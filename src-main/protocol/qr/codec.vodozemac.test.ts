@@ -1,6 +1,6 @@
 // Interop with vodozemac's QR codec as shipped in @matrix-org/matrix-sdk-crypto-wasm 18.9.0 (`QrCodeData`), the
 // code Element X and Element Web run. It reads v2024 both modes and the unstable MSC4388 form with u16 ID and
-// base-URL lengths; it refuses the u8-ID form of the current MSC and the stable prefix (PROTOCOL.md §1.2).
+// base-URL lengths; it refuses the u8-ID form of the current MSC and the stable prefix (docs/protocol.md §1.2).
 import {
   Ecies,
   initAsync,
@@ -20,7 +20,7 @@ import {
   rendezvousId,
   v2024LoginQr,
   v2025LoginQr,
-} from "./arbitraries";
+} from "./arbitraries.testing";
 import { decodeLoginQr, encodeLoginQr, newV2025LoginQr } from "./codec";
 import type { LoginQr, V2025LoginQr } from "./types";
 
@@ -163,7 +163,7 @@ describe("vodozemac's QRs read by ours", () => {
           baseUrlLength: "u16",
         });
         expect(encodeBase64(ours.publicKey)).toBe(base64);
-        // rust-sdk writes the base URL without the "/" of a bare origin (PROTOCOL.md §1.2); parsed, they agree.
+        // rust-sdk writes the base URL without the "/" of a bare origin (docs/protocol.md §1.2); parsed, they agree.
         expect(new URL(ours.baseUrl).href).toBe(theirs.intentData.msc4388?.baseUrl);
         expect(encodeLoginQr(ours)).toEqual(bytes);
         theirs.free();

@@ -1,4 +1,4 @@
-// The scanner checks the QR's intent before anything touches the network (PROTOCOL.md §1.3: rust-sdk's
+// The scanner checks the QR's intent before anything touches the network (docs/protocol.md §1.3: rust-sdk's
 // `InvalidIntent`, which Element X shows as "other device not signed in").
 import { describe, expect, it } from "vitest";
 import { createScannerChannel } from "../channel/create";

@@ -1,4 +1,4 @@
-// What a sign-in QR code says, for both wire versions (PROTOCOL.md §1). A value carries everything needed to
+// What a sign-in QR code says, for both wire versions (docs/protocol.md §1). A value carries everything needed to
 // write the same bytes again, including the framing choices of v2025 that differ between implementations.
 import type { Intent } from "../types";
 import type { LengthWidth } from "../length-prefix";
@@ -13,7 +13,7 @@ export interface V2024LoginQr {
   readonly rendezvousUrl: string;
   /**
    * Present exactly when intent is `existing_device` (mode 0x04). In practice a homeserver URL (rust-sdk) or a
-   * bare server name (matrix-js-sdk); both are accepted (PROTOCOL.md §1.1).
+   * bare server name (matrix-js-sdk); both are accepted (docs/protocol.md §1.1).
    */
   readonly serverName?: string;
 }
@@ -32,9 +32,9 @@ export interface V2025LoginQr {
   /** Client-server API base URL of the homeserver, exactly as written in the QR (never normalised). */
   readonly baseUrl: string;
   readonly prefix: QrPrefix;
-  /** Width of the rendezvous-ID length prefix (PROTOCOL.md §1.2: the MSC says u8, rust-sdk main u16). */
+  /** Width of the rendezvous-ID length prefix (docs/protocol.md §1.2: the MSC says u8, rust-sdk main u16). */
   readonly idLength: LengthWidth;
-  /** Width of the base-URL length prefix (PROTOCOL.md §3.3: newest MSC text u8, older text u16). */
+  /** Width of the base-URL length prefix (docs/protocol.md §1.2: newest MSC text u8, older text u16). */
   readonly baseUrlLength: LengthWidth;
 }
 

@@ -1,4 +1,4 @@
-// The 2024 sign-in QR code, MSC4108 @87f8317 "QR code format" (PROTOCOL.md §1.1):
+// The 2024 sign-in QR code, MSC4108 @87f8317 "QR code format" (docs/protocol.md §1.1):
 //   "MATRIX" 0x02 mode(0x03|0x04) key[32] u16 len + rendezvous URL [u16 len + server name, mode 0x04 only]
 // The version byte 0x02 is shared with device-verification QR codes, which use modes 0x00-0x02.
 import { concatBytes, utf8 } from "../bytes";

@@ -1,8 +1,8 @@
-// The 2025 sign-in QR code, MSC4388 "QR code format" (PROTOCOL.md §1.2, §3.3):
+// The 2025 sign-in QR code, MSC4388 "QR code format" (docs/protocol.md §1.2, §3.3):
 //   prefix ("MATRIX" | "IO_ELEMENT_MSC4388") 0x03 intent(0x00|0x01) key[32] len + rendezvous ID, len + base URL
 // Each length is u8 or u16 depending on who wrote the QR (MSC text, rust-sdk main, rust-sdk branch), and
-// nothing in the bytes says which, so the decoder tries every reading (PROTOCOL.md §3.3, "Decoding accepts
-// every framing variant") and records the widths it found so that re-encoding gives the same bytes.
+// nothing in the bytes says which, so the decoder tries every reading (docs/protocol.md §1.3) and records the
+// widths it found so that re-encoding gives the same bytes.
 import { concatBytes, utf8 } from "../bytes";
 import { ProtocolError } from "../errors";
 import type { Intent } from "../types";

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { TranscriptEntry } from "../../../src-shared/transcript";
 import { isRendezvousError } from "./errors";
-import { LOCAL_START, fakeTime } from "./test-doubles";
+import { LOCAL_START, fakeTime } from "./doubles.testing";
 import { Transport, expiryFromHeaders, retryAfterOf, type HttpResponse } from "./transport";
 
 const SERVER_NOW = Date.parse("2030-06-01T08:00:00Z");

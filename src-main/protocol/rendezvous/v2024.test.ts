@@ -3,7 +3,7 @@
 // deadline, aborts). The devserver suite (test/devserver/rendezvous-clients.test.ts) covers the ordinary flow.
 import { describe, expect, it } from "vitest";
 import type { TranscriptEntry } from "../../../src-shared/transcript";
-import { LOCAL_START, fakeTime, rendezvousError, scriptedFetch, type Step } from "./test-doubles";
+import { LOCAL_START, fakeTime, rendezvousError, scriptedFetch, type Step } from "./doubles.testing";
 import { MACHINE_REPLY_DUE } from "./timing";
 import type { FetchFunction } from "./transport";
 import { V2024_CREATE_PATH, createV2024Rendezvous, joinV2024Rendezvous } from "./v2024";

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { TranscriptEntry } from "../../../src-shared/transcript";
 import { joinRendezvous } from "./join";
-import { LOCAL_START, fakeTime, rendezvousError, scriptedFetch, type Step } from "./test-doubles";
+import { LOCAL_START, fakeTime, rendezvousError, scriptedFetch, type Step } from "./doubles.testing";
 import { MACHINE_REPLY_DUE } from "./timing";
 import {
   V2025_STABLE_PATH,

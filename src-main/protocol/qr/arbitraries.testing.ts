@@ -1,5 +1,5 @@
-// Test support only (imported by *.test.ts, never by the product): fast-check generators of valid sign-in QR
-// values, shared by the property tests and the vodozemac interop tests.
+// Test support only (the .testing suffix lets ESLint keep product code from importing it): fast-check
+// generators of valid sign-in QR values, shared by the property tests and the vodozemac interop tests.
 import fc from "fast-check";
 import { utf8 } from "../bytes";
 import { OPAQUE_ID } from "../grammar";

@@ -1,5 +1,6 @@
-// Test support only (imported by *.test.ts, never by the product): the scripted fetch and the virtual clock the
-// rendezvous client tests drive the clients with, and the helper that expects a RendezvousError.
+// Test support only (the .testing suffix lets ESLint keep product code from importing it): the scripted
+// fetch and the virtual clock the rendezvous client tests drive the clients with, and the helper that expects a
+// RendezvousError.
 import { isRendezvousError, type RendezvousError } from "./errors";
 import type { Sleep } from "./timing";
 import type { FetchFunction } from "./transport";

@@ -1,0 +1,30 @@
+// The protocol core's test face: everything index.ts exports, plus the internals tests need and product code
+// must not build on (per-version constructors behind the version-neutral ones, the grammar helpers, the other
+// v2025 profiles, timing internals). Only tests and test support import it; ESLint refuses it elsewhere.
+
+export * from "./index";
+
+// --- secure channels: one constructor per version (product code uses createGeneratorChannel/createScannerChannel)
+export { createV2024GeneratorChannel, createV2024ScannerChannel } from "./channel/v2024";
+export { createV2025GeneratorChannel, createV2025ScannerChannel, encodeRendezvousAad } from "./channel/v2025";
+
+// --- the v2025 profiles we do not speak by default, and the scanner's choice between them
+export { RUST_SDK_BRANCH_PROFILE, MSC_TEXT_PROFILE, profileForQrFraming } from "./v2025-profile";
+
+// --- the grammar of URLs, server names, opaque IDs and device IDs
+export {
+  DEVICE_ID,
+  deviceIdProblem,
+  isDeviceId,
+  httpUrlProblem,
+  isAbsoluteHttpUrl,
+  isServerName,
+  isOpaqueId,
+  opaqueIdProblem,
+  serverNameOrUrlProblem,
+} from "./grammar";
+
+// --- rendezvous: one join per version (product code uses joinRendezvous), timing internals
+export { joinV2024Rendezvous } from "./rendezvous/v2024";
+export { joinV2025Rendezvous, rendezvousApiForQrPrefix } from "./rendezvous/v2025";
+export { MIN_REQUEST_SPACING_MS, realSleep } from "./rendezvous/timing";
