@@ -33,8 +33,7 @@ export { loginQrForSession, type LoginQrOptions } from "./login-qr";
 export type { LoginQr, V2024LoginQr, V2025LoginQr, QrPrefix } from "./qr/types";
 
 // --- secure channels (channel/) ---
-export { createV2024GeneratorChannel, createV2024ScannerChannel } from "./channel/v2024";
-export { createV2025GeneratorChannel, createV2025ScannerChannel, encodeRendezvousAad } from "./channel/v2025";
+export { encodeRendezvousAad } from "./channel/v2025";
 export {
   createGeneratorChannel,
   createScannerChannel,
