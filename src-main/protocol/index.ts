@@ -29,17 +29,13 @@ export {
 // --- QR codec (qr/) ---
 export { decodeLoginQr, encodeLoginQr, newV2025LoginQr } from "./qr/codec";
 export { checkQrIntent } from "./qr/intent";
+export { acceptScannedQr, type ScannedQr } from "./qr/scanned";
 export { loginQrForSession, type LoginQrOptions } from "./login-qr";
 export type { LoginQr, V2024LoginQr, V2025LoginQr, QrPrefix } from "./qr/types";
 
 // --- secure channels (channel/) ---
 export { encodeRendezvousAad } from "./channel/v2025";
-export {
-  createGeneratorChannel,
-  createScannerChannel,
-  type ChannelOptions,
-  type ScannerChannelOptions,
-} from "./channel/create";
+export { createGeneratorChannel, createScannerChannel, type ChannelOptions } from "./channel/create";
 
 // --- login messages (messages/) ---
 export {

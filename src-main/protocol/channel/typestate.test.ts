@@ -3,7 +3,8 @@
 // this file stops compiling the day someone gives an unconfirmed state a seal/open. The runtime half checks
 // that the objects really have no such members either.
 import { describe, expect, it } from "vitest";
-import { newV2025LoginQr } from "../qr/codec";
+import { encodeLoginQr, newV2025LoginQr } from "../qr/codec";
+import { acceptScannedQr, type ScannedQr } from "../qr/scanned";
 import type { LoginQr } from "../qr/types";
 import type { RandomSource } from "../random";
 import type { WireVersion } from "../types";
@@ -37,20 +38,23 @@ const aadFor = (version: WireVersion, token: string) =>
       }
     : undefined;
 
-function qrFor(version: WireVersion, publicKey: Uint8Array): LoginQr {
-  return version === "v2024"
-    ? {
-        version,
-        intent: "new_device",
-        publicKey,
-        rendezvousUrl: "https://matrix.example.org/_synapse/client/rendezvous/01HX9K00Q1H6KPD47EG4G1T3XG",
-      }
-    : newV2025LoginQr({
-        intent: "new_device",
-        publicKey,
-        rendezvousId: "01HX9K00Q1H6KPD47EG4G1T3XG",
-        baseUrl: "https://matrix.example.org",
-      });
+/** A new device's QR code of `version` for `publicKey`, as the existing device scans it. */
+function qrFor(version: WireVersion, publicKey: Uint8Array): ScannedQr {
+  const qr: LoginQr =
+    version === "v2024"
+      ? {
+          version,
+          intent: "new_device",
+          publicKey,
+          rendezvousUrl: "https://matrix.example.org/_synapse/client/rendezvous/01HX9K00Q1H6KPD47EG4G1T3XG",
+        }
+      : newV2025LoginQr({
+          intent: "new_device",
+          publicKey,
+          rendezvousId: "01HX9K00Q1H6KPD47EG4G1T3XG",
+          baseUrl: "https://matrix.example.org",
+        });
+  return acceptScannedQr(encodeLoginQr(qr), "existing_device");
 }
 
 describe.each(["v2024", "v2025"] as const)("channel typestate, %s", (version) => {
