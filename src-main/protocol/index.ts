@@ -22,16 +22,12 @@ export { type V2025Profile, type LengthWidth, OUR_V2025_PROFILE } from "./v2025-
 // --- QR codec (qr/) ---
 export { decodeLoginQr, encodeLoginQr, newV2025LoginQr } from "./qr/codec";
 export { checkQrIntent } from "./qr/intent";
+export { acceptScannedQr, type ScannedQr } from "./qr/scanned";
 export { loginQrForSession, type LoginQrOptions } from "./login-qr";
 export type { LoginQr, V2024LoginQr, V2025LoginQr, QrPrefix } from "./qr/types";
 
 // --- secure channels (channel/) ---
-export {
-  createGeneratorChannel,
-  createScannerChannel,
-  type ChannelOptions,
-  type ScannerChannelOptions,
-} from "./channel/create";
+export { createGeneratorChannel, createScannerChannel, type ChannelOptions } from "./channel/create";
 
 // --- login messages (messages/) ---
 export {

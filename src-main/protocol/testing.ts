@@ -4,9 +4,9 @@
 
 export * from "./index";
 
-// --- secure channels: one constructor per version (product code uses createGeneratorChannel/createScannerChannel)
-export { createV2024GeneratorChannel, createV2024ScannerChannel } from "./channel/v2024";
-export { createV2025GeneratorChannel, createV2025ScannerChannel, encodeRendezvousAad } from "./channel/v2025";
+// --- secure channels: the v2025 AAD encoding and the internals the fixed-key vectors check
+export { encodeRendezvousAad } from "./channel/v2025";
+export { scannerChannelForKey, v2024Internals, v2025Internals } from "./channel/internals.testing";
 
 // --- the v2025 profiles we do not speak by default, and the scanner's choice between them
 export { RUST_SDK_BRANCH_PROFILE, MSC_TEXT_PROFILE, profileForQrFraming } from "./v2025-profile";

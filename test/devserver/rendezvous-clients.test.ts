@@ -19,11 +19,11 @@ import {
   PERSON_ACTING,
   V2025_STABLE_PATH,
   V2025_UNSTABLE_PATH,
+  acceptScannedQr,
   createGeneratorChannel,
   createScannerChannel,
   createV2024Rendezvous,
   createV2025Rendezvous,
-  decodeLoginQr,
   discoverV2025Rendezvous,
   encodeLoginQr,
   isRendezvousError,
@@ -321,10 +321,10 @@ async function runScanner(
   showCode: (code: string) => void,
 ): Promise<string[]> {
   const { signal } = sDevice.options;
-  const scanned = decodeLoginQr(qrBytes);
   // S is the existing device here: G's QR must come from a new device, checked before any request.
-  const channel = createScannerChannel(scanned, { ourRole: "existing_device" });
-  const session = await joinRendezvous(scanned, { ...sDevice.options, ourRole: "existing_device" });
+  const scanned = acceptScannedQr(qrBytes, "existing_device");
+  const channel = createScannerChannel(scanned);
+  const session = await joinRendezvous(scanned, sDevice.options);
   await session.send((aad) => sealLogged(aads, aad, () => channel.sealInitiate(aad)), { signal });
   const ok = await session.receive({ signal, schedule: MACHINE_REPLY_DUE });
   aads.opened.push(ok.aad);
@@ -437,7 +437,8 @@ describe("plain http without allowInsecureHttp", () => {
       expect((await rendezvousError(refusedCreate)).code).toBe("insecure_transport");
 
       const { qr } = await showQr(version, server(), device());
-      expect((await rendezvousError(joinRendezvous(qr, strict))).code).toBe("insecure_transport");
+      const scanned = acceptScannedQr(encodeLoginQr(qr), "existing_device");
+      expect((await rendezvousError(joinRendezvous(scanned, strict))).code).toBe("insecure_transport");
       // Only the allowed create above reached the server.
       expect(
         server()

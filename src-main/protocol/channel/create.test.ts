@@ -1,7 +1,8 @@
 // The version-neutral entry points: the scanner's channel follows the QR code it was built from.
 import { describe, expect, it } from "vitest";
 import { ProtocolError } from "../errors";
-import { decodeLoginQr, encodeLoginQr, newV2025LoginQr } from "../qr/codec";
+import { encodeLoginQr, newV2025LoginQr } from "../qr/codec";
+import { acceptScannedQr } from "../qr/scanned";
 import type { V2025LoginQr } from "../qr/types";
 import { OUR_V2025_PROFILE, RUST_SDK_BRANCH_PROFILE, profileForQrFraming } from "../v2025-profile";
 import { createGeneratorChannel, createScannerChannel } from "./create";
@@ -26,7 +27,7 @@ describe("createScannerChannel", () => {
     };
     let error: unknown;
     try {
-      createScannerChannel(qr, { profile: OUR_V2025_PROFILE });
+      createScannerChannel(acceptScannedQr(encodeLoginQr(qr), "new_device"), { profile: OUR_V2025_PROFILE });
     } catch (caught) {
       error = caught;
     }
@@ -43,10 +44,11 @@ async function handshakeThroughQr(
   qrBytes: Uint8Array,
   scannerOptions: Parameters<typeof createScannerChannel>[1] = {},
 ): Promise<{ scannerCode: string; matched: boolean }> {
-  const scanned = decodeLoginQr(qrBytes);
+  const accepted = acceptScannedQr(qrBytes, "existing_device");
+  const scanned = accepted.qr;
   if (scanned.version !== "v2025") throw new Error("expected a v2025 QR");
   const aad = (sequenceToken: string) => ({ ...AAD_BASE, baseUrl: scanned.baseUrl, sequenceToken });
-  const scanner = createScannerChannel(scanned, scannerOptions);
+  const scanner = createScannerChannel(accepted, scannerOptions);
   const initiate = await scanner.sealInitiate(aad("SEQ1"));
   const pending = await generator.openInitiate(initiate, aad("SEQ1"));
   const { okMessage, unconfirmed } = await pending.sealOk(aad("SEQ2"));

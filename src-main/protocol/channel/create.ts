@@ -1,14 +1,16 @@
 // One entry point per role over both wire versions, so that the flows never branch on the version to build a
-// channel: the generator picks the version it will put in its QR code; the scanner takes it from the QR code.
+// channel: the generator picks the version it will put in its QR code; the scanner takes it from the QR code it
+// accepted (qr/scanned.ts), so no channel is keyed to a QR whose intent was never checked.
 import { ProtocolError } from "../errors";
-import { checkQrIntent } from "../qr/intent";
-import type { LoginQr, V2025LoginQr } from "../qr/types";
-import type { RandomSource } from "../random";
-import type { Intent, WireVersion } from "../types";
+import { scannedLoginQr, type ScannedQr } from "../qr/scanned";
+import type { V2025LoginQr } from "../qr/types";
+import { secureRandom, type RandomSource } from "../random";
+import type { WireVersion } from "../types";
 import { profileForQrFraming, type V2025Profile } from "../v2025-profile";
+import { generatorChannel, scannerChannel } from "./typestate";
 import type { GeneratorChannel, ScannerChannel } from "./types";
-import { createV2024GeneratorChannel, createV2024ScannerChannel } from "./v2024";
-import { createV2025GeneratorChannel, createV2025ScannerChannel, encodeRendezvousAad } from "./v2025";
+import { V2024_SUITE } from "./v2024";
+import { encodeRendezvousAad, v2025Suite } from "./v2025";
 
 export interface ChannelOptions {
   readonly random?: RandomSource;
@@ -21,32 +23,24 @@ export interface ChannelOptions {
 
 /** G: a fresh ephemeral key pair for a QR code of `version`. */
 export function createGeneratorChannel(version: WireVersion, options: ChannelOptions = {}): GeneratorChannel {
-  const random = options.random === undefined ? {} : { random: options.random };
-  if (version === "v2024") return createV2024GeneratorChannel(random);
-  return createV2025GeneratorChannel({
-    ...random,
-    ...(options.profile === undefined ? {} : { profile: options.profile }),
-  });
-}
-
-export interface ScannerChannelOptions extends ChannelOptions {
-  /** The role of this (scanning) device: a QR code shown by a device in the same role is `wrong_qr`. */
-  readonly ourRole?: Intent;
+  const random = options.random ?? secureRandom;
+  if (version === "v2024") return generatorChannel(V2024_SUITE, random);
+  return generatorChannel(v2025Suite(options.profile), random);
 }
 
 /**
- * S: the channel the scanned QR code asks for, keyed to its public key. Throws ProtocolError `wrong_qr` when
- * `ourRole` is given and the QR code comes from a device in that role, and `invalid_qr` for a v2025 QR whose
- * base URL and ID cannot be bound into the AAD (too long for the profile's length prefixes), so that no message
- * of the session could fail later on our side.
+ * S: the channel the scanned QR code asks for, keyed to its public key. Throws ProtocolError `invalid_qr` for a
+ * v2025 QR whose base URL and ID cannot be bound into the AAD (too long for the profile's length prefixes), so
+ * that no message of the session could fail later on our side, and `insecure_channel` for a v2024 key of low
+ * order.
  */
-export function createScannerChannel(qr: LoginQr, options: ScannerChannelOptions = {}): ScannerChannel {
-  if (options.ourRole !== undefined) checkQrIntent(qr, options.ourRole);
-  const random = options.random === undefined ? {} : { random: options.random };
-  if (qr.version === "v2024") return createV2024ScannerChannel({ peerPublicKey: qr.publicKey, ...random });
+export function createScannerChannel(scanned: ScannedQr, options: ChannelOptions = {}): ScannerChannel {
+  const qr = scannedLoginQr(scanned);
+  const random = options.random ?? secureRandom;
+  if (qr.version === "v2024") return scannerChannel(V2024_SUITE, qr.publicKey, random);
   const profile = options.profile ?? profileForQrFraming(qr);
   checkAadFits(qr, profile);
-  return createV2025ScannerChannel({ peerPublicKey: qr.publicKey, ...random, profile });
+  return scannerChannel(v2025Suite(profile), qr.publicKey, random);
 }
 
 /**

@@ -2,6 +2,14 @@
 // transitions have been used, whether the channel is closed, and the key material to forget when it closes.
 import { ProtocolError } from "../errors";
 
+function closedError(cause?: unknown): ProtocolError {
+  return new ProtocolError(
+    "channel_closed",
+    "the secure channel is closed",
+    cause === undefined ? {} : { cause },
+  );
+}
+
 export class ChannelLifecycle {
   #closed = false;
   readonly #used = new Set<string>();
@@ -13,15 +21,19 @@ export class ChannelLifecycle {
 
   /** A closed channel refuses everything with `channel_closed`, whatever the caller tries next. */
   assertOpen(): void {
-    if (this.#closed) throw new ProtocolError("channel_closed", "the secure channel is closed");
+    if (this.#closed) throw closedError();
   }
 
   /**
-   * Marks a one-shot transition as taken. Taking it twice is our own code's bug (TypeError); on a closed
-   * channel `channel_closed` wins, so callers see one error for "this channel is over".
+   * Marks a one-shot transition as taken, after `after` (if given) was. Taking one twice or out of order is our
+   * own code's bug (TypeError); on a closed channel `channel_closed` wins, so callers see one error for "this
+   * channel is over".
    */
-  enter(transition: string): void {
+  enter(transition: string, after?: string): void {
     this.assertOpen();
+    if (after !== undefined && !this.#used.has(after)) {
+      throw new TypeError(`${transition} may be called only after ${after}`);
+    }
     if (this.#used.has(transition)) throw new TypeError(`${transition} may be called only once`);
     this.#used.add(transition);
   }
@@ -38,11 +50,15 @@ export class ChannelLifecycle {
     for (const forget of this.#forgetters.splice(0)) forget();
   }
 
-  /** Runs one step; any failure ends the channel for good before it reaches the caller. */
-  async guard<T>(step: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one step; any failure ends the channel for good before it reaches the caller. A step that fails
+   * because the channel was closed while it ran (its keys gone) is `channel_closed`, like any later call.
+   */
+  async guard<T>(step: () => T | Promise<T>): Promise<T> {
     try {
       return await step();
     } catch (error) {
+      if (this.#closed) throw closedError(error);
       this.close();
       throw error;
     }

@@ -1,8 +1,8 @@
-// The secure channel as a typestate (STYLE.md, after matrix-rust-sdk's secure_channel): a channel whose check
-// code has not been confirmed has no seal/open at all, so no code path can send a login message, let alone
-// secrets, before the user has compared the two digits.
+// The secure channel as a typestate (after matrix-rust-sdk's secure_channel): a channel whose check code has not
+// been confirmed has no seal/open at all, so no code path can send a login message, let alone secrets, before
+// the user has compared the two digits. typestate.ts implements it once for both wire versions.
 //
-// Roles (PROTOCOL.md §3): G generates and shows the QR code; S scans it.
+// Roles (docs/protocol.md §3): G generates and shows the QR code; S scans it.
 //   S: createScannerChannel(...)  -> ScannerChannel.sealInitiate()  -> ScannerChannel.openOk() -> ScannerUnconfirmed
 //   G: createGeneratorChannel(...) -> GeneratorChannel.openInitiate() -> GeneratorPendingOk.sealOk() -> GeneratorUnconfirmed
 // ScannerUnconfirmed exposes the check code (S shows it); GeneratorUnconfirmed only compares a typed code.
@@ -90,5 +90,5 @@ export interface GeneratorPendingOk {
   abort(): void;
 }
 
-/** How many wrong check codes G accepts before closing the channel (UX.md: the second mismatch ends it). */
+/** How many wrong check codes G accepts before closing the channel (docs/ux.md: the second mismatch ends it). */
 export const CHECK_CODE_ATTEMPTS = 2;

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import kat from "../../../test/fixtures/msc4108-kat.json";
 import { fromHex, toHex } from "../bytes";
 import type { RandomSource } from "../random";
-import { createV2024GeneratorChannel, createV2024ScannerChannel, deriveV2024KeysForTests } from "./v2024";
+import { createGeneratorChannel } from "./create";
+import { scannerChannelForKey, v2024Internals } from "./internals.testing";
 
 const v2024 = kat.v2024;
 
@@ -19,8 +20,8 @@ function fixedKey(hex: string): RandomSource {
 }
 
 function fixedChannels() {
-  const generator = createV2024GeneratorChannel({ random: fixedKey(kat.Gs_hex) });
-  const scanner = createV2024ScannerChannel({
+  const generator = createGeneratorChannel("v2024", { random: fixedKey(kat.Gs_hex) });
+  const scanner = scannerChannelForKey("v2024", {
     peerPublicKey: fromHex(kat.Gp_hex),
     random: fixedKey(kat.Ss_hex),
   });
@@ -71,7 +72,7 @@ describe("v2024 channel reproduces the fixed-key vectors (vodozemac ecies, MSC41
   it.each(["generator", "scanner"] as const)(
     "the %s's internal key schedule gives the vector shared secret, EncKey_S, EncKey_G and check bytes",
     (role) => {
-      const keys = deriveV2024KeysForTests(
+      const keys = v2024Internals.deriveKeys(
         role === "generator"
           ? { role, privateKey: fromHex(kat.Gs_hex), peerPublicKey: fromHex(kat.Sp_hex) }
           : { role, privateKey: fromHex(kat.Ss_hex), peerPublicKey: fromHex(kat.Gp_hex) },

@@ -8,7 +8,8 @@ import { fromHex } from "../bytes";
 import type { ProtocolErrorCode } from "../errors";
 import type { RandomSource } from "../random";
 import type { RendezvousAad } from "./types";
-import { createV2024GeneratorChannel, createV2024ScannerChannel } from "./v2024";
+import { createGeneratorChannel } from "./create";
+import { scannerChannelForKey } from "./internals.testing";
 
 const AAD: RendezvousAad = { baseUrl: "https://hs.example/", rendezvousId: "abc", sequenceToken: "1" };
 
@@ -27,8 +28,8 @@ function caught(action: () => unknown): unknown {
 
 /** Both sides ours, up to the point where S shows the code and G waits for it to be typed. */
 async function handshake() {
-  const generator = createV2024GeneratorChannel();
-  const scanner = createV2024ScannerChannel({ peerPublicKey: generator.publicKey });
+  const generator = createGeneratorChannel("v2024");
+  const scanner = scannerChannelForKey("v2024", { peerPublicKey: generator.publicKey });
   const initiate = await scanner.sealInitiate();
   const pending = await generator.openInitiate(initiate);
   const { okMessage, unconfirmed } = await pending.sealOk();
@@ -173,15 +174,17 @@ describe("v2024 channel, both sides ours: abort and close", () => {
 
 describe("v2024 channel, both sides ours: the typestate at runtime", () => {
   it("sealInitiate twice is a TypeError", async () => {
-    const scanner = createV2024ScannerChannel({ peerPublicKey: createV2024GeneratorChannel().publicKey });
+    const scanner = scannerChannelForKey("v2024", {
+      peerPublicKey: createGeneratorChannel("v2024").publicKey,
+    });
     await scanner.sealInitiate();
     await expect(scanner.sealInitiate()).rejects.toThrow(TypeError);
   });
 
   it("openOk before sealInitiate is a TypeError", async () => {
     const { okMessage } = await handshake();
-    const generator = createV2024GeneratorChannel();
-    const scanner = createV2024ScannerChannel({ peerPublicKey: generator.publicKey });
+    const generator = createGeneratorChannel("v2024");
+    const scanner = scannerChannelForKey("v2024", { peerPublicKey: generator.publicKey });
     await expect(scanner.openOk(okMessage)).rejects.toThrow(TypeError);
   });
 
@@ -195,8 +198,8 @@ describe("v2024 channel, both sides ours: the typestate at runtime", () => {
   });
 
   it("every method refuses an AAD with a TypeError and the channel carries on", async () => {
-    const generator = createV2024GeneratorChannel();
-    const scanner = createV2024ScannerChannel({ peerPublicKey: generator.publicKey });
+    const generator = createGeneratorChannel("v2024");
+    const scanner = scannerChannelForKey("v2024", { peerPublicKey: generator.publicKey });
     await expect(scanner.sealInitiate(AAD)).rejects.toThrow(TypeError);
     const initiate = await scanner.sealInitiate();
     await expect(generator.openInitiate(initiate, AAD)).rejects.toThrow(TypeError);
@@ -216,16 +219,16 @@ describe("v2024 channel, both sides ours: the typestate at runtime", () => {
 
   it("a random source that returns the wrong length is a TypeError", () => {
     const short: RandomSource = () => new Uint8Array(31);
-    expect(() => createV2024GeneratorChannel({ random: short })).toThrow(TypeError);
+    expect(() => createGeneratorChannel("v2024", { random: short })).toThrow(TypeError);
   });
 
   it("a scanner given a QR key of the wrong length is a TypeError", () => {
-    expect(() => createV2024ScannerChannel({ peerPublicKey: new Uint8Array(31) })).toThrow(TypeError);
+    expect(() => scannerChannelForKey("v2024", { peerPublicKey: new Uint8Array(31) })).toThrow(TypeError);
   });
 });
 
 describe("v2024 channel, both sides ours: what the network can send G before the handshake", () => {
-  const scannerKey = encodeBase64(createV2024GeneratorChannel().publicKey);
+  const scannerKey = encodeBase64(createGeneratorChannel("v2024").publicKey);
 
   it.each([
     ["no '|'", () => "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
@@ -242,7 +245,7 @@ describe("v2024 channel, both sides ours: what the network can send G before the
     ["a ciphertext shorter than a tag", () => `${encodeBase64(new Uint8Array(15))}|${scannerKey}`],
     ["the key first, the ciphertext last", () => `${scannerKey}|${encodeBase64(new Uint8Array(45))}`],
   ])("%s is invalid_channel_message and closes G", async (_label, message) => {
-    const generator = createV2024GeneratorChannel();
+    const generator = createGeneratorChannel("v2024");
     await expect(generator.openInitiate(message())).rejects.toMatchObject(
       protocolError("invalid_channel_message"),
     );
@@ -250,22 +253,22 @@ describe("v2024 channel, both sides ours: what the network can send G before the
   });
 
   it("a low-order key (all zeros) is insecure_channel", async () => {
-    const generator = createV2024GeneratorChannel();
+    const generator = createGeneratorChannel("v2024");
     const message = `${encodeBase64(new Uint8Array(45))}|${encodeBase64(new Uint8Array(32))}`;
     await expect(generator.openInitiate(message)).rejects.toMatchObject(protocolError("insecure_channel"));
   });
 
   it("an initiate sealed for another generator is insecure_channel", async () => {
-    const other = createV2024ScannerChannel({ peerPublicKey: createV2024GeneratorChannel().publicKey });
-    const generator = createV2024GeneratorChannel();
+    const other = scannerChannelForKey("v2024", { peerPublicKey: createGeneratorChannel("v2024").publicKey });
+    const generator = createGeneratorChannel("v2024");
     await expect(generator.openInitiate(await other.sealInitiate())).rejects.toMatchObject(
       protocolError("insecure_channel"),
     );
   });
 
   it("an initiate with a flipped ciphertext bit is insecure_channel", async () => {
-    const generator = createV2024GeneratorChannel();
-    const scanner = createV2024ScannerChannel({ peerPublicKey: generator.publicKey });
+    const generator = createGeneratorChannel("v2024");
+    const scanner = scannerChannelForKey("v2024", { peerPublicKey: generator.publicKey });
     const [ciphertext = "", key = ""] = (await scanner.sealInitiate()).split("|");
     const bytes = decodeBase64(ciphertext);
     bytes[0] = (bytes[0] ?? 0) ^ 1;
@@ -276,7 +279,7 @@ describe("v2024 channel, both sides ours: what the network can send G before the
 
   it("an initiate whose plaintext is not MATRIX_QR_CODE_LOGIN_INITIATE is insecure_channel", async () => {
     // Sealed independently with @noble/ciphers under the vector's EncKey_S and nonce 0.
-    const generator = createV2024GeneratorChannel({ random: () => fromHex(kat.Gs_hex) });
+    const generator = createGeneratorChannel("v2024", { random: () => fromHex(kat.Gs_hex) });
     const forged = chacha20poly1305(fromHex(kat.v2024.EncKey_S_hex), new Uint8Array(12)).encrypt(
       new TextEncoder().encode("MATRIX_QR_CODE_LOGIN_OK"),
     );
@@ -288,14 +291,14 @@ describe("v2024 channel, both sides ours: what the network can send G before the
 
 describe("v2024 channel, both sides ours: what the network can send S", () => {
   it("a QR key of low order is refused when S is created", () => {
-    expect(caught(() => createV2024ScannerChannel({ peerPublicKey: new Uint8Array(32) }))).toMatchObject(
+    expect(caught(() => scannerChannelForKey("v2024", { peerPublicKey: new Uint8Array(32) }))).toMatchObject(
       protocolError("insecure_channel"),
     );
   });
 
   it("a LoginOk with a flipped bit is insecure_channel and closes S", async () => {
-    const generator = createV2024GeneratorChannel();
-    const scanner = createV2024ScannerChannel({ peerPublicKey: generator.publicKey });
+    const generator = createGeneratorChannel("v2024");
+    const scanner = scannerChannelForKey("v2024", { peerPublicKey: generator.publicKey });
     const pending = await generator.openInitiate(await scanner.sealInitiate());
     const { okMessage: realOk } = await pending.sealOk();
     const bytes = decodeBase64(realOk);
@@ -307,8 +310,8 @@ describe("v2024 channel, both sides ours: what the network can send S", () => {
   });
 
   it("S's own initiate echoed back instead of a LoginOk is invalid_channel_message", async () => {
-    const generator = createV2024GeneratorChannel();
-    const scanner = createV2024ScannerChannel({ peerPublicKey: generator.publicKey });
+    const generator = createGeneratorChannel("v2024");
+    const scanner = scannerChannelForKey("v2024", { peerPublicKey: generator.publicKey });
     const initiate = await scanner.sealInitiate();
     await expect(scanner.openOk(initiate)).rejects.toMatchObject(protocolError("invalid_channel_message"));
   });
@@ -324,8 +327,8 @@ describe("v2024 channel, both sides ours: what the network can send once establi
   });
 
   it("an authentic message that is not UTF-8 is invalid_message and ends the channel", async () => {
-    // With the vector keys, S's first JSON message uses EncKey_S and nonce 1 (PROTOCOL.md §3.1).
-    const generator = createV2024GeneratorChannel({ random: () => fromHex(kat.Gs_hex) });
+    // With the vector keys, S's first JSON message uses EncKey_S and nonce 1 (docs/protocol.md §3.1).
+    const generator = createGeneratorChannel("v2024", { random: () => fromHex(kat.Gs_hex) });
     const pending = await generator.openInitiate(kat.v2024.LoginInitiateMessage);
     const { unconfirmed } = await pending.sealOk();
     const result = unconfirmed.confirm(kat.v2024.CheckCode);

@@ -10,7 +10,8 @@ import {
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeBase64, encodeBase64 } from "../base64";
 import type { EstablishedChannel } from "./types";
-import { createV2024GeneratorChannel, createV2024ScannerChannel } from "./v2024";
+import { createGeneratorChannel } from "./create";
+import { scannerChannelForKey } from "./internals.testing";
 
 const INITIATE = "MATRIX_QR_CODE_LOGIN_INITIATE";
 const OK = "MATRIX_QR_CODE_LOGIN_OK";
@@ -35,7 +36,9 @@ function tamper(message: string): string {
 /** Our scanner against vodozemac's generator, up to the point both sides carry JSON. */
 async function ourScannerWithVodozemacGenerator() {
   const theirs = new Ecies();
-  const scanner = createV2024ScannerChannel({ peerPublicKey: decodeBase64(theirs.public_key().toBase64()) });
+  const scanner = scannerChannelForKey("v2024", {
+    peerPublicKey: decodeBase64(theirs.public_key().toBase64()),
+  });
   const inbound = theirs.establish_inbound_channel(await scanner.sealInitiate());
   const initiatePlaintext = inbound.message;
   const peer = inbound.channel;
@@ -45,7 +48,7 @@ async function ourScannerWithVodozemacGenerator() {
 
 /** Our generator against vodozemac's scanner, up to the point the user types the code on our side. */
 async function ourGeneratorWithVodozemacScanner() {
-  const generator = createV2024GeneratorChannel();
+  const generator = createGeneratorChannel("v2024");
   const outbound = new Ecies().establish_outbound_channel(
     new Curve25519PublicKey(encodeBase64(generator.publicKey)),
     INITIATE,

@@ -20,12 +20,9 @@ import {
 } from "../v2025-profile";
 import { LOGIN_INITIATE_PLAINTEXT, LOGIN_OK_PLAINTEXT } from "./handshake";
 import type { RendezvousAad } from "./types";
-import {
-  createV2025GeneratorChannel,
-  createV2025ScannerChannel,
-  encodeRendezvousAad,
-  v2025InternalsForTesting as internals,
-} from "./v2025";
+import { createGeneratorChannel } from "./create";
+import { scannerChannelForKey, v2025Internals as internals } from "./internals.testing";
+import { encodeRendezvousAad } from "./v2025";
 
 const hpke = kat.v2025_hpke;
 const latest = kat.v2025_msc_latest;
@@ -47,11 +44,11 @@ function scriptedRandom(...hexes: string[]): RandomSource {
 }
 
 function fixedChannels(profile: V2025Profile) {
-  const generator = createV2025GeneratorChannel({
+  const generator = createGeneratorChannel("v2025", {
     random: scriptedRandom(kat.Gs_hex, hpke.response_nonce_hex),
     profile,
   });
-  const scanner = createV2025ScannerChannel({
+  const scanner = scannerChannelForKey("v2025", {
     peerPublicKey: fromHex(kat.Gp_hex),
     random: scriptedRandom(kat.Ss_hex),
     profile,

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeBase64, encodeBase64 } from "../base64";
 import { ProtocolError, type ProtocolErrorCode } from "../errors";
+import { secureRandom, type RandomSource } from "../random";
 import { RUST_SDK_BRANCH_PROFILE } from "../v2025-profile";
 import {
   CHECK_CODE_ATTEMPTS,
@@ -12,12 +13,14 @@ import {
   type RendezvousAad,
   type ScannerUnconfirmed,
 } from "./types";
-import { createV2025GeneratorChannel, createV2025ScannerChannel, encodeRendezvousAad } from "./v2025";
+import { createGeneratorChannel } from "./create";
+import { scannerChannelForKey } from "./internals.testing";
+import { encodeRendezvousAad } from "./v2025";
 
 const BASE_URL = "https://matrix.example.org";
 const RENDEZVOUS_ID = "01HX9K00Q1H6KPD47EG4G1T3XG";
 
-/** The AAD each message is bound to: the rendezvous token of the PUT that carries it (PROTOCOL.md §3.2). */
+/** The AAD each message is bound to: the rendezvous token of the PUT that carries it (docs/protocol.md §3.2). */
 function aadFor(sequenceToken: string, overrides: Partial<RendezvousAad> = {}): RendezvousAad {
   return { baseUrl: BASE_URL, rendezvousId: RENDEZVOUS_ID, sequenceToken, ...overrides };
 }
@@ -52,8 +55,8 @@ function tamper(message: string): string {
 
 /** Runs the handshake with strict ping-pong tokens SEQ1 (initiate) and SEQ2 (LoginOk). */
 async function handshake() {
-  const generator = createV2025GeneratorChannel();
-  const scanner = createV2025ScannerChannel({ peerPublicKey: generator.publicKey });
+  const generator = createGeneratorChannel("v2025");
+  const scanner = scannerChannelForKey("v2025", { peerPublicKey: generator.publicKey });
   const initiate = await scanner.sealInitiate(aadFor("SEQ1"));
   const pending = await generator.openInitiate(initiate, aadFor("SEQ1"));
   const { okMessage, unconfirmed: generatorUnconfirmed } = await pending.sealOk(aadFor("SEQ2"));
@@ -91,8 +94,8 @@ describe("v2025 channel, both sides ours, random keys (our profile)", () => {
   });
 
   it("two handshakes use fresh keys and fresh response nonces", async () => {
-    const first = createV2025GeneratorChannel();
-    const second = createV2025GeneratorChannel();
+    const first = createGeneratorChannel("v2025");
+    const second = createGeneratorChannel("v2025");
     expect(first.publicKey).not.toEqual(second.publicKey);
     const one = await handshake();
     const two = await handshake();
@@ -176,16 +179,16 @@ describe("v2025 channel, both sides ours, random keys (our profile)", () => {
   });
 
   it("a LoginInitiate opened with another token fails and ends G's channel", async () => {
-    const generator = createV2025GeneratorChannel();
-    const scanner = createV2025ScannerChannel({ peerPublicKey: generator.publicKey });
+    const generator = createGeneratorChannel("v2025");
+    const scanner = scannerChannelForKey("v2025", { peerPublicKey: generator.publicKey });
     const initiate = await scanner.sealInitiate(aadFor("SEQ1"));
     await expectProtocolError(generator.openInitiate(initiate, aadFor("SEQ0")), "insecure_channel");
     await expectProtocolError(generator.openInitiate(initiate, aadFor("SEQ1")), "channel_closed");
   });
 
   it("a LoginOk opened with another id fails and ends S's channel", async () => {
-    const generator = createV2025GeneratorChannel();
-    const scanner = createV2025ScannerChannel({ peerPublicKey: generator.publicKey });
+    const generator = createGeneratorChannel("v2025");
+    const scanner = scannerChannelForKey("v2025", { peerPublicKey: generator.publicKey });
     const pending = await generator.openInitiate(await scanner.sealInitiate(aadFor("SEQ1")), aadFor("SEQ1"));
     const { okMessage } = await pending.sealOk(aadFor("SEQ2"));
     const otherId = aadFor("SEQ2", { rendezvousId: "someone-else" });
@@ -194,21 +197,21 @@ describe("v2025 channel, both sides ours, random keys (our profile)", () => {
   });
 
   it("a LoginInitiate sealed for another generator key fails on this generator", async () => {
-    const generator = createV2025GeneratorChannel();
-    const stranger = createV2025GeneratorChannel();
-    const scanner = createV2025ScannerChannel({ peerPublicKey: stranger.publicKey });
+    const generator = createGeneratorChannel("v2025");
+    const stranger = createGeneratorChannel("v2025");
+    const scanner = scannerChannelForKey("v2025", { peerPublicKey: stranger.publicKey });
     const initiate = await scanner.sealInitiate(aadFor("SEQ1"));
     await expectProtocolError(generator.openInitiate(initiate, aadFor("SEQ1")), "insecure_channel");
   });
 
   it("a tampered LoginInitiate or LoginOk is insecure_channel", async () => {
-    const generator = createV2025GeneratorChannel();
-    const scanner = createV2025ScannerChannel({ peerPublicKey: generator.publicKey });
+    const generator = createGeneratorChannel("v2025");
+    const scanner = scannerChannelForKey("v2025", { peerPublicKey: generator.publicKey });
     const initiate = await scanner.sealInitiate(aadFor("SEQ1"));
     await expectProtocolError(generator.openInitiate(tamper(initiate), aadFor("SEQ1")), "insecure_channel");
 
-    const generator2 = createV2025GeneratorChannel();
-    const scanner2 = createV2025ScannerChannel({ peerPublicKey: generator2.publicKey });
+    const generator2 = createGeneratorChannel("v2025");
+    const scanner2 = scannerChannelForKey("v2025", { peerPublicKey: generator2.publicKey });
     const pending = await generator2.openInitiate(
       await scanner2.sealInitiate(aadFor("SEQ1")),
       aadFor("SEQ1"),
@@ -218,7 +221,7 @@ describe("v2025 channel, both sides ours, random keys (our profile)", () => {
   });
 
   it("a QR code with a low-order public key (all zeros) is refused when sealing LoginInitiate", async () => {
-    const scanner = createV2025ScannerChannel({ peerPublicKey: new Uint8Array(32) });
+    const scanner = scannerChannelForKey("v2025", { peerPublicKey: new Uint8Array(32) });
     await expectProtocolError(scanner.sealInitiate(aadFor("SEQ1")), "insecure_channel");
   });
 });
@@ -280,8 +283,8 @@ describe("v2025 check code on the generating device", () => {
 
 describe("v2025 channel refuses to run without its AAD (TypeError, channel stays usable)", () => {
   it("on every handshake step", async () => {
-    const generator = createV2025GeneratorChannel();
-    const scanner = createV2025ScannerChannel({ peerPublicKey: generator.publicKey });
+    const generator = createGeneratorChannel("v2025");
+    const scanner = scannerChannelForKey("v2025", { peerPublicKey: generator.publicKey });
     await expect(scanner.sealInitiate()).rejects.toThrow(TypeError);
     const initiate = await scanner.sealInitiate(aadFor("SEQ1"));
     await expect(generator.openInitiate(initiate)).rejects.toThrow(TypeError);
@@ -315,14 +318,14 @@ describe("v2025 malformed handshake and channel messages", () => {
   ];
 
   it.each(initiateCases)("LoginInitiate %s is %s and ends G's channel", async (_label, message, code) => {
-    const generator = createV2025GeneratorChannel();
+    const generator = createGeneratorChannel("v2025");
     await expectProtocolError(generator.openInitiate(message, aadFor("SEQ1")), code);
     await expectProtocolError(generator.openInitiate(message, aadFor("SEQ1")), "channel_closed");
   });
 
   it.each(initiateCases)("LoginOk %s is %s and ends S's channel", async (_label, message, code) => {
-    const generator = createV2025GeneratorChannel();
-    const scanner = createV2025ScannerChannel({ peerPublicKey: generator.publicKey });
+    const generator = createGeneratorChannel("v2025");
+    const scanner = scannerChannelForKey("v2025", { peerPublicKey: generator.publicKey });
     await scanner.sealInitiate(aadFor("SEQ1"));
     await expectProtocolError(scanner.openOk(message, aadFor("SEQ2")), code);
     await expectProtocolError(scanner.openOk(message, aadFor("SEQ2")), "channel_closed");
@@ -344,8 +347,8 @@ describe("v2025 malformed handshake and channel messages", () => {
 
 describe("v2025 typestate: one-shot transitions and closing", () => {
   it("reusing a transition is a TypeError", async () => {
-    const generator = createV2025GeneratorChannel();
-    const scanner = createV2025ScannerChannel({ peerPublicKey: generator.publicKey });
+    const generator = createGeneratorChannel("v2025");
+    const scanner = scannerChannelForKey("v2025", { peerPublicKey: generator.publicKey });
     await expect(scanner.openOk("AAAA", aadFor("SEQ2"))).rejects.toThrow(TypeError);
     const initiate = await scanner.sealInitiate(aadFor("SEQ1"));
     await expect(scanner.sealInitiate(aadFor("SEQ1"))).rejects.toThrow(TypeError);
@@ -376,8 +379,28 @@ describe("v2025 typestate: one-shot transitions and closing", () => {
     await expectProtocolError(pending, "channel_closed");
   });
 
+  it("a channel closed while a step runs ends that step with channel_closed, whatever its lost keys cause", async () => {
+    // G draws its response nonce inside sealOk: closing the channel right then drops the HPKE context the step
+    // is about to export from.
+    let closeNow: () => void = () => undefined;
+    let draws = 0;
+    const random: RandomSource = (length) => {
+      draws += 1;
+      if (draws === 2) closeNow();
+      return secureRandom(length);
+    };
+    const generator = createGeneratorChannel("v2025", { random });
+    const scanner = scannerChannelForKey("v2025", { peerPublicKey: generator.publicKey });
+    const pending = await generator.openInitiate(await scanner.sealInitiate(aadFor("SEQ1")), aadFor("SEQ1"));
+    closeNow = () => {
+      pending.abort();
+    };
+    await expectProtocolError(pending.sealOk(aadFor("SEQ2")), "channel_closed");
+    expect(draws).toBe(2);
+  });
+
   it("the generator's public key must be 32 bytes (a QR codec bug, not peer input)", () => {
-    expect(() => createV2025ScannerChannel({ peerPublicKey: new Uint8Array(31) })).toThrow(TypeError);
+    expect(() => scannerChannelForKey("v2025", { peerPublicKey: new Uint8Array(31) })).toThrow(TypeError);
   });
 });
 

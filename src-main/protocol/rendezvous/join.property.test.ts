@@ -6,9 +6,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { concatBytes, utf8 } from "../bytes";
 import { createScannerChannel } from "../channel/create";
-import { ProtocolError } from "../errors";
-import { decodeLoginQr } from "../qr/codec";
-import type { LoginQr } from "../qr/types";
+import { ProtocolError, isProtocolError } from "../errors";
+import { acceptScannedQr, type ScannedQr } from "../qr/scanned";
 import { isRendezvousError } from "./errors";
 import { joinRendezvous } from "./join";
 import type { Sleep } from "./timing";
@@ -109,18 +108,29 @@ const v2024Bytes = fc
     );
   });
 
-async function joinPathIsTyped(bytes: Uint8Array, allowInsecureHttp: boolean): Promise<boolean> {
-  let qr: LoginQr;
+/** Accepts the bytes in the role that may scan them: the generated QR codes show either intent. */
+function acceptInEitherRole(bytes: Uint8Array): ScannedQr {
   try {
-    qr = decodeLoginQr(bytes);
+    return acceptScannedQr(bytes, "existing_device");
+  } catch (error) {
+    if (!isProtocolError(error, "wrong_qr")) throw error;
+    return acceptScannedQr(bytes, "new_device");
+  }
+}
+
+async function joinPathIsTyped(bytes: Uint8Array, allowInsecureHttp: boolean): Promise<boolean> {
+  let scanned: ScannedQr;
+  try {
+    scanned = acceptInEitherRole(bytes);
   } catch (error) {
     expect(error).toBeInstanceOf(ProtocolError);
     return false;
   }
+  const { qr } = scanned;
   const signal = new AbortController().signal;
   let channel;
   try {
-    channel = createScannerChannel(qr);
+    channel = createScannerChannel(scanned);
   } catch (error) {
     if (!typed(error)) rethrow(error);
   }
@@ -137,7 +147,7 @@ async function joinPathIsTyped(bytes: Uint8Array, allowInsecureHttp: boolean): P
     }
   }
   await typedFailure(() =>
-    joinRendezvous(qr, { fetch: notFound, sleep: instantSleep, allowInsecureHttp, signal }),
+    joinRendezvous(scanned, { fetch: notFound, sleep: instantSleep, allowInsecureHttp, signal }),
   );
   return true;
 }

@@ -1,25 +1,19 @@
-// S's one entry point over both wire versions: the scanned QR code says where the session is and how to reach it.
-import { checkQrIntent } from "../qr/intent";
-import type { LoginQr } from "../qr/types";
-import type { Intent } from "../types";
+// S's one entry point over both wire versions: the scanned QR code says where the session is and how to reach
+// it. It takes only a QR code whose intent was checked (acceptScannedQr), so that a QR of our own role never
+// leads to a request.
+import { scannedLoginQr, type ScannedQr } from "../qr/scanned";
 import type { RendezvousClientOptions } from "./transport";
 import type { RendezvousSession, SignalOption } from "./types";
 import { joinV2024Rendezvous } from "./v2024";
 import { joinV2025Rendezvous, rendezvousApiForQrPrefix } from "./v2025";
 
-export interface JoinRendezvousOptions extends RendezvousClientOptions, SignalOption {
-  /**
-   * The role of this (scanning) device. When given, a QR code shown by a device in the same role is refused
-   * with ProtocolError `wrong_qr` before any request (PROTOCOL.md §1.3).
-   */
-  readonly ourRole?: Intent;
-}
+export type JoinRendezvousOptions = RendezvousClientOptions & SignalOption;
 
 export async function joinRendezvous(
-  qr: LoginQr,
+  scanned: ScannedQr,
   options: JoinRendezvousOptions,
 ): Promise<RendezvousSession> {
-  if (options.ourRole !== undefined) checkQrIntent(qr, options.ourRole);
+  const qr = scannedLoginQr(scanned);
   if (qr.version === "v2024") return joinV2024Rendezvous({ ...options, url: qr.rendezvousUrl });
   return joinV2025Rendezvous({
     ...options,

@@ -3,6 +3,8 @@
 // The devserver suite (test/devserver/rendezvous-clients.test.ts) covers the ordinary flow.
 import { describe, expect, it } from "vitest";
 import type { TranscriptEntry } from "../../../src-shared/transcript";
+import { encodeLoginQr } from "../qr/codec";
+import { acceptScannedQr } from "../qr/scanned";
 import { joinRendezvous } from "./join";
 import { LOCAL_START, fakeTime, rendezvousError, scriptedFetch, type Step } from "./doubles.testing";
 import { MACHINE_REPLY_DUE } from "./timing";
@@ -188,7 +190,7 @@ describe("v2025 create and join", () => {
       baseUrlLength: "u8",
     } as const;
     const fetch = scriptedFetch([state("", "T1")]);
-    const session = await joinRendezvous(qr, { fetch, signal });
+    const session = await joinRendezvous(acceptScannedQr(encodeLoginQr(qr), "new_device"), { fetch, signal });
     expect(fetch.calls[0]?.url).toBe(`${BASE_URL}${V2025_STABLE_PATH}/${ID}`);
     expect(session.version).toBe("v2025");
     expect(rendezvousApiForQrPrefix("IO_ELEMENT_MSC4388")).toBe("unstable");
