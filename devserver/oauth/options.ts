@@ -54,11 +54,7 @@ function positiveInteger(name: string, value: number): number {
 }
 
 function scopeFamilies(only: ScopeFamily | undefined): readonly ScopeFamily[] {
-  if (only === undefined) return ["stable", "unstable"];
-  if (only !== "stable" && only !== "unstable") {
-    throw new TypeError(`scopeFamily must be "stable" or "unstable", got ${String(only)}`);
-  }
-  return [only];
+  return only === undefined ? ["stable", "unstable"] : [only];
 }
 
 export function resolveOAuthOptions(options: OAuthOptions): ResolvedOAuthOptions {
