@@ -3,6 +3,7 @@
 // in and consents on the server's pages, the browser returns to the one-shot listener with the code, and the code
 // and the verifier buy the tokens. The scopes are those of the device grant: the API and exactly one device.
 import * as oauth from "oauth4webapi";
+import { outsideText } from "../../src-shared/errors";
 import { isDeviceId } from "../protocol";
 import { OAuthError } from "./errors";
 import { callEndpoint, libraryOptions, oauthFailure, type OAuthCallOptions } from "./http";
@@ -23,15 +24,13 @@ export interface SignInWithBrowserOptions extends OAuthCallOptions {
   readonly scopeFamily?: ScopeFamily;
 }
 
+/** The error of an authorization response (RFC 6749 §4.1.2.1): the user's Deny, or the server's refusal. */
 function authorizationError(params: URLSearchParams): OAuthError {
   const error = params.get("error") ?? "";
-  const description = params.get("error_description");
-  const body = { error, ...(description === null ? {} : { description }) };
-  if (error === "access_denied") {
-    return new OAuthError("declined", "authorization: the user declined");
-  }
-  return new OAuthError("authorization_failed", `authorization: the server answered ${body.error}`, {
-    reason: body.error.slice(0, 64),
+  if (error === "access_denied") return new OAuthError("declined", "authorization: the user declined");
+  const code = outsideText(error, 64);
+  return new OAuthError("authorization_failed", `authorization: the server answered ${code}`, {
+    reason: code,
   });
 }
 
