@@ -27,6 +27,7 @@ const USAGE = `usage: npm run devserver -- [options]
   --device-code-ttl S             device code lifetime in seconds (default 600, 1200 with --mas-quirks)
   --device-code-interval S        device grant polling interval in seconds (default 5)
   --access-token-ttl S            access token lifetime in seconds (default 300)
+  --scope-family F                accept only the stable or the unstable (MSC2967) Matrix scopes (default both)
   --mas-for URL                   MAS mode: serve only the OAuth side, as MAS for the homeserver at URL (Synapse
                                   with matrix_authentication_service); needs --mas-secret and at least one --user
   --mas-secret S                  MAS mode: the secret shared with the homeserver
@@ -65,6 +66,7 @@ function parseOptions(argv: readonly string[]): DevserverOptions | "help" {
       "device-code-ttl": { type: "string" },
       "device-code-interval": { type: "string" },
       "access-token-ttl": { type: "string" },
+      "scope-family": { type: "string" },
       "mas-for": { type: "string" },
       "mas-secret": { type: "string" },
       "mas-connect-timeout": { type: "string" },
@@ -116,6 +118,13 @@ function parseOptions(argv: readonly string[]): DevserverOptions | "help" {
   }
   const accessTokenTtlS = number("access-token-ttl", values["access-token-ttl"]);
   if (accessTokenTtlS !== undefined) options.accessTokenTtlS = accessTokenTtlS;
+  const scopeFamily = values["scope-family"];
+  if (scopeFamily !== undefined) {
+    if (scopeFamily !== "stable" && scopeFamily !== "unstable") {
+      throw new UsageError(`--scope-family must be stable or unstable, got "${scopeFamily}"`);
+    }
+    options.scopeFamily = scopeFamily;
+  }
   const mas = parseMasMode(values);
   if (mas !== undefined) options.mas = mas;
   return options;

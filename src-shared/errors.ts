@@ -5,6 +5,8 @@
 //
 // This file is shared with the renderer, so it only imports types from the main side: the error classes are
 // recognised by their `name` and `code`, which each layer's error class sets.
+import type { HttpTransportErrorCode } from "../src-main/http/errors";
+import type { OAuthErrorCode } from "../src-main/oauth/errors";
 import type { ProtocolErrorCode, RendezvousErrorCode } from "../src-main/protocol";
 
 /** What went wrong, in the user's terms (docs/ux.md §2); each has a cause and a next step in the copy table. */
@@ -148,12 +150,49 @@ export const RENDEZVOUS_ERROR_TABLE = {
 } as const satisfies Record<RendezvousErrorCode, FlowErrorCode>;
 
 /**
- * The error families other layers register (`name` of their error class -> code table): the OAuth client and
- * the Matrix device add theirs beside these two.
+ * The OAuth client's codes (src-main/oauth/). What the homeserver lacks is `server_unsupported`, with the OAuth
+ * code as its reason (`no_oauth_api`, `no_device_grant`, `registration_refused`, `device_grant_disabled`...).
+ */
+export const OAUTH_ERROR_TABLE = {
+  invalid_homeserver: "server_unsupported",
+  no_oauth_api: "server_unsupported",
+  no_device_grant: "server_unsupported",
+  registration_refused: "server_unsupported",
+  device_grant_disabled: "server_unsupported",
+  invalid_scope: "server_unsupported",
+  insecure_transport: "server_unsupported",
+  // Still refused after registering again: something on the server's side, which a later attempt may not meet.
+  invalid_client: "server_error",
+  declined: "declined",
+  expired: "authorization_expired",
+  signed_out: "signed_out",
+  browser_unavailable: "unable_to_open_browser",
+  authorization_failed: "server_error",
+  rate_limited: "rate_limited",
+  network: "network",
+  timeout: "network",
+  server_error: "server_error",
+  invalid_response: "server_error",
+} as const satisfies Record<OAuthErrorCode, FlowErrorCode>;
+
+/** One HTTP exchange's failures (src-main/http/), should one escape a layer that did not map it to its own. */
+export const HTTP_TRANSPORT_ERROR_TABLE = {
+  network: "network",
+  timeout: "network",
+  too_large: "server_error",
+  truncated: "network",
+  insecure_transport: "server_unsupported",
+} as const satisfies Record<HttpTransportErrorCode, FlowErrorCode>;
+
+/**
+ * The error families (`name` of their error class -> code table): the protocol core, the rendezvous clients, the
+ * OAuth client and the bounded fetch are known here; other layers (the Matrix device) register theirs.
  */
 const FAMILIES: Record<string, Readonly<Record<string, FlowErrorCode>>> = {
   ProtocolError: PROTOCOL_ERROR_TABLE,
   RendezvousError: RENDEZVOUS_ERROR_TABLE,
+  OAuthError: OAUTH_ERROR_TABLE,
+  HttpTransportError: HTTP_TRANSPORT_ERROR_TABLE,
 };
 
 /** Adds a family of typed errors (`error.name`, `error.code`, optional `error.reason`) to `toFlowError`. */

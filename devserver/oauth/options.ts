@@ -1,5 +1,6 @@
 // The OAuth server's options (part of DevserverOptions), their defaults and validation.
 import { parseUserSpec, type UserCredentials } from "../accounts";
+import type { ScopeFamily } from "./matrix-scopes";
 
 export interface DeviceCodeOptions {
   /** Device code lifetime (`expires_in`). Default 600 s, or MAS's 1200 s with `masQuirks`. */
@@ -23,6 +24,11 @@ export interface OAuthOptions {
   deviceCode?: DeviceCodeOptions;
   /** Access token lifetime; default 300 s (MAS's default). Refresh tokens live 30 days. */
   accessTokenTtlS?: number;
+  /**
+   * Accept the Matrix scopes of this family only (`invalid_scope` for the other) and list only its API scope in
+   * `scopes_supported`, as a server that knows one family does. Default: both, as MAS today.
+   */
+  scopeFamily?: ScopeFamily;
 }
 
 export interface ResolvedOAuthOptions {
@@ -31,6 +37,7 @@ export interface ResolvedOAuthOptions {
   readonly deviceCodeTtlS: number;
   readonly deviceCodeIntervalS: number;
   readonly accessTokenTtlS: number;
+  readonly scopeFamilies: readonly ScopeFamily[];
 }
 
 const DEFAULT_DEVICE_CODE_TTL_S = 600;
@@ -44,6 +51,10 @@ function positiveInteger(name: string, value: number): number {
     throw new TypeError(`${name} must be a positive whole number of seconds, got ${value}`);
   }
   return value;
+}
+
+function scopeFamilies(only: ScopeFamily | undefined): readonly ScopeFamily[] {
+  return only === undefined ? ["stable", "unstable"] : [only];
 }
 
 export function resolveOAuthOptions(options: OAuthOptions): ResolvedOAuthOptions {
@@ -63,5 +74,6 @@ export function resolveOAuthOptions(options: OAuthOptions): ResolvedOAuthOptions
       "accessTokenTtlS",
       options.accessTokenTtlS ?? DEFAULT_ACCESS_TOKEN_TTL_S,
     ),
+    scopeFamilies: scopeFamilies(options.scopeFamily),
   };
 }

@@ -19,7 +19,7 @@ import type { AccountStore, HomeserverProvisioner } from "../accounts";
 import { createOAuthStore } from "./adapter";
 import { checkClientMetadata } from "./client-policy";
 import { createDevicePollingMiddleware } from "./device-polling";
-import { API_SCOPE, checkMatrixScopes } from "./matrix-scopes";
+import { API_SCOPE, checkMatrixScopes, type ScopeFamily } from "./matrix-scopes";
 import type { ResolvedOAuthOptions } from "./options";
 import { PAGE_HEADERS, codeEntryPage, errorPage, resultPage } from "./pages";
 
@@ -133,12 +133,17 @@ const prefillUserCode: Middleware = async (ctx, next) => {
 };
 
 /** Matrix clients find the API scopes here; device scopes are per request and cannot be listed. */
-const completeDiscovery: Middleware = async (ctx, next) => {
-  await next();
-  if (ctx.oidc?.route === "discovery" && typeof ctx.body === "object" && ctx.body !== null) {
-    ctx.body = { ...ctx.body, scopes_supported: ["openid", API_SCOPE.stable, API_SCOPE.unstable] };
-  }
-};
+function completeDiscovery(families: readonly ScopeFamily[]): Middleware {
+  return async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route === "discovery" && typeof ctx.body === "object" && ctx.body !== null) {
+      ctx.body = {
+        ...ctx.body,
+        scopes_supported: ["openid", ...families.map((family) => API_SCOPE[family])],
+      };
+    }
+  };
+}
 
 /**
  * MAS creates the device on the homeserver while it answers the token request, so that the existing device's
@@ -301,6 +306,11 @@ export function createOAuthProvider(dependencies: OAuthProviderDependencies): Pr
           if (indicator !== resource) throw new errors.InvalidTarget();
           const scopes = checkMatrixScopes(requestedScope(ctx));
           if (!scopes.ok) throw new errors.InvalidScope(scopes.reason);
+          if (!options.scopeFamilies.includes(scopes.family)) {
+            throw new errors.InvalidScope(
+              `this server accepts only the ${options.scopeFamilies.join(" and ")} Matrix scopes`,
+            );
+          }
           return Promise.resolve({
             scope: scopes.matrixScopes.join(" "),
             audience: resource,
@@ -356,7 +366,7 @@ export function createOAuthProvider(dependencies: OAuthProviderDependencies): Pr
   // Endpoint URLs are built from the request's host; the devserver sets X-Forwarded-* from its public base URL.
   provider.proxy = true;
   provider.use(prefillUserCode);
-  provider.use(completeDiscovery);
+  provider.use(completeDiscovery(options.scopeFamilies));
   provider.use(provisionDeviceBeforeResponse(provisioner, sessions));
   provider.use(deleteDeviceOnRevocation(provider, provisioner));
   provider.use(

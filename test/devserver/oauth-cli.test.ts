@@ -1,11 +1,12 @@
 // The OAuth flags of the devserver command line, on the built entry point: `--user`, `--mas-quirks`,
-// `--device-code-ttl`, `--device-code-interval`, `--access-token-ttl` reach the server. Built into its own output
+// `--device-code-ttl`, `--device-code-interval`, `--access-token-ttl`, `--scope-family` reach the server. Built into its own output
 // folder so that it never races cli.test.ts, which builds into out/node.
 import { describe, expect, it } from "vitest";
 import { approveOverHttp } from "../helpers/consent";
 import { useBuiltDevserver } from "../helpers/devserver-cli";
 import { discoverAt } from "../helpers/oauth-client";
 import {
+  STABLE_API,
   expectTokens,
   matrixScope,
   pollOnce,
@@ -17,7 +18,7 @@ import {
 const cli = useBuiltDevserver("out/oauth-cli-test");
 
 describe("devserver command line: OAuth flags", () => {
-  it("--user, --mas-quirks, --device-code-ttl, --device-code-interval and --access-token-ttl reach the server", async () => {
+  it("--user, --mas-quirks, --device-code-ttl, --device-code-interval, --access-token-ttl and --scope-family reach the server", async () => {
     const { baseUrl } = await cli.start([
       "--user",
       "alice:s3cret:with:colons",
@@ -30,9 +31,12 @@ describe("devserver command line: OAuth flags", () => {
       "2",
       "--access-token-ttl",
       "60",
+      "--scope-family",
+      "stable",
     ]);
     if (baseUrl === undefined) throw new Error("the devserver did not start");
     const as = await discoverAt(baseUrl, `${baseUrl}/`);
+    expect(as.scopes_supported).toEqual(["openid", STABLE_API]);
     const client = await registerClient(as);
     const device = await requestDeviceCode(as, client, matrixScope("CLIDEVICE01"));
     expect(device).toMatchObject({ expires_in: 30, interval: 2 });
@@ -56,6 +60,12 @@ describe("devserver command line: OAuth flags", () => {
     const { code, stderr } = await cli.start(["--user", "alice"]);
     expect(code).toBe(1);
     expect(stderr).toContain("give a password as alice:<password>");
+  });
+
+  it("a --scope-family other than stable or unstable is a usage error (exit 2)", async () => {
+    const { code, stderr } = await cli.start(["--scope-family", "both"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("--scope-family must be stable or unstable");
   });
 
   it("a --device-code-interval that is not a number is a usage error (exit 2)", async () => {

@@ -144,3 +144,15 @@ describe("Matrix scopes: refused with invalid_scope", () => {
     expect(location.searchParams.get("state")).toBe("s1");
   });
 });
+
+describe("Matrix scopes: a server that knows one family (scopeFamily)", () => {
+  it("unstable only: scopes_supported lists only the unstable API scope, the stable pair is invalid_scope, the unstable one signs in", async () => {
+    server = await start({ testHooks: true, scopeFamily: "unstable" });
+    as = await discover(server);
+    client = await registerClient(as);
+    expect(as.scopes_supported).toEqual(["openid", UNSTABLE_API]);
+    await expectInvalidScope(matrixScope("STABLEDEV01"), "accepts only the unstable Matrix scopes");
+    const tokens = await signIn(matrixScope("UNSTABLEDEV", "unstable"));
+    await expectWhoami(server, tokens.access_token, "UNSTABLEDEV");
+  });
+});

@@ -19,6 +19,12 @@ export interface ConsentRequest {
   readonly approve: boolean;
   /** Give up after this long; default 15 s. */
   readonly timeoutMs?: number;
+  /**
+   * `approveInBrowser` only: let the browser follow the redirect to the client (a native app's loopback listener
+   * that must receive it) and report where it landed, instead of stopping it there. (Playwright's `route` does not
+   * see a server redirect's next hop, so the landing page's URL is what tells.)
+   */
+  readonly letRedirectThrough?: boolean;
 }
 
 /** What the flow ended with: the device grant's result page, or the redirect to the client. */
@@ -70,6 +76,9 @@ export async function approveInBrowser(
   await page.goto(request.verificationUri);
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
+    const landed = new URL(page.url());
+    if (request.letRedirectThrough === true && landed.origin !== origin)
+      return { kind: "redirect", url: landed };
     const main = page.locator("main[data-page]");
     const step = await main.getAttribute("data-page");
     const alert = page.locator('[role="alert"]');

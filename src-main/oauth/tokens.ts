@@ -1,0 +1,43 @@
+// The tokens of one signed-in device, as plain data the caller persists (the app keeps them in safeStorage), and
+// how they are read from a token response (RFC 6749 §5.1) that oauth4webapi has already validated.
+import type * as oauth from "oauth4webapi";
+import { OAuthError } from "./errors";
+
+export interface TokenSet {
+  readonly accessToken: string;
+  /** Absent when the server issues none (a client that did not register the `refresh_token` grant). */
+  readonly refreshToken?: string;
+  /** When the access token expires, on the runtime's clock (ms); absent when the server gave no `expires_in`. */
+  readonly expiresAt?: number;
+  /** The scope granted: the server's `scope`, or the one requested when it sends none (RFC 6749 §5.1). */
+  readonly scope: string;
+}
+
+/** A TokenSet from a token response received at `receivedAt` (runtime clock). */
+export function tokenSetFrom(
+  response: oauth.TokenEndpointResponse,
+  requestedScope: string,
+  receivedAt: number,
+): TokenSet {
+  const refreshToken = response.refresh_token;
+  const expiresIn = response.expires_in;
+  return {
+    accessToken: response.access_token,
+    ...(refreshToken === undefined ? {} : { refreshToken }),
+    ...(expiresIn === undefined ? {} : { expiresAt: receivedAt + expiresIn * 1000 }),
+    scope: response.scope ?? requestedScope,
+  };
+}
+
+/**
+ * The granted scope must hold the device scope we asked for: a token for another device (or none) would sign us in
+ * as the wrong device, and the other device's "does it exist" check would look for the wrong one.
+ */
+export function checkDeviceScope(tokens: TokenSet, expectedDeviceScope: string, what: string): TokenSet {
+  if (!tokens.scope.split(" ").includes(expectedDeviceScope)) {
+    throw new OAuthError("invalid_response", `${what}: the token was granted without our device scope`, {
+      reason: "device_scope_missing",
+    });
+  }
+  return tokens;
+}
