@@ -62,6 +62,9 @@ export {
   type VerificationUriProblem,
 } from "./messages";
 
+// The grammar checks other parts apply to what they read (the OAuth client: device IDs, URLs, server names).
+export { isDeviceId, httpUrlProblem, isAbsoluteHttpUrl, isServerName } from "./grammar";
+
 // --- rendezvous (rendezvous/) ---
 export {
   RendezvousError,

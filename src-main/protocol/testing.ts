@@ -12,17 +12,7 @@ export { scannerChannelForKey, v2024Internals, v2025Internals } from "./channel/
 export { RUST_SDK_BRANCH_PROFILE, MSC_TEXT_PROFILE, profileForQrFraming } from "./v2025-profile";
 
 // --- the grammar of URLs, server names, opaque IDs and device IDs
-export {
-  DEVICE_ID,
-  deviceIdProblem,
-  isDeviceId,
-  httpUrlProblem,
-  isAbsoluteHttpUrl,
-  isServerName,
-  isOpaqueId,
-  opaqueIdProblem,
-  serverNameOrUrlProblem,
-} from "./grammar";
+export { DEVICE_ID, deviceIdProblem, isOpaqueId, opaqueIdProblem, serverNameOrUrlProblem } from "./grammar";
 
 // --- rendezvous: one join per version (product code uses joinRendezvous), timing internals
 export { joinV2024Rendezvous } from "./rendezvous/v2024";

@@ -8,7 +8,7 @@
 // devserver judges polling pace on. Longer waits (request timeouts, 20 s by default) run on real timers, so a
 // request is never cut short by a skipped wait. Nothing here is a timing assertion: what a test compares are
 // moments on this clock, which only the client's own waits move.
-import { createRuntime, realSleep, type Runtime } from "../../src-main/protocol";
+import { createRuntime, realSleep, type Runtime } from "../../src-main/protocol/testing";
 import type { TranscriptEntry } from "../../src-shared/transcript";
 import { useDevservers } from "../helpers/devservers";
 import type { Devserver, DevserverOptions } from "../../devserver/index";
