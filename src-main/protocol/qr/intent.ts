@@ -1,4 +1,4 @@
-// The scanner's first check (MSC4108 "QR code intent"; PROTOCOL.md §1.3, §4.3 A-New step 1): the QR code must
+// The scanner's first check (MSC4108 "QR code intent"; docs/protocol.md §1.3, §5 step A-S1): the QR code must
 // come from a device in the other role. Two new devices, or two signed-in ones, have nothing to give each
 // other, and saying so before any request spares the user a rendezvous that can only fail later.
 import { ProtocolError } from "../errors";

@@ -1,5 +1,5 @@
 // One direction of the v2024 channel: ChaCha20-Poly1305 (RFC 8439) with no AAD, under one key, with a
-// message counter as nonce (PROTOCOL.md §3.1). Each direction has its own key and its own counter from 0.
+// message counter as nonce (docs/protocol.md §3.1). Each direction has its own key and its own counter from 0.
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 
 const NONCE_LENGTH = 12;
@@ -29,7 +29,7 @@ export class DirectionalCipher {
 
   /**
    * Throws when the tag does not verify. The counter moves first, as vodozemac's does, so a failed message
-   * still uses up its nonce (PROTOCOL.md §9 item 2); the caller closes the channel anyway.
+   * still uses up its nonce (docs/protocol.md §3.1); the caller closes the channel anyway.
    */
   open(ciphertext: Uint8Array): Uint8Array {
     const nonce = nonceFor(this.counter);

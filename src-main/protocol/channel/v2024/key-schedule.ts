@@ -1,6 +1,6 @@
-// The v2024 (vodozemac `ecies`) key schedule, PROTOCOL.md §3.1: X25519, then HKDF-SHA-512 with no salt and
+// The v2024 (vodozemac `ecies`) key schedule, docs/protocol.md §3.1: X25519, then HKDF-SHA-512 with no salt and
 // info strings bound to both public keys. The MSC4108 2024 text says HKDF-SHA256; deployed vodozemac uses
-// SHA-512 (PROTOCOL.md §9 item 1), and vodozemac is what the other device runs.
+// SHA-512 (docs/protocol.md §3.1), and vodozemac is what the other device runs.
 import { x25519 } from "@noble/curves/ed25519.js";
 import { expand, extract } from "@noble/hashes/hkdf.js";
 import { sha512 } from "@noble/hashes/sha2.js";
@@ -47,7 +47,7 @@ export function sharedSecret(privateKey: Uint8Array, peerPublicKey: Uint8Array):
 
 /**
  * HKDF-SHA-512 over the shared secret. The info tail is always `|b64(Gp)|b64(Sp)`, generator key first, on
- * both sides (PROTOCOL.md §3.1), so that both derive the same keys.
+ * both sides (docs/protocol.md §3.1), so that both derive the same keys.
  */
 export function deriveKeys(secret: Uint8Array, generatorKey: Uint8Array, scannerKey: Uint8Array): V2024Keys {
   const tail = `|${encodeBase64(generatorKey)}|${encodeBase64(scannerKey)}`;

@@ -1,7 +1,7 @@
-// The additional authenticated data of every v2025 channel message (MSC4388 "Secure channel", AAD; PROTOCOL.md
+// The additional authenticated data of every v2025 channel message (MSC4388 "Secure channel", AAD; docs/protocol.md
 // §3.2): the homeserver base URL, the rendezvous session id and the sequence token the message is sealed
 // against, each behind a length prefix. The widths and the base-URL bytes are profile choices because the MSC
-// text and the rust-sdk branch disagree (PROTOCOL.md §3.3).
+// text and the rust-sdk branch disagree (docs/protocol.md §3.3).
 import { concatBytes, utf8 } from "../../bytes";
 import { lengthPrefixed } from "../../length-prefix";
 import { OUR_V2025_PROFILE, type V2025Profile } from "../../v2025-profile";

@@ -1,4 +1,4 @@
-// Wire framing of v2025 channel messages (MSC4388 Establishment steps 4-5; PROTOCOL.md §3.2): LoginInitiate is
+// Wire framing of v2025 channel messages (MSC4388 Establishment steps 4-5; docs/protocol.md §3.2): LoginInitiate is
 // b64(enc || ct0), LoginOk is b64(n_r || ct1), every later message b64(ct). Base64 as everywhere in the channel:
 // standard alphabet, padding optional (base64.ts).
 import { decodeBase64 } from "../../base64";

@@ -1,4 +1,4 @@
-// The primary HPKE context of the v2025 channel (MSC4388 Establishment steps 4-5; PROTOCOL.md §3.2): RFC 9180
+// The primary HPKE context of the v2025 channel (MSC4388 Establishment steps 4-5; docs/protocol.md §3.2): RFC 9180
 // base mode with DHKEM(X25519, HKDF-SHA256), HKDF-SHA256 and ChaCha20-Poly1305, set up by S as sender towards
 // G's QR key and by G as recipient. It carries S -> G, and its exporter yields the response secret and the
 // check code. The key schedule is @hpke/core's, never our own: the KEM input is the DHKEM shared secret, not

@@ -1,4 +1,4 @@
-// The response context of the v2025 channel (MSC4388 Establishment steps 5-6; PROTOCOL.md §3.2): G -> S messages are not sealed
+// The response context of the v2025 channel (MSC4388 Establishment steps 5-6; docs/protocol.md §3.2): G -> S messages are not sealed
 // with HPKE's own context but with an AEAD whose key and base nonce come from an exported secret and a random
 // nonce G sends in front of LoginOk, after RFC 9458 §4.4 (Oblivious HTTP responses). vodozemac's hpke module is
 // the reference; the library cannot build such a context, so this is the one piece of key schedule we own.
