@@ -119,3 +119,12 @@ export function deviceIdProblem(text: string): string | undefined {
 export function isDeviceId(text: string): boolean {
   return DEVICE_ID.test(text);
 }
+
+/**
+ * Whether a URL's host (as `URL.hostname` gives it: lower case, IPv4 in dotted decimal, IPv6 in brackets) is this
+ * machine: 127.0.0.0/8, [::1] or `localhost`. The one place plain http is ever allowed, for a local development
+ * server (the rendezvous clients' `allowInsecureHttp`, `checkVerificationUri`'s `allowInsecureLoopback`).
+ */
+export function isLoopbackHostname(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}

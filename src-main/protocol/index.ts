@@ -5,6 +5,7 @@ export type { WireVersion, Intent, RendezvousAad } from "./types";
 export { type Runtime, createRuntime } from "./runtime";
 export { ProtocolError, isProtocolError, type ProtocolErrorCode } from "./errors";
 export { encodeBase64, decodeBase64 } from "./base64";
+export { urlPath, pathSegment } from "./url-path";
 export { type RandomSource, secureRandom } from "./random";
 export type {
   EstablishedChannel,
@@ -78,6 +79,7 @@ export {
   DEVICE_ID,
   deviceIdProblem,
   isDeviceId,
+  isLoopbackHostname,
   httpUrlProblem,
   isAbsoluteHttpUrl,
   isServerName,
@@ -101,7 +103,10 @@ export {
   MIN_REQUEST_SPACING_MS,
   DEFAULT_BACKOFF,
   DEFAULT_CANCEL_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  deadlineSignal,
   realSleep,
+  type DeadlineSignal,
   type PollSchedule,
   type PollPhase,
   type BackoffOptions,
@@ -145,3 +150,4 @@ export {
   type JoinV2025Options,
 } from "./rendezvous/v2025";
 export { joinRendezvous, type JoinRendezvousOptions } from "./rendezvous/join";
+export { createRendezvous, type CreateRendezvousOptions } from "./rendezvous/create";

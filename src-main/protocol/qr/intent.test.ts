@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createScannerChannel } from "../channel/create";
 import { ProtocolError } from "../errors";
 import { joinRendezvous } from "../rendezvous/join";
+import { testRuntime } from "../rendezvous/test-doubles";
 import type { FetchFunction } from "../rendezvous/transport";
 import type { Intent } from "../types";
 import { checkQrIntent } from "./intent";
@@ -65,7 +66,7 @@ describe("checkQrIntent(qr, ourRole)", () => {
       };
       expect(protocolErrorOf(() => createScannerChannel(qr, { ourRole: qr.intent })).code).toBe("wrong_qr");
       const joined = await joinRendezvous(qr, {
-        fetch,
+        runtime: testRuntime(fetch),
         ourRole: qr.intent,
         signal: new AbortController().signal,
       }).then(

@@ -3,11 +3,19 @@
 import { describe, expect, it } from "vitest";
 import type { TranscriptEntry } from "../../../src-shared/transcript";
 import { isRendezvousError } from "./errors";
-import { LOCAL_START, fakeTime } from "./test-doubles";
-import { Transport, expiryFromHeaders, retryAfterOf, type HttpResponse } from "./transport";
+import { LOCAL_START, fakeTime, testRuntime } from "./test-doubles";
+import {
+  Transport,
+  expiryFromHeaders,
+  retryAfterOf,
+  type HttpResponse,
+  type RequestDeadline,
+} from "./transport";
 
 const SERVER_NOW = Date.parse("2030-06-01T08:00:00Z");
 const signal = new AbortController().signal;
+/** No session end in sight: only the per-request timeout bounds a request. */
+const FAR: RequestDeadline = { at: Number.POSITIVE_INFINITY, sessionEnds: false };
 
 function response(status: number, headers: Record<string, string>, body = ""): HttpResponse {
   return {
@@ -59,23 +67,23 @@ describe("requests", () => {
   it("are spaced at least 250 ms apart, whoever asks", async () => {
     const time = fakeTime();
     const transport = new Transport(
-      { fetch: () => Promise.resolve(new Response(null, { status: 204 })), ...time },
+      { runtime: testRuntime(() => Promise.resolve(new Response(null, { status: 204 })), { clock: time }) },
       () => ({}),
     );
-    await transport.exchange({ method: "GET", url: "https://example.org/a" }, signal);
-    await transport.exchange({ method: "GET", url: "https://example.org/a" }, signal);
+    await transport.exchange({ method: "GET", url: "https://example.org/a" }, signal, FAR);
+    await transport.exchange({ method: "GET", url: "https://example.org/a" }, signal, FAR);
     await time.sleep(100, signal);
-    await transport.exchange({ method: "DELETE", url: "https://example.org/a" }, signal);
+    await transport.exchange({ method: "DELETE", url: "https://example.org/a" }, signal, FAR);
     expect(time.sleeps).toEqual([250, 100, 150]);
   });
 
   it("refuse a body far larger than any rendezvous payload", async () => {
     const transport = new Transport(
-      { fetch: () => Promise.resolve(new Response("x".repeat(70_000))) },
+      { runtime: testRuntime(() => Promise.resolve(new Response("x".repeat(70_000)))) },
       () => ({}),
     );
     const error: unknown = await transport
-      .exchange({ method: "GET", url: "https://example.org/a" }, signal)
+      .exchange({ method: "GET", url: "https://example.org/a" }, signal, FAR)
       .then(
         () => undefined,
         (reason: unknown) => reason,
@@ -88,13 +96,14 @@ describe("requests", () => {
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
     const transport = new Transport(
       {
-        fetch: () => Promise.reject(new TypeError("fetch failed", { cause: refused })),
-        transcript: (entry) => entries.push(entry),
+        runtime: testRuntime(() => Promise.reject(new TypeError("fetch failed", { cause: refused })), {
+          transcript: (entry) => entries.push(entry),
+        }),
       },
       () => ({}),
     );
     const error: unknown = await transport
-      .exchange({ method: "PUT", url: "https://example.org/s" }, signal)
+      .exchange({ method: "PUT", url: "https://example.org/s" }, signal, FAR)
       .then(
         () => undefined,
         (reason: unknown) => reason,
