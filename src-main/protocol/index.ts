@@ -79,6 +79,7 @@ export {
   DEVICE_ID,
   deviceIdProblem,
   isDeviceId,
+  hasDotSegment,
   isLoopbackHostname,
   httpUrlProblem,
   isAbsoluteHttpUrl,
