@@ -91,6 +91,23 @@ describe("requests", () => {
     expect(isRendezvousError(error, "invalid_response")).toBe(true);
   });
 
+  it("are stamped in the transcript with the runtime's clock (a virtual one here), never Date.now", async () => {
+    const entries: TranscriptEntry[] = [];
+    const time = fakeTime();
+    const transport = new Transport(
+      {
+        runtime: testRuntime(() => Promise.resolve(new Response(null, { status: 204 })), {
+          clock: time,
+          transcript: (entry) => entries.push(entry),
+        }),
+      },
+      () => ({}),
+    );
+    await transport.exchange({ method: "GET", url: "https://example.org/a" }, signal, FAR);
+    await transport.exchange({ method: "GET", url: "https://example.org/a" }, signal, FAR);
+    expect(entries.map((entry) => entry.time)).toEqual([LOCAL_START, LOCAL_START + 250]);
+  });
+
   it("report a network failure with its cause, in the error and in the transcript", async () => {
     const entries: TranscriptEntry[] = [];
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
