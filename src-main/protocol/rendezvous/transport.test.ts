@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { TranscriptEntry } from "../../../src-shared/transcript";
 import { isRendezvousError } from "./errors";
-import { LOCAL_START, fakeTime, testRuntime } from "./test-doubles";
+import { LOCAL_START, fakeTime, rendezvousError, scriptedFetch, testRuntime } from "./test-doubles";
 import {
   Transport,
   expiryFromHeaders,
@@ -11,6 +11,7 @@ import {
   type HttpResponse,
   type RequestDeadline,
 } from "./transport";
+import { createV2024Rendezvous, joinV2024Rendezvous } from "./v2024";
 
 const SERVER_NOW = Date.parse("2030-06-01T08:00:00Z");
 const signal = new AbortController().signal;
@@ -130,5 +131,49 @@ describe("requests", () => {
     expect(entries).toEqual([
       expect.objectContaining({ method: "PUT", path: "/s", error: "network: fetch failed (ECONNREFUSED)" }),
     ]);
+  });
+});
+
+// Adversarial review finding 3: server text (an errcode, an ETag, a network error's cause) went whole into error
+// messages, and so into logs, newlines included: a server could forge log lines. It is escaped and capped now
+// (outsideText, src-shared/errors.ts).
+describe("server text in error messages", () => {
+  const FORGED = "\n[flow] signed in as @admin:hs.example\r\n";
+
+  it("an errcode is escaped and capped at 200 characters", async () => {
+    const errcode = `M_X${FORGED}${"A".repeat(60_000)}`;
+    const fetch = scriptedFetch([() => Response.json({ errcode, error: FORGED }, { status: 418 })]);
+    const error = await rendezvousError(
+      createV2024Rendezvous({ runtime: testRuntime(fetch), homeserverUrl: "https://hs.example", signal }),
+    );
+    expect(error.code).toBe("invalid_response");
+    expect(error.message).not.toMatch(/[\r\n]/);
+    expect(error.message).toContain("M_X\\u000a[flow] signed in as @admin:hs.example\\u000d\\u000a");
+    expect(error.message.length).toBeLessThan(300);
+  });
+
+  it("a weak ETag is capped", async () => {
+    const etag = `W/"${"e".repeat(60_000)}"`;
+    const fetch = scriptedFetch([() => new Response("", { status: 200, headers: { ETag: etag } })]);
+    const error = await rendezvousError(
+      joinV2024Rendezvous({ runtime: testRuntime(fetch), url: "https://hs.example/s/X", signal }),
+    );
+    expect(error.reason).toBe("weak_etag");
+    expect(error.message.length).toBeLessThan(200);
+  });
+
+  it("a network error's cause is escaped and capped", async () => {
+    const cause = new Error(`getaddrinfo failed${FORGED}${"x".repeat(10_000)}`);
+    const transport = new Transport(
+      { runtime: testRuntime(() => Promise.reject(new TypeError("fetch failed", { cause }))) },
+      () => ({}),
+    );
+    const error = await rendezvousError(
+      transport.exchange({ method: "GET", url: "https://example.org/a" }, signal, FAR),
+    );
+    expect(error.code).toBe("network");
+    expect(error.message).not.toMatch(/[\r\n]/);
+    expect(error.message).toContain("\\u000a[flow] signed in");
+    expect(error.message.length).toBeLessThan(300);
   });
 });
