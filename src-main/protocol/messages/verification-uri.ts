@@ -4,7 +4,7 @@
 // login: a peer (or anyone who scanned or forged a QR code) must not be able to send the user to a page of its
 // choosing, dressed up as the consent step. So only the account's own OAuth server may be opened: the origin of
 // its issuer or of its device authorization endpoint (MAS: `{issuer}link`; Tuwunel: `{issuer}/_tuwunel/oidc/
-// device`; PROTOCOL.md §5.3), over https.
+// device`; docs/protocol.md §6), over https.
 import { httpUrlProblem, isLoopbackHostname } from "../grammar";
 
 /** Why a verification URI must not be opened. */
