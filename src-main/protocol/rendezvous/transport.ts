@@ -209,7 +209,9 @@ export class Transport {
           )
         : new RendezvousError(
             "network",
-            `${request.method}: no complete answer within ${Math.max(0, budgetMs)} ms`,
+            budgetMs > 0
+              ? `${request.method}: no complete answer within ${budgetMs} ms`
+              : `${request.method}: no time left before the deadline to send it`,
           );
     if (budgetMs <= 0) {
       const error = cutOff();
