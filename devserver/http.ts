@@ -1,5 +1,6 @@
 // What every devserver module shares: the handler contract, Matrix-style errors and JSON replies, request
-// bodies read under a byte limit, and the CORS headers Synapse puts on every response (docs/synapse.md).
+// bodies read under a byte limit, and the CORS headers Synapse puts on every response (docs/synapse.md), except
+// on the test hooks, which no web page may use.
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 /**
@@ -230,11 +231,17 @@ export function corsHeaders(pathname: string): Record<string, string> {
   };
 }
 
+/** Where the test-control paths live (`testHooks`): never faulted, never given CORS headers. */
+export const TEST_HOOKS_PREFIX = "/_devserver/";
+
 /**
  * Puts the CORS headers on every response and answers every preflight (`OPTIONS`, any path) with 204, as
- * Synapse's `OptionsResource` does. Mounted first so that later handlers may still override a header.
+ * Synapse's `OptionsResource` does. Mounted first so that later handlers may still override a header. The test
+ * hooks get neither: with CORS `*` any page in the developer's browser could mint tokens, approve device codes,
+ * read the rendezvous log and inject faults (test-hooks.ts `createTestHooksGate` refuses other origins too).
  */
 export const corsHandler: RequestHandler = (req, res, url) => {
+  if (url.pathname.startsWith(TEST_HOOKS_PREFIX)) return Promise.resolve(false);
   setHeaders(res, corsHeaders(url.pathname));
   if (req.method !== "OPTIONS") return Promise.resolve(false);
   discardBody(req);

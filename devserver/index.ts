@@ -22,7 +22,7 @@ import { resolveRendezvousOptions, type DevserverOptions } from "./options";
 import { RendezvousLog, createLogObserver, type RendezvousLogEntry } from "./rendezvous/log";
 import { createV2024Handler } from "./rendezvous/v2024";
 import { createV2025Handler } from "./rendezvous/v2025";
-import { createTestHooksHandler } from "./test-hooks";
+import { createTestHooksGate, createTestHooksHandler } from "./test-hooks";
 import { createVersionsHandler } from "./versions";
 
 export type { DevserverOptions, RendezvousOptions, Authenticate } from "./options";
@@ -140,7 +140,13 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
     createLogObserver(log),
     corsHandler,
     faults.handler,
-    ...(options.testHooks === true ? [createTestHooksHandler({ faults, log, clock }), oauth.testHooks] : []),
+    ...(options.testHooks === true
+      ? [
+          createTestHooksGate([new URL(baseUrl).origin, new URL(publicBaseUrl).origin]),
+          createTestHooksHandler({ faults, log, clock }),
+          oauth.testHooks,
+        ]
+      : []),
     // In MAS mode: introspection for the homeserver, and 404 for every homeserver path below.
     ...(mas === undefined ? [] : mas.handlers({ provider: oauth.provider, accounts })),
     createVersionsHandler({ msc4108: rendezvous.msc4108 }),

@@ -5,9 +5,13 @@
 //   GET    /_devserver/clock           -> {"now"}             POST {"advanceMs"} -> {"now"}
 // The clock is the rendezvous side's; OAuth runs on real time, and an advance only hurries its device-grant
 // polling pace along (oauth/index.ts, "Time").
+//
+// These paths can mint tokens, approve device codes, read the rendezvous log and inject faults, and the devserver
+// listens where the developer's browser can reach it: `createTestHooksGate` stands in front of all of them (this
+// module's and the OAuth server's), and they get no CORS headers (http.ts `corsHandler`).
 import type { Clock } from "./clock";
 import { parseFaultSpec, type FaultInjector } from "./faults";
-import { MatrixError, readJson, sendJson, type RequestHandler } from "./http";
+import { MatrixError, TEST_HOOKS_PREFIX, discardBody, readJson, sendJson, type RequestHandler } from "./http";
 import type { RendezvousLog } from "./rendezvous/log";
 import { createRouter } from "./router";
 
@@ -17,6 +21,51 @@ export interface TestHookTargets {
   readonly faults: FaultInjector;
   readonly log: RendezvousLog;
   readonly clock: Clock;
+}
+
+/** Methods whose requests carry a JSON body on the hooks (every POST does). */
+const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"]);
+
+function hasBody(req: Parameters<RequestHandler>[0]): boolean {
+  return (
+    BODY_METHODS.has(req.method ?? "") ||
+    req.headers["transfer-encoding"] !== undefined ||
+    (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0")
+  );
+}
+
+function isJsonMediaType(contentType: string | undefined): boolean {
+  return contentType?.split(";")[0]?.trim().toLowerCase() === "application/json";
+}
+
+/**
+ * The guard in front of every `/_devserver/*` path. A request that carries an `Origin` other than the devserver's
+ * own (`ownOrigins`: its base URL's and public base URL's) comes from a web page elsewhere: 403. A body must be
+ * `application/json` (415 otherwise): a page can send `text/plain`, a form or `multipart` anywhere without a
+ * preflight, never JSON. Node's fetch, curl and the CLI send no `Origin` and are let through.
+ */
+export function createTestHooksGate(ownOrigins: readonly string[]): RequestHandler {
+  return (req, _res, url) => {
+    if (!url.pathname.startsWith(TEST_HOOKS_PREFIX)) return Promise.resolve(false);
+    const origin = req.headers.origin;
+    if (origin !== undefined && !ownOrigins.includes(origin)) {
+      discardBody(req);
+      return Promise.reject(
+        new MatrixError(403, "M_FORBIDDEN", "The test hooks refuse requests from web pages of other origins"),
+      );
+    }
+    if (hasBody(req) && !isJsonMediaType(req.headers["content-type"])) {
+      discardBody(req);
+      return Promise.reject(
+        new MatrixError(
+          415,
+          "M_NOT_JSON",
+          "The test hooks take JSON bodies only (Content-Type: application/json)",
+        ),
+      );
+    }
+    return Promise.resolve(false);
+  };
 }
 
 export function createTestHooksHandler({ faults, log, clock }: TestHookTargets): RequestHandler {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { REDACTED, createLogger, redact, redactText, type LogLevel, type LogSink } from "./logger";
+import {
+  MAX_REDACTED_TEXT,
+  REDACTED,
+  createLogger,
+  redact,
+  redactText,
+  type LogLevel,
+  type LogSink,
+} from "./logger";
 
 interface Call {
   readonly level: LogLevel;
@@ -283,5 +291,76 @@ describe("createLogger", () => {
     const { sink, calls } = recordingSink();
     createLogger("flow", sink).child("oauth").info("hi");
     expect(calls[0]?.args[0]).toBe("[flow:oauth] hi");
+  });
+});
+
+// Adversarial review finding 2: three patterns took quadratic time on text such as "a.a.a…" (a scheme scanned
+// again from every word boundary), and ran on text of any length, so one 64 KB line froze the event loop for
+// seconds. Each shape below is a megabyte, read without the length bound: a quadratic pattern would take tens of
+// minutes on it, so this test times out instead of passing (the vitest timeout is the only clock here).
+describe("redaction of adversarial text (linear time, bounded output)", () => {
+  const MEGABYTE = 1024 * 1024;
+  const SHAPES: Record<string, string> = {
+    "a.": "a.",
+    "a-": "a-",
+    "a=": "a=",
+    '"x":': '"x":',
+    "http://": "http://",
+    " a:": " a:",
+    '"a":"\\"': '"a":"\\"',
+    "x://y": "x://y",
+    ";a": ";a",
+    "Bearer ": "Bearer ",
+  };
+  const HEAD = "access_token=HEAD_SECRET ";
+  const TAIL = ", password: TAIL_SECRET";
+
+  function adversarial(unit: string): { text: string; body: string } {
+    const body = unit.repeat(Math.ceil(MEGABYTE / unit.length));
+    return { text: `${HEAD}${body}${TAIL}`, body };
+  }
+
+  it.each(Object.keys(SHAPES))(
+    "reads a megabyte of %j once, unbounded: the secrets around it go, the rest is kept as it was",
+    { timeout: 5_000 },
+    (shape) => {
+      const { text, body } = adversarial(SHAPES[shape] ?? "");
+      const out = redactText(text, Number.POSITIVE_INFINITY);
+      expect(out).not.toContain("HEAD_SECRET");
+      expect(out).not.toContain("TAIL_SECRET");
+      if (shape !== "Bearer ") {
+        // Compared by length and ends first: a failure message quoting two megabytes helps no one.
+        const expected = `access_token=${REDACTED} ${body}, password: ${REDACTED}`;
+        expect(out.length).toBe(expected.length);
+        expect(out === expected).toBe(true);
+      }
+    },
+  );
+
+  it.each(Object.keys(SHAPES))(
+    "cuts a megabyte of %j to MAX_REDACTED_TEXT first, at a word boundary, and says so",
+    { timeout: 5_000 },
+    (shape) => {
+      const { text } = adversarial(SHAPES[shape] ?? "");
+      const out = redactText(text);
+      expect(out.length).toBeLessThanOrEqual(MAX_REDACTED_TEXT + 40);
+      expect(out.endsWith(`… [cut from ${text.length} characters]`)).toBe(true);
+      expect(out).not.toContain("HEAD_SECRET");
+      expect(out).not.toContain("TAIL_SECRET");
+    },
+  );
+
+  it("drops the word a cut falls into, so a secret cut short is not shown", () => {
+    const text = `see https://alice:correct-horse-battery@hs.example/ ${"x ".repeat(20)}`;
+    const cutInsideThePassword = text.indexOf("battery");
+    const out = redactText(text, cutInsideThePassword);
+    expect(out).toBe(`see … [cut from ${text.length} characters]`);
+    expect(out).not.toContain("correct");
+  });
+
+  it("redacts a JSON string value left open by a cut", () => {
+    expect(redactText('{"user": "alice", "access_token": "syt_abc')).toBe(
+      `{"user": "alice", "access_token": "${REDACTED}"`,
+    );
   });
 });

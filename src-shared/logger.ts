@@ -26,10 +26,16 @@ export function isSensitiveName(name: string): boolean {
   return SENSITIVE_NAME.test(normalisedName(name));
 }
 
-const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]*@/gi;
+// Every pattern below runs in time linear in the text: none can start over and over inside one long run of the
+// characters it scans (quadratic backtracking froze the event loop for seconds on a 64 KB line before).
+//
+// A scheme is matched from the start of its run of scheme characters only (the lookbehind), never again from
+// each "." or "-" inside it: a long "a.a.a…" without "://" is then read once, not once per word boundary.
+const USERINFO = /(?<![a-z0-9+.-])([a-z0-9+.-]+:\/\/)[^\s/?#@"'<>]*@/gi;
 // A value stops at the next "?" too: after a fragment or an empty value, "?access_token=…" starts a new pair.
 const PARAMETER = /(^|[?&#;\s])([^=&#?;\s"'<>]+)=([^&#?;\s"'<>]*)/g;
-const JSON_STRING_MEMBER = /"((?:[^"\\]|\\.){1,200})"(\s*:\s*)"(?:[^"\\]|\\.)*"/g;
+// A value that is still open at the end of the text (a JSON body cut short) counts as a value too.
+const JSON_STRING_MEMBER = /"((?:[^"\\]|\\.){1,200})"(\s*:\s*)"(?:[^"\\]|\\.)*(?:"|\\?$)/g;
 const CREDENTIAL_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 // `Name: value` at the start of a line, as HTTP headers and form dumps are printed: the rest of the line.
 const HEADER_LINE = /^([ \t]*)([A-Za-z][A-Za-z0-9_-]*)([ \t]*:[ \t]*)(\S[^\r\n]*)$/gm;
@@ -49,11 +55,27 @@ function decodeName(name: string): string {
 }
 
 /**
- * Redacts secrets inside free text: user info in URLs, secret query/fragment/form parameters
- * (`?access_token=…`, `#code=…`), secret members of JSON text, `Bearer`/`Basic` credentials, header-like
- * `Authorization: …` / `device_code: …` lines and `name: value` pairs, and tokens of a known shape (`syt_…`).
+ * The longest text `redactText` reads. Longer text is cut first, at a word boundary: a log line or a field is not
+ * made useful by a megabyte of it, and every pattern, linear as it is, need not read what will not be shown.
  */
-export function redactText(text: string): string {
+export const MAX_REDACTED_TEXT = 16 * 1024;
+
+function isSpace(char: string | undefined): boolean {
+  return char === " " || char === "\t" || char === "\n" || char === "\r" || char === "\f" || char === "\v";
+}
+
+/**
+ * `text` cut to at most `max` characters before anything redacts it. The word the cut falls into is dropped
+ * whole: a secret cut short (`https://user:pa`, `syt_abc`) may no longer look like one, and must not be shown.
+ */
+export function cutForRedaction(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max;
+  if (!isSpace(text[end])) while (end > 0 && !isSpace(text[end - 1])) end--;
+  return text.slice(0, end);
+}
+
+function redactPatterns(text: string): string {
   return text
     .replace(USERINFO, `$1${REDACTED}@`)
     .replace(PARAMETER, (match: string, separator: string, name: string) => {
@@ -74,6 +96,22 @@ export function redactText(text: string): string {
       isSensitiveName(name) ? `${before}${name}${colon}${REDACTED}` : match,
     )
     .replace(TOKEN_SHAPE, `$1_${REDACTED}`);
+}
+
+/**
+ * Redacts secrets inside free text: user info in URLs, secret query/fragment/form parameters
+ * (`?access_token=…`, `#code=…`), secret members of JSON text, `Bearer`/`Basic` credentials, header-like
+ * `Authorization: …` / `device_code: …` lines and `name: value` pairs, and tokens of a known shape (`syt_…`).
+ * Text longer than `maxLength` is cut first (`cutForRedaction`), the result is at most `maxLength` characters
+ * too, and a cut is marked.
+ */
+export function redactText(text: string, maxLength = MAX_REDACTED_TEXT): string {
+  const kept = cutForRedaction(text, maxLength);
+  const redacted = redactPatterns(kept);
+  if (kept.length === text.length && redacted.length <= maxLength) return redacted;
+  // `[redacted]` can be longer than what it replaced: the bound holds for what comes out, too.
+  const shown = redacted.length > maxLength ? redacted.slice(0, maxLength) : redacted;
+  return `${shown}… [cut from ${text.length} characters]`;
 }
 
 const MAX_DEPTH = 12;

@@ -7,6 +7,7 @@ import {
   messageEntry,
   stepEntry,
   transcriptText,
+  withoutUrlQueries,
   type Transcript,
   type TranscriptEntry,
 } from "./transcript";
@@ -272,5 +273,45 @@ describe("transcript text under random URLs", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+// Adversarial review finding 2, the transcript's half: its two URL patterns scanned a path or a scheme again from
+// every ":", "=" or word boundary inside it (quadratic), on text of any length. A megabyte of each shape is read
+// without a bound here; a quadratic pattern would take tens of minutes (the vitest timeout is the only clock).
+describe("transcript text under adversarial input (linear time, bounded output)", () => {
+  const MEGABYTE = 1024 * 1024;
+  const SHAPES = [":/", "=/", "http://", "a.", "a-", "/?", "(/", "x://y/"];
+  const TAIL = ` https://hs.example/cb?code=${CODE}&x=1 /relative?access_token=${TOKEN}`;
+
+  it.each(SHAPES)(
+    "withoutUrlQueries reads a megabyte of %j once and still strips the queries after it",
+    { timeout: 5_000 },
+    (shape) => {
+      const body = shape.repeat(Math.ceil(MEGABYTE / shape.length));
+      const out = withoutUrlQueries(`${body}${TAIL}`);
+      for (const leak of [CODE, TOKEN]) expect(out).not.toContain(leak);
+      expect(out.endsWith(" https://hs.example/cb /relative")).toBe(true);
+    },
+  );
+
+  it.each(SHAPES)(
+    "transcriptText of a megabyte of %j is at most 300 characters and marks the cut",
+    (shape) => {
+      const out = transcriptText(`see ${shape.repeat(Math.ceil(MEGABYTE / shape.length))}${TAIL}`);
+      expect(out.length).toBeLessThanOrEqual(301);
+      expect(out.endsWith("…")).toBe(true);
+      for (const leak of LEAKS) expect(out).not.toContain(leak);
+    },
+  );
+
+  it("an HTTP entry for a megabyte-long rendezvous URL keeps a bounded path, the host, and no query", () => {
+    const url = `https://hs.example/_synapse/client/rendezvous/${"a.".repeat(MEGABYTE / 2)}?access_token=${TOKEN}`;
+    const entry = httpEntry({ layer: "rendezvous", method: "GET", url, time: 0 });
+    expect(entry.host).toBe("hs.example");
+    expect(entry.path.length).toBe(513);
+    expect(entry.path.startsWith("/_synapse/client/rendezvous/a.a.")).toBe(true);
+    expect(entry.path.endsWith("…")).toBe(true);
+    expect(JSON.stringify(entry)).not.toContain(TOKEN);
   });
 });

@@ -1,12 +1,12 @@
-// The protocol transcript: what every layer reports for demo mode and diagnostics (UX.md "Demo mode",
-// DESIGN.md §3). Shared by main and renderer, so plain TypeScript only.
+// The protocol transcript: what every layer reports for demo mode and diagnostics (docs/ux.md "Demo mode",
+// docs/ARCHITECTURE.md §3). Shared by main and renderer, so plain TypeScript only.
 //
 // The rules are enforced here, not left to callers: an HTTP entry keeps the URL's host and path only (query
 // strings and fragments carry OAuth codes and tokens, user info carries credentials); a message entry carries a
 // type and field names, never values; free text is stripped of URL queries and redacted. ETags and sequence
 // tokens are kept: they are rendezvous bookkeeping, not secrets, and the transcript is where a proxy rewriting
 // them becomes visible. Every entry that enters a transcript is sanitised again, however it was built.
-import { redactText } from "./logger";
+import { cutForRedaction, redactText } from "./logger";
 
 export type TranscriptLayer = "rendezvous" | "channel" | "oauth" | "matrix" | "flow";
 export const TRANSCRIPT_LAYERS: readonly TranscriptLayer[] = [
@@ -61,6 +61,8 @@ export type TranscriptEntry = HttpTranscriptEntry | MessageTranscriptEntry | Ste
 export type TranscriptSink = (entry: TranscriptEntry) => void;
 
 const MAX_TEXT = 300;
+/** The most of any free text the transcript reads (query stripping, redaction) before it is cut to MAX_TEXT. */
+const MAX_TEXT_INPUT = 4096;
 const MAX_NAME = 100;
 const MAX_PATH = 512;
 const MAX_TOKEN = 256;
@@ -82,9 +84,10 @@ function withoutControlCharacters(text: string): string {
   return out;
 }
 
-function bounded(text: string, max: number): string {
-  const clean = withoutControlCharacters(text);
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+/** At most `max` characters of `text` without control characters; `…` marks a cut (here, or `cutEarlier`). */
+function bounded(text: string, max: number, cutEarlier = false): string {
+  const shown = withoutControlCharacters(text.length > max ? text.slice(0, max) : text);
+  return text.length > max || cutEarlier ? `${shown}…` : shown;
 }
 
 function cutAtQueryOrFragment(text: string): string {
@@ -121,21 +124,35 @@ function hostOf(text: string): string | undefined {
   }
 }
 
-const ABSOLUTE_URL = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
-const RELATIVE_URL_WITH_QUERY = /(^|[\s(["'=:,])(\/[^\s"'<>?#]*)[?#][^\s"'<>]*/g;
+// Both patterns read each run of characters once (linear time; see logger.ts). An absolute URL is matched from
+// the start of its run of scheme characters, whose non-letters lead in front of the scheme proper. A relative
+// path is matched whether or not a query follows, and left as it is without one, so that a path without a
+// query is consumed once instead of being scanned again from each ":" or "=" inside it.
+const ABSOLUTE_URL = /(?<![a-z0-9+.-])([0-9+.-]*)([a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+)/gi;
+const RELATIVE_URL = /(^|[\s(["'=:,])(\/[^\s"'<>?#]*)([?#][^\s"'<>]*)?/g;
 
-/** Free text for the transcript: every URL in it loses query, fragment and user info, then secrets are redacted. */
-export function transcriptText(text: string, max = MAX_TEXT): string {
-  const withoutQueries = text
-    .replace(ABSOLUTE_URL, (url) => {
+/** Every URL in `text` without its query, fragment and user info (no other redaction). */
+export function withoutUrlQueries(text: string): string {
+  return text
+    .replace(ABSOLUTE_URL, (_match: string, lead: string, url: string) => {
       const { host, path } = urlParts(url);
       const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? "";
       return host === undefined
-        ? cutAtQueryOrFragment(url).replace(/\/\/[^/]*@/, "//")
-        : `${scheme}//${host}${path}`;
+        ? `${lead}${cutAtQueryOrFragment(url).replace(/\/\/[^/]*@/, "//")}`
+        : `${lead}${scheme}//${host}${path}`;
     })
-    .replace(RELATIVE_URL_WITH_QUERY, "$1$2");
-  return bounded(redactText(withoutQueries), max);
+    .replace(RELATIVE_URL, (match: string, before: string, path: string, query: string | undefined) =>
+      query === undefined ? match : `${before}${path}`,
+    );
+}
+
+/**
+ * Free text for the transcript: cut to MAX_TEXT_INPUT first (at a word boundary), then every URL in it loses
+ * query, fragment and user info, then secrets are redacted, then it is cut to `max`.
+ */
+export function transcriptText(text: string, max = MAX_TEXT): string {
+  const input = cutForRedaction(text, MAX_TEXT_INPUT);
+  return bounded(redactText(withoutUrlQueries(input)), max, input.length < text.length);
 }
 
 function optionalCount(value: number | undefined): number | undefined {
@@ -146,6 +163,10 @@ function optionalStatus(value: number | undefined): number | undefined {
   return value !== undefined && Number.isInteger(value) && value >= 100 && value <= 599 ? value : undefined;
 }
 
+/**
+ * The entry's time. The protocol core always passes its runtime's clock (`time:`), so that a transcript made
+ * under a virtual clock reads in virtual time; `Date.now()` is only for entries made by hand without one.
+ */
 function entryTime(time: number | undefined): number {
   return time !== undefined && Number.isFinite(time) ? time : Date.now();
 }
@@ -183,8 +204,8 @@ export function httpEntry(init: HttpEntryInit): HttpTranscriptEntry {
     layer: layerOf(init.layer),
     method: METHOD.test(init.method) ? init.method.toUpperCase() : "?",
     host: host === undefined || host === "" ? undefined : bounded(host, MAX_NAME),
-    // A secret-named `name=value` inside the path itself (no `?`) is redacted too.
-    path: bounded(redactText(path), MAX_PATH),
+    // A secret-named `name=value` inside the path itself (no `?`) is redacted too; a long path is cut first.
+    path: bounded(redactText(path.slice(0, MAX_PATH)), MAX_PATH, path.length > MAX_PATH),
     status: optionalStatus(init.status),
     requestBytes: optionalCount(init.requestBytes),
     responseBytes: optionalCount(init.responseBytes),

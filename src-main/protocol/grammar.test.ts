@@ -9,6 +9,7 @@ import {
   httpUrlProblem,
   isDeviceId,
   isAbsoluteHttpUrl,
+  isLoopbackHostname,
   isOpaqueId,
   isServerName,
   opaqueIdProblem,
@@ -190,8 +191,43 @@ describe("device IDs (MAS's authorization-grant policy, capped at 255)", () => {
     ["ABCDEFGHIJ?", "outside"],
     ["ABCDEFGHIJ#", "outside"],
     ["ABCDEFGHIé", "outside"],
+    ["../../_matrix/client/v3/keys/query", 'has a "." or ".." segment'],
+    ["ABCDEFGHIJ/..", 'has a "." or ".." segment'],
+    ["./ABCDEFGHIJ", 'has a "." or ".." segment'],
+    ["ABCDE/./FGHIJ", 'has a "." or ".." segment'],
   ])("refuses %j", (text, problem) => {
     expect(isDeviceId(text)).toBe(false);
     expect(deviceIdProblem(text)).toContain(problem);
+  });
+
+  it.each(["...........", "ABCDEFGHIJ/...", "a.b/c..d/.e/f.", "ABCDEFGHIJ//x"])(
+    "%s has dots, but no dot segment: a device ID",
+    (text) => {
+      expect(isDeviceId(text)).toBe(true);
+    },
+  );
+});
+
+describe("loopback hosts (the only ones plain http may reach, for a local development server)", () => {
+  it.each(["localhost", "127.0.0.1", "127.255.0.9", "[::1]"])("%s is this machine", (hostname) => {
+    expect(isLoopbackHostname(hostname)).toBe(true);
+  });
+
+  it.each([
+    "192.168.1.20",
+    "10.0.0.1",
+    "0.0.0.0",
+    "[::ffff:7f00:1]",
+    "localhost.example.org",
+    "127.0.0.1.example.org",
+    "matrix.org",
+  ])("%s is not", (hostname) => {
+    expect(isLoopbackHostname(hostname)).toBe(false);
+  });
+
+  it("is read off URL.hostname, which writes every IPv4 spelling as dotted decimal", () => {
+    expect(isLoopbackHostname(new URL("http://127.1:8008/").hostname)).toBe(true);
+    expect(isLoopbackHostname(new URL("http://0x7f.0.0.1/").hostname)).toBe(true);
+    expect(isLoopbackHostname(new URL("http://LocalHost/").hostname)).toBe(true);
   });
 });

@@ -71,7 +71,7 @@ export function isServerName(text: string): boolean {
 
 /**
  * v2024's homeserver fields (the mode-0x04 QR "server name", `m.login.protocols.homeserver` on reading): the MSC
- * says a server name, rust-sdk writes the homeserver URL and matrix-js-sdk the server name (PROTOCOL.md §1.1),
+ * says a server name, rust-sdk writes the homeserver URL and matrix-js-sdk the server name (docs/protocol.md §1),
  * so either form is accepted.
  */
 export function serverNameOrUrlProblem(text: string): string | undefined {
@@ -79,7 +79,10 @@ export function serverNameOrUrlProblem(text: string): string | undefined {
   return "is neither a base URL (absolute http(s), no query or fragment) nor a server name (host name, IPv4 or [IPv6], optional :port)";
 }
 
-/** Matrix spec, appendices, "Opaque identifiers": what MSC4388 requires of rendezvous IDs and transaction IDs. */
+/**
+ * Matrix spec, appendices, "Opaque identifiers": what MSC4388 requires of rendezvous IDs and transaction IDs, and
+ * what we require of a peer's `backup_version` (it goes into `/room_keys/version/{version}`).
+ */
 export const OPAQUE_ID = /^[0-9A-Za-z._~-]{1,255}$/;
 
 export function opaqueIdProblem(text: string): string | undefined {
@@ -96,14 +99,23 @@ export function isOpaqueId(text: string): boolean {
 /**
  * The device ID a new device asks for in `m.login.protocol` (MSC4108), which ends up in the device scope
  * `urn:matrix:client:device:<id>` and in the existing device's `GET /devices/{id}`. MAS's policy
- * (`policies/authorization_grant.rego`, PROTOCOL.md §5.3): at least 10 of RFC 3986 unreserved, sub-delims, ":",
+ * (`policies/authorization_grant.rego`, docs/protocol.md §6): at least 10 of RFC 3986 unreserved, sub-delims, ":",
  * "@" and "/". rust-sdk's IDs (unpadded base64 of a Curve25519 key, 43 characters with "+" and "/") and
  * js-sdk's (10 random alphanumerics) fit. The 255 cap is ours: a peer must not make us carry, log or put into a
  * URL an unbounded string.
+ *
+ * This pattern is the character and length rule only; `isDeviceId` and `deviceIdProblem` also refuse an ID with a
+ * "." or ".." segment between its slashes (`../../_matrix/...`): such an ID names a path, not a device, wherever
+ * it is put into a URL, and no client generates one.
  */
 export const DEVICE_ID = /^[A-Za-z0-9._~!$&'()*+,;=:@/-]{10,255}$/;
 
 const DEVICE_ID_CHARACTER = /^[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/;
+
+/** Whether `/`-separated `text` has a segment that URL parsers read as "this level" or "one level up". */
+export function hasDotSegment(text: string): boolean {
+  return text.split("/").some((segment) => segment === "." || segment === "..");
+}
 
 export function deviceIdProblem(text: string): string | undefined {
   if (text.length === 0) return "is empty";
@@ -113,9 +125,19 @@ export function deviceIdProblem(text: string): string | undefined {
   if (!DEVICE_ID_CHARACTER.test(text)) {
     return "contains a character outside A-Z a-z 0-9 . _ ~ ! $ & ' ( ) * + , ; = : @ / -";
   }
+  if (hasDotSegment(text)) return 'has a "." or ".." segment between slashes';
   return undefined;
 }
 
 export function isDeviceId(text: string): boolean {
-  return DEVICE_ID.test(text);
+  return deviceIdProblem(text) === undefined;
+}
+
+/**
+ * Whether a URL's host (as `URL.hostname` gives it: lower case, IPv4 in dotted decimal, IPv6 in brackets) is this
+ * machine: 127.0.0.0/8, [::1] or `localhost`. The one place plain http is ever allowed, for a local development
+ * server (the rendezvous clients' `allowInsecureHttp`, `checkVerificationUri`'s `allowInsecureLoopback`).
+ */
+export function isLoopbackHostname(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }

@@ -5,6 +5,7 @@ export type { WireVersion, Intent, RendezvousAad } from "./types";
 export { type Runtime, createRuntime } from "./runtime";
 export { ProtocolError, isProtocolError, type ProtocolErrorCode } from "./errors";
 export { encodeBase64, decodeBase64 } from "./base64";
+export { urlPath, pathSegment } from "./url-path";
 export { type RandomSource, secureRandom } from "./random";
 export type {
   EstablishedChannel,
@@ -63,7 +64,7 @@ export {
 } from "./messages";
 
 // The grammar checks other parts apply to what they read (the OAuth client: device IDs, URLs, server names).
-export { isDeviceId, httpUrlProblem, isAbsoluteHttpUrl, isServerName } from "./grammar";
+export { isDeviceId, httpUrlProblem, isAbsoluteHttpUrl, isServerName, isLoopbackHostname } from "./grammar";
 
 // --- rendezvous (rendezvous/) ---
 export {
@@ -79,6 +80,9 @@ export {
   PERSON_ACTING,
   DEFAULT_BACKOFF,
   DEFAULT_CANCEL_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  deadlineSignal,
+  type DeadlineSignal,
   type PollSchedule,
   type PollPhase,
   type BackoffOptions,
@@ -119,6 +123,7 @@ export {
   type JoinV2025Options,
 } from "./rendezvous/v2025";
 export { joinRendezvous, type JoinRendezvousOptions } from "./rendezvous/join";
+export { createRendezvous, type CreateRendezvousOptions } from "./rendezvous/create";
 
 // --- the conversation after the check code (secure-session.ts) ---
 export {

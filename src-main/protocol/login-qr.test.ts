@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createGeneratorChannel } from "./channel/create";
 import { loginQrForSession } from "./login-qr";
 import { decodeLoginQr, encodeLoginQr } from "./qr/codec";
+import { testRuntime } from "./rendezvous/doubles.testing";
 import type { FetchFunction } from "./rendezvous/transport";
 import { createV2024Rendezvous, V2024_CREATE_PATH } from "./rendezvous/v2024";
 import { createV2025Rendezvous } from "./rendezvous/v2025";
@@ -26,7 +27,12 @@ describe("loginQrForSession (G shows the QR code)", () => {
       ["https://hs.example/matrix/", "unstable", "IO_ELEMENT_MSC4388"],
       ["https://hs.example", "stable", "MATRIX"],
     ] as const) {
-      const session = await createV2025Rendezvous({ fetch: v2025Created, baseUrl, api, signal });
+      const session = await createV2025Rendezvous({
+        runtime: testRuntime(v2025Created),
+        baseUrl,
+        api,
+        signal,
+      });
       const channel = createGeneratorChannel("v2025");
       const qr = loginQrForSession(session, channel, "new_device");
       const scanned = decodeLoginQr(encodeLoginQr(qr));
@@ -45,7 +51,7 @@ describe("loginQrForSession (G shows the QR code)", () => {
 
   it("v2025: a channel in the rust-sdk branch profile gets that profile's framing, which the scanner reads back", async () => {
     const session = await createV2025Rendezvous({
-      fetch: v2025Created,
+      runtime: testRuntime(v2025Created),
       baseUrl: "https://hs.example",
       signal,
     });
@@ -58,7 +64,7 @@ describe("loginQrForSession (G shows the QR code)", () => {
 
   it("v2024: the session URL, and for an existing device the homeserver URL in the server-name field", async () => {
     const session = await createV2024Rendezvous({
-      fetch: v2024Created,
+      runtime: testRuntime(v2024Created),
       homeserverUrl: "https://hs.example",
       signal,
     });
@@ -76,7 +82,7 @@ describe("loginQrForSession (G shows the QR code)", () => {
 
   it("refuses what our own code got wrong: versions that differ, an existing-device v2024 QR without a URL", async () => {
     const v2024 = await createV2024Rendezvous({
-      fetch: v2024Created,
+      runtime: testRuntime(v2024Created),
       homeserverUrl: "https://hs.example",
       signal,
     });

@@ -18,3 +18,4 @@ export { DEVICE_ID, deviceIdProblem, isOpaqueId, opaqueIdProblem, serverNameOrUr
 export { joinV2024Rendezvous } from "./rendezvous/v2024";
 export { joinV2025Rendezvous, rendezvousApiForQrPrefix } from "./rendezvous/v2025";
 export { MIN_REQUEST_SPACING_MS, realSleep } from "./rendezvous/timing";
+export { rendezvousError, testRuntime, scriptedFetch } from "./rendezvous/doubles.testing";

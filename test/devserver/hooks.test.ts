@@ -26,7 +26,11 @@ afterEach(async () => {
 });
 
 function addFault(fault: FaultSpec): Promise<Response> {
-  return fetch(`${server.baseUrl}/_devserver/faults`, { method: "POST", body: JSON.stringify(fault) });
+  return fetch(`${server.baseUrl}/_devserver/faults`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(fault),
+  });
 }
 
 /** Posts each fault description; every one is refused with 400 M_INVALID_PARAM. */
@@ -34,6 +38,7 @@ async function expectFaultsRefused(faults: readonly unknown[]): Promise<void> {
   for (const fault of faults) {
     const res = await fetch(`${server.baseUrl}/_devserver/faults`, {
       method: "POST",
+      headers: { "Content-Type": "application/json" },
       body: JSON.stringify(fault),
     });
     expect(res.status, JSON.stringify(fault)).toBe(400);
@@ -399,12 +404,14 @@ describe("clock hook", () => {
       .now;
     const moved = await fetch(`${server.baseUrl}/_devserver/clock`, {
       method: "POST",
+      headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ advanceMs: 120_000 }),
     });
     expect(await moved.json()).toEqual({ now: before + 120_000 });
     expect((await fetch(`${server.baseUrl}${V2025_BASE}/${session.id}`)).status).toBe(404);
     const refused = await fetch(`${server.baseUrl}/_devserver/clock`, {
       method: "POST",
+      headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ advanceMs: -1 }),
     });
     expect(refused.status).toBe(400);
@@ -439,5 +446,81 @@ describe("without testHooks", () => {
     }
     expect(plain.hooks.pendingFaults()).toEqual([]);
     expect((await fetch(`${plain.baseUrl}/_matrix/client/versions`)).status).toBe(200);
+  });
+});
+
+// Adversarial review finding 5: the hooks answered CORS `*` and read JSON whatever the Content-Type, so any web
+// page in the developer's browser could use them. (hooks-browser.test.ts proves it in Chromium.)
+describe("who may use the test hooks", () => {
+  const FOREIGN = "http://evil.example";
+  const FAULT = { method: "*", pathPattern: ".*", count: 1, status: 500 };
+
+  it("a request from a foreign Origin is refused 403, whatever the path, method or body", async () => {
+    for (const [method, path] of [
+      ["GET", "/_devserver/rendezvous-log"],
+      ["POST", "/_devserver/faults"],
+      ["POST", "/_devserver/token"],
+      ["POST", "/_devserver/approve"],
+      ["POST", "/_devserver/clock"],
+      ["DELETE", "/_devserver/faults"],
+      ["OPTIONS", "/_devserver/rendezvous-log"],
+    ] as const) {
+      const res = await fetch(`${server.baseUrl}${path}`, {
+        method,
+        headers: { Origin: FOREIGN, "Content-Type": "application/json" },
+        ...(method === "POST" ? { body: JSON.stringify(FAULT) } : {}),
+      });
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(res.headers.get("access-control-allow-origin"), `${method} ${path}`).toBeNull();
+    }
+    expect(server.hooks.pendingFaults()).toEqual([]);
+  });
+
+  it("the devserver's own origin, and no Origin at all (Node, curl, the CLI), are let through", async () => {
+    const own = new URL(server.baseUrl).origin;
+    expect(
+      (await fetch(`${server.baseUrl}/_devserver/rendezvous-log`, { headers: { Origin: own } })).status,
+    ).toBe(200);
+    expect((await fetch(`${server.baseUrl}/_devserver/rendezvous-log`)).status).toBe(200);
+  });
+
+  it("a body that is not application/json is refused 415 and never read", async () => {
+    for (const contentType of [
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+    ]) {
+      const res = await fetch(`${server.baseUrl}/_devserver/faults`, {
+        method: "POST",
+        headers: { "Content-Type": contentType },
+        body: JSON.stringify(FAULT),
+      });
+      expect(res.status, contentType).toBe(415);
+    }
+    const untyped = await fetch(`${server.baseUrl}/_devserver/faults`, {
+      method: "POST",
+      body: new TextEncoder().encode(JSON.stringify(FAULT)),
+    });
+    expect(untyped.status).toBe(415);
+    expect(server.hooks.pendingFaults()).toEqual([]);
+    const json = await fetch(`${server.baseUrl}/_devserver/faults`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json; charset=utf-8" },
+      body: JSON.stringify(FAULT),
+    });
+    expect(json.status).toBe(200);
+  });
+
+  it("the hooks carry no CORS headers; the Matrix API keeps Synapse's", async () => {
+    const hook = await fetch(`${server.baseUrl}/_devserver/rendezvous-log`);
+    for (const name of [
+      "access-control-allow-origin",
+      "access-control-allow-methods",
+      "access-control-allow-headers",
+    ]) {
+      expect(hook.headers.get(name), name).toBeNull();
+    }
+    const api = await fetch(`${server.baseUrl}/_matrix/client/versions`, { headers: { Origin: FOREIGN } });
+    expect(api.headers.get("access-control-allow-origin")).toBe("*");
   });
 });

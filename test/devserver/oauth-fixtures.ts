@@ -99,6 +99,7 @@ export function expectWhoami(server: Devserver, accessToken: string, deviceId: s
 export async function answerWithHook(server: Devserver, userCode: string, approve: boolean, user = "alice") {
   const response = await fetch(`${server.baseUrl}/_devserver/approve`, {
     method: "POST",
+    headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ user_code: userCode, user, approve }),
   });
   expect(response.status).toBe(200);

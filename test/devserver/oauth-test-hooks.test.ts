@@ -17,7 +17,11 @@ import {
 const start = useOAuthDevservers();
 
 function post(server: Devserver, path: string, body: unknown): Promise<Response> {
-  return fetch(`${server.baseUrl}${path}`, { method: "POST", body: JSON.stringify(body) });
+  return fetch(`${server.baseUrl}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
 }
 
 async function deviceCodeFor(server: Devserver): Promise<{

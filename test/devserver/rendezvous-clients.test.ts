@@ -3,10 +3,10 @@
 // write, a write a gateway failed after it committed, rate limits and server failures, proxies that rewrite
 // validators, cancel, the poll schedules, the MSC4388 send shapes and API paths, and discovery in each mode.
 //
-// No test waits on a real timer: each device runs on its own virtual clock, whose sleeps move time forward at
-// once (and let the other device's requests run meanwhile). The devserver's clock is frozen, except where a test
+// No test waits on a real timer: each device runs on its own virtual clock (test/helpers/virtual-clock.ts), which
+// stands still while the device's requests are under way and otherwise moves at once to the next sleep's end
+// (letting the other device's requests run meanwhile). The devserver's clock is frozen, except where a test
 // moves it (expiry) or lets it follow one device's clock (to read the poll times off the rendezvous log).
-import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   startDevserver,
@@ -21,6 +21,8 @@ import {
   V2025_UNSTABLE_PATH,
   acceptScannedQr,
   createGeneratorChannel,
+  createRendezvous,
+  createRuntime,
   createScannerChannel,
   createV2024Rendezvous,
   createV2025Rendezvous,
@@ -43,10 +45,10 @@ import {
   type RendezvousSession,
   type V2024RendezvousSession,
   type V2025RendezvousSession,
-  type Sleep,
   type WireVersion,
 } from "../../src-main/protocol/testing";
 import type { TranscriptEntry } from "../../src-shared/transcript";
+import { VirtualClock } from "../helpers/virtual-clock";
 
 const FROZEN_NOW = Date.parse("2026-11-27T12:00:00Z");
 const VERSIONS: readonly WireVersion[] = ["v2024", "v2025"];
@@ -55,62 +57,30 @@ const VALID_TOKEN = "syt_rendezvous_clients_test";
 // ---------------------------------------------------------------------------------------------------------------
 // Virtual time and devices
 
-/** A device's clock: sleeping moves it forward at once; actions can be hung on a moment or on the next sleep. */
-class VirtualTime {
-  readonly sleeps: number[] = [];
-  private time = FROZEN_NOW;
-  private readonly alarms: { at: number; action: () => Promise<void> }[] = [];
-  private readonly nextSleep: (() => Promise<void>)[] = [];
-
-  readonly now = (): number => this.time;
-
-  readonly sleep: Sleep = async (ms, signal) => {
-    signal.throwIfAborted();
-    this.sleeps.push(ms);
-    this.time += ms;
-    // A virtual hour of polling means the scenario is stuck, not slow.
-    if (this.time - FROZEN_NOW > 3_600_000) throw new Error("virtual time ran out");
-    await nextMacrotask();
-    for (const action of this.nextSleep.splice(0)) await action();
-    for (const alarm of this.alarms.filter((entry) => entry.at <= this.time)) {
-      this.alarms.splice(this.alarms.indexOf(alarm), 1);
-      await alarm.action();
-    }
-    signal.throwIfAborted();
-  };
-
-  /** Runs `action` during the first sleep that reaches `elapsedMs` from now. */
-  after(elapsedMs: number, action: () => Promise<void>): void {
-    this.alarms.push({ at: this.time + elapsedMs, action });
-  }
-
-  onNextSleep(action: () => Promise<void>): void {
-    this.nextSleep.push(action);
-  }
-}
-
 interface Device {
-  readonly time: VirtualTime;
+  readonly time: VirtualClock;
   readonly transcript: TranscriptEntry[];
   readonly options: RendezvousClientOptions & { readonly signal: AbortSignal };
 }
 
 function device(onEntry?: (entry: TranscriptEntry) => void): Device {
-  const time = new VirtualTime();
+  const time = new VirtualClock({ start: FROZEN_NOW });
   const transcript: TranscriptEntry[] = [];
   return {
     time,
     transcript,
     options: {
-      fetch: (url, init) => fetch(url, init),
+      runtime: createRuntime({
+        fetch: time.holding((url, init) => fetch(url, init)),
+        now: time.now,
+        sleep: time.sleep,
+        transcript: (entry) => {
+          transcript.push(entry);
+          onEntry?.(entry);
+        },
+      }),
       // The devserver listens on http://127.0.0.1: the one place plain http is allowed.
       allowInsecureHttp: true,
-      now: time.now,
-      sleep: time.sleep,
-      transcript: (entry) => {
-        transcript.push(entry);
-        onEntry?.(entry);
-      },
       signal: new AbortController().signal,
     },
   };
@@ -282,10 +252,7 @@ async function showQr(
   gDevice: Device,
 ): Promise<{ session: RendezvousSession; channel: GeneratorChannel; qr: LoginQr }> {
   const channel = createGeneratorChannel(version);
-  const session =
-    version === "v2024"
-      ? await createV2024Rendezvous({ ...gDevice.options, homeserverUrl: server.baseUrl })
-      : await createV2025Rendezvous({ ...gDevice.options, baseUrl: server.baseUrl });
+  const session = await createRendezvous(version, { ...gDevice.options, baseUrl: server.baseUrl });
   return { session, channel, qr: loginQrForSession(session, channel, "new_device") };
 }
 

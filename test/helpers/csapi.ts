@@ -26,6 +26,7 @@ export async function mintDeviceToken(
 ): Promise<DeviceToken> {
   const response = await fetch(`${server.baseUrl}/_devserver/token`, {
     method: "POST",
+    headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ user, ...(deviceId === undefined ? {} : { device_id: deviceId }) }),
   });
   if (response.status !== 200) throw new Error(`/_devserver/token answered ${response.status}`);

@@ -38,6 +38,7 @@ export function synapseLane(): SynapseLane {
 export async function advanceMasClock(lane: SynapseLane, ms: number): Promise<void> {
   const response = await fetch(`${lane.masUrl}/_devserver/clock`, {
     method: "POST",
+    headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ advanceMs: ms }),
   });
   if (response.status !== 200) throw new Error(`advancing the devserver clock: HTTP ${response.status}`);

@@ -169,6 +169,7 @@ describe("Synapse with the devserver as its MAS", () => {
   it("a token from the test hook works on Synapse: the hook creates the device there first", async () => {
     const response = await fetch(`${lane.masUrl}/_devserver/token`, {
       method: "POST",
+      headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ user: "bob", device_id: "HOOKDEVICE01" }),
     });
     expect(response.status).toBe(200);

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ProtocolError } from "../errors";
 import type { WireVersion } from "../types";
-import { DEVICE_ID, isAbsoluteHttpUrl } from "../grammar";
+import { DEVICE_ID, OPAQUE_ID, isAbsoluteHttpUrl, isDeviceId } from "../grammar";
 import { KNOWN_FAILURE_REASONS, parseLoginMessage, serializeLoginMessage, type LoginMessage } from "./index";
 
 const VERSIONS: readonly WireVersion[] = ["v2024", "v2025"];
@@ -51,7 +51,8 @@ function checkContract(json: string, version: WireVersion): boolean {
 const base64Key = fc
   .uint8Array({ minLength: 32, maxLength: 32 })
   .map((bytes) => Buffer.from(bytes).toString("base64").replace(/=+$/, ""));
-const deviceId = fc.stringMatching(DEVICE_ID);
+// DEVICE_ID is the character rule; an ID with a "." or ".." segment is refused on top of it (isDeviceId).
+const deviceId = fc.stringMatching(DEVICE_ID).filter(isDeviceId);
 const url = fc.webUrl({ withQueryParameters: true, withFragments: true });
 const baseUrl = fc.webUrl();
 const protocolNames = fc.array(fc.oneof(fc.constant("device_authorization_grant"), fc.string()), {
@@ -109,7 +110,7 @@ function validWire(version: WireVersion): fc.Arbitrary<Record<string, unknown>> 
           fc.record({
             algorithm: fc.constant("m.megolm_backup.v1.curve25519-aes-sha2"),
             key: base64Key,
-            backup_version: fc.string({ minLength: 1 }),
+            backup_version: fc.stringMatching(OPAQUE_ID),
           }),
         ),
       },

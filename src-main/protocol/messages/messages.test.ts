@@ -171,6 +171,12 @@ describe("m.login.protocols", () => {
       "protocols[0] must be a string",
     ],
     ["homeserver not a string", "v2024", { protocols, homeserver: 7 }, "homeserver must be a string"],
+    [
+      "a protocol name longer than 255 characters",
+      "v2025",
+      { protocols: ["device_authorization_grant", "y".repeat(256)], base_url: "https://a.example/" },
+      "protocols[1] is longer than 255 characters",
+    ],
   ] as const)("refuses %s", (_label, version, fields, mention) => {
     expectInvalid({ type: "m.login.protocols", ...fields }, version, mention);
   });
@@ -336,8 +342,47 @@ describe("m.login.protocol", () => {
       "device_id must be a string",
     ],
     ["a protocol that is not a string", { protocol: 1, device_id: DEVICE }, "protocol must be a string"],
+    // The device ID goes into GET /devices/{id}: a "." or ".." segment would name another path.
+    ...[
+      "../ABCDEFGHIJ",
+      "../../_matrix/client/v3/keys/query",
+      "ABCDEFGHIJ/..",
+      "ABCDEFGHIJ/./x",
+      "./ABCDEFGHIJ",
+      "abc/../../devices",
+    ].map(
+      (deviceId) =>
+        [
+          `a device_id with a dot segment (${deviceId})`,
+          { protocol: "device_authorization_grant", device_id: deviceId, device_authorization_grant: grant },
+          'device_id has a "." or ".." segment between slashes',
+        ] as const,
+    ),
+    [
+      "an unknown protocol name longer than 255 characters (kept for the answer, so bounded)",
+      { protocol: `m.${"x".repeat(254)}`, device_id: DEVICE },
+      "protocol is longer than 255 characters",
+    ],
   ] as const)("refuses %s", (_label, fields, mention) => {
     for (const version of VERSIONS) expectInvalid({ type: "m.login.protocol", ...fields }, version, mention);
+  });
+
+  it("keeps device IDs whose dots are not whole segments, and a 255-character unknown protocol name", () => {
+    for (const deviceId of [".........x", "a..b/c.d/..e", "ABCDEFGHIJ/...", "a/b/c/d/e/f"]) {
+      const wire = {
+        type: "m.login.protocol",
+        protocol: "device_authorization_grant",
+        device_authorization_grant: grant,
+        device_id: deviceId,
+      } as const;
+      expectRoundTrip(wire, "v2025", wire);
+    }
+    const name = `m.${"x".repeat(253)}`;
+    expectRoundTrip({ type: "m.login.protocol", protocol: name, device_id: DEVICE }, "v2024", {
+      type: "m.login.protocol",
+      protocol: { unknown: name },
+      device_id: DEVICE,
+    });
   });
 });
 
@@ -509,6 +554,22 @@ describe("m.login.secrets", () => {
       "an empty backup version (it names no backup to check the key against)",
       { cross_signing: crossSigning, backup: { ...backup, backup_version: "" } },
       "backup.backup_version must not be empty",
+    ],
+    // backup_version goes into GET /room_keys/version/{version}: an opaque ID, not free text.
+    [
+      "a backup version with CR/LF in it",
+      { cross_signing: crossSigning, backup: { ...backup, backup_version: "1\r\nX-Injected: yes" } },
+      "backup.backup_version contains a character outside 0-9 A-Z a-z . _ ~ -",
+    ],
+    [
+      "a backup version that is a path",
+      { cross_signing: crossSigning, backup: { ...backup, backup_version: "../../keys" } },
+      "backup.backup_version contains a character outside",
+    ],
+    [
+      "a backup version of a megabyte",
+      { cross_signing: crossSigning, backup: { ...backup, backup_version: "7".repeat(1_000_000) } },
+      "backup.backup_version is 1000000 characters long (at most 255 allowed)",
     ],
     [
       "a backup without key",

@@ -1,10 +1,16 @@
 // Wire schemas of the MSC4108 login messages, per wire version, each mapping the JSON body to the model.
-// Unknown fields are dropped by `z.object` (forward compatibility, PROTOCOL.md §4.1): they are never copied into
+// Unknown fields are dropped by `z.object` (forward compatibility, docs/protocol.md §4): they are never copied into
 // the model, so nothing a peer adds can travel on through our code.
 import { z } from "zod";
 import { decodeBase64, encodeBase64 } from "../base64";
 import type { WireVersion } from "../types";
-import { deviceIdProblem, isAbsoluteHttpUrl, isBaseUrl, serverNameOrUrlProblem } from "../grammar";
+import {
+  deviceIdProblem,
+  isAbsoluteHttpUrl,
+  isBaseUrl,
+  opaqueIdProblem,
+  serverNameOrUrlProblem,
+} from "../grammar";
 import {
   DEVICE_AUTHORIZATION_GRANT,
   KNOWN_FAILURE_REASONS,
@@ -23,13 +29,33 @@ const baseUrl = z
   .string()
   .refine(isBaseUrl, { error: "must be an absolute http(s) URL without query or fragment" });
 
-// v2024, reading: rust-sdk sends `https://…/`, matrix-js-sdk sends `client.getDomain()` (PROTOCOL.md §4.1).
+// v2024, reading: rust-sdk sends `https://…/`, matrix-js-sdk sends `client.getDomain()` (docs/protocol.md §4).
 const homeserverUrlOrServerName = z.string().refine((value) => serverNameOrUrlProblem(value) === undefined, {
   error: "must be an absolute http(s) URL (without query or fragment) or a server name",
 });
 
+/** Peer-chosen text runs through one grammar rule (grammar.ts), whose complaint becomes the issue text. */
+const grammarChecked = (problemOf: (text: string) => string | undefined) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = problemOf(value);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+// The device ID goes into the OAuth device scope and into `GET /devices/{id}`: MAS's grammar (grammar.ts).
+const deviceId = grammarChecked(deviceIdProblem);
+
+/** The longest protocol name we take from a peer (the known one is 26 characters): bounded for logs and memory. */
+export const MAX_PROTOCOL_NAME_LENGTH = 255;
+
+// Protocol names are kept even when unknown (the flow answers `unsupported_protocol`), so they are bounded.
+const protocolName = grammarChecked((text) =>
+  text.length > MAX_PROTOCOL_NAME_LENGTH
+    ? `is longer than ${MAX_PROTOCOL_NAME_LENGTH} characters`
+    : undefined,
+);
+
 // Cross-signing seeds and the backup key are exactly 32 bytes; padding is tolerated on input as
-// `BackupDecryptionKey::from_base64` does, and dropped so we always send the unpadded form (PROTOCOL.md §6.1).
+// `BackupDecryptionKey::from_base64` does, and dropped so we always send the unpadded form (docs/protocol.md §7).
 // The issue text never includes the value: these are private keys.
 const key32 = z.string().transform((value, ctx) => {
   let bytes: Uint8Array;
@@ -47,19 +73,21 @@ const key32 = z.string().transform((value, ctx) => {
 });
 
 const protocolsV2024 = (homeserver: z.ZodType<string>) =>
-  z.object({ protocols: z.array(z.string()).min(1), homeserver }).transform(({ protocols, homeserver }) => ({
-    type: "m.login.protocols" as const,
-    protocols,
-    homeserver,
-  }));
+  z
+    .object({ protocols: z.array(protocolName).min(1), homeserver })
+    .transform(({ protocols, homeserver }) => ({
+      type: "m.login.protocols" as const,
+      protocols,
+      homeserver,
+    }));
 const protocolsV2024Read = protocolsV2024(homeserverUrlOrServerName);
 // v2024, writing: rust-sdk and Element X parse `homeserver` as a `Url` and refuse the whole message otherwise
-// (PROTOCOL.md §4.1, §9 item 4), so we send only an absolute URL even though we read a server name.
+// (docs/protocol.md §4), so we send only an absolute URL even though we read a server name.
 const protocolsV2024Write = protocolsV2024(baseUrl);
 
 // MSC4108 2025: `base_url` replaces `homeserver`, and an empty list says "no protocol available".
 const protocolsV2025 = z
-  .object({ protocols: z.array(z.string()), base_url: baseUrl })
+  .object({ protocols: z.array(protocolName), base_url: baseUrl })
   .transform(({ protocols, base_url }) => ({
     type: "m.login.protocols" as const,
     protocols,
@@ -68,16 +96,6 @@ const protocolsV2025 = z
 
 /** The most we take of a free-text field from the peer (failure reasons): enough for any code, bounded for logs. */
 export const MAX_REASON_LENGTH = 255;
-
-/** Peer-chosen text runs through one grammar rule (grammar.ts), whose complaint becomes the issue text. */
-const grammarChecked = (problemOf: (text: string) => string | undefined) =>
-  z.string().superRefine((value, ctx) => {
-    const problem = problemOf(value);
-    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-  });
-
-// The device ID goes into the OAuth device scope and into `GET /devices/{id}`: MAS's grammar (grammar.ts).
-const deviceId = grammarChecked(deviceIdProblem);
 
 // rust-sdk serialises a missing `verification_uri_complete` as `null` (an `Option` without skip).
 const deviceAuthorizationGrant = z
@@ -99,7 +117,7 @@ const deviceAuthorizationGrantProtocol = z
   .transform((body) => ({ type: "m.login.protocol" as const, ...body }));
 
 const unknownProtocol = z
-  .object({ protocol: z.string(), device_id: deviceId })
+  .object({ protocol: protocolName, device_id: deviceId })
   .transform(({ protocol, device_id }) => ({
     type: "m.login.protocol" as const,
     protocol: { unknown: protocol },
@@ -128,13 +146,13 @@ const failure = z
   });
 
 // rust-sdk sends a missing backup as `"backup": null`, and refuses the whole message on an unknown algorithm
-// (its backup type is an enum tagged on `algorithm`), so we refuse it too (PROTOCOL.md §6.1).
-// `backup_version` names the server-side backup to check the key against (`GET /room_keys/version/{version}`);
-// an empty one names nothing.
+// (its backup type is an enum tagged on `algorithm`), so we refuse it too (docs/protocol.md §7).
+// `backup_version` names the server-side backup to check the key against (`GET /room_keys/version/{version}`),
+// so it has the grammar of an opaque identifier (Synapse's are decimal numbers): a path segment, not free text.
 const backup = z.object({
   algorithm: z.literal(MEGOLM_BACKUP_V1),
   key: key32,
-  backup_version: z.string().min(1),
+  backup_version: grammarChecked((text) => (text === "" ? "must not be empty" : opaqueIdProblem(text))),
 });
 
 const secrets = z

@@ -5,7 +5,7 @@
 // choosing, dressed up as the consent step. So only the account's own OAuth server may be opened: the origin of
 // its issuer or of its device authorization endpoint (MAS: `{issuer}link`; Tuwunel: `{issuer}/_tuwunel/oidc/
 // device`; docs/protocol.md §6), over https.
-import { httpUrlProblem } from "../grammar";
+import { httpUrlProblem, isLoopbackHostname } from "../grammar";
 
 /** Why a verification URI must not be opened. */
 export type VerificationUriProblem =
@@ -36,7 +36,10 @@ export interface VerificationUriContext {
 export function checkVerificationUri(uri: string, context: VerificationUriContext): VerificationUriCheck {
   if (httpUrlProblem(uri) !== undefined) return { ok: false, reason: "not_a_url" };
   const url = new URL(uri);
-  if (url.protocol !== "https:" && !(context.allowInsecureLoopback === true && isLoopback(url.hostname))) {
+  if (
+    url.protocol !== "https:" &&
+    !(context.allowInsecureLoopback === true && isLoopbackHostname(url.hostname))
+  ) {
     return { ok: false, reason: "insecure_scheme" };
   }
   const allowed = [context.issuer, context.deviceAuthorizationEndpoint].flatMap(originOf);
@@ -50,8 +53,4 @@ function originOf(text: string): string[] {
   } catch {
     return [];
   }
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }

@@ -7,6 +7,7 @@ import { concatBytes, utf8 } from "../bytes";
 import { createScannerChannel } from "../channel/create";
 import { ProtocolError, type ProtocolErrorCode } from "../errors";
 import { isRendezvousError } from "../rendezvous/errors";
+import { testRuntime } from "../rendezvous/doubles.testing";
 import { joinRendezvous } from "../rendezvous/join";
 import type { FetchFunction } from "../rendezvous/transport";
 import type { Intent } from "../types";
@@ -51,7 +52,7 @@ function recordingFetch(): { fetch: FetchFunction; requests: string[] } {
 async function scanAndJoin(bytes: Uint8Array, ourRole: Intent, fetch: FetchFunction): Promise<void> {
   const scanned = acceptScannedQr(bytes, ourRole);
   createScannerChannel(scanned);
-  await joinRendezvous(scanned, { fetch, signal: new AbortController().signal });
+  await joinRendezvous(scanned, { runtime: testRuntime(fetch), signal: new AbortController().signal });
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<unknown> {
@@ -163,7 +164,9 @@ describe("a ScannedQr comes from acceptScannedQr only", () => {
     ];
     for (const impostor of impostors) {
       expect(() => createScannerChannel(impostor)).toThrow(TypeError);
-      await expect(joinRendezvous(impostor, { fetch, signal })).rejects.toThrow(TypeError);
+      await expect(joinRendezvous(impostor, { runtime: testRuntime(fetch), signal })).rejects.toThrow(
+        TypeError,
+      );
     }
     expect(requests).toEqual([]);
     // The real one passes the same check.

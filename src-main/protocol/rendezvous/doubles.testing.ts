@@ -1,12 +1,15 @@
 // Test support only (the .testing suffix lets ESLint keep product code from importing it): the scripted
 // fetch and the virtual clock the rendezvous client tests drive the clients with, and the helper that expects a
 // RendezvousError.
+import type { TranscriptSink } from "../../../src-shared/transcript";
+import { VIRTUAL_START, VirtualClock } from "../../../test/helpers/virtual-clock";
+import type { RandomSource } from "../random";
+import { createRuntime, type Runtime } from "../runtime";
 import { isRendezvousError, type RendezvousError } from "./errors";
-import type { Sleep } from "./timing";
 import type { FetchFunction } from "./transport";
 
 /** Where every virtual clock starts: the client's local time, whatever the scripted server's `Date` says. */
-export const LOCAL_START = Date.parse("2026-11-27T12:00:00Z");
+export const LOCAL_START = VIRTUAL_START;
 
 /** One request as the client sent it. */
 export interface Call {
@@ -53,20 +56,31 @@ export function scriptedFetch(steps: Step[]): FetchFunction & { readonly calls: 
   return Object.assign(fetch, { calls });
 }
 
-/** A virtual clock from LOCAL_START: sleeping moves it forward at once and records how long was asked for. */
-export function fakeTime(): { now: () => number; sleep: Sleep; sleeps: number[] } {
-  let time = LOCAL_START;
-  const sleeps: number[] = [];
-  return {
-    now: () => time,
-    sleeps,
-    sleep: async (ms, signal) => {
-      signal.throwIfAborted();
-      sleeps.push(ms);
-      time += ms;
-      await Promise.resolve();
-    },
-  };
+/**
+ * A virtual clock from LOCAL_START (test/helpers/virtual-clock.ts): time moves to the next sleep's end once nothing
+ * else can run, and `sleeps` records the waits that ran to their end.
+ */
+export function fakeTime(): VirtualClock {
+  return new VirtualClock({ start: LOCAL_START });
+}
+
+/** A Runtime on `fetch` and a virtual clock (a fresh one unless given); the transcript is dropped unless given. */
+export function testRuntime(
+  fetch: FetchFunction,
+  parts: {
+    readonly clock?: VirtualClock;
+    readonly transcript?: TranscriptSink;
+    readonly random?: RandomSource;
+  } = {},
+): Runtime {
+  const clock = parts.clock ?? fakeTime();
+  return createRuntime({
+    fetch,
+    now: clock.now,
+    sleep: clock.sleep,
+    ...(parts.transcript === undefined ? {} : { transcript: parts.transcript }),
+    ...(parts.random === undefined ? {} : { random: parts.random }),
+  });
 }
 
 /** The RendezvousError `promise` rejects with; anything else (including success) fails the test. */

@@ -1,10 +1,14 @@
 // Typed errors of the rendezvous clients. They are not ProtocolErrors: their codes are about the HTTP session
-// (expiry, conflicts, rate limits, the network), not about bytes a peer sent, and the flows map them to UX.md's
-// `expired`, `rate_limited`, `network`, `server_error`, `proxy_interference` and `server_unsupported`.
+// (expiry, conflicts, rate limits, the network), not about bytes a peer sent, and the flows map them to the
+// `expired`, `rate_limited`, `network`, `server_error`, `proxy_interference` and `server_unsupported` of
+// docs/ux.md.
 // Cancellation is not an error code: an aborted call rethrows its signal's reason unchanged.
 
 export type RendezvousErrorCode =
-  /** The session is gone: 404 on an existing session (expired, cancelled by the peer, or evicted). */
+  /**
+   * The session is gone: 404 on an existing session (expired, cancelled by the peer, or evicted), or its lifetime
+   * ran out on our clock while we waited (polling, or a request whose answer had not come by then).
+   */
   | "expired"
   /** Someone else wrote the session between our read and our write (v2024 412, v2025 409). */
   | "concurrent_write"
@@ -16,11 +20,14 @@ export type RendezvousErrorCode =
   | "unauthorized"
   /** The server does not serve this rendezvous API (404 `M_UNRECOGNIZED` or 405). */
   | "not_supported"
-  /** Connection failures until the session's deadline, or a lost write that can no longer be recovered. */
+  /**
+   * Connection failures (a request with no complete answer within its timeout among them) until the session's
+   * deadline, or a lost write that can no longer be recovered.
+   */
   | "network"
   /** 5xx until the session's deadline. */
   | "server_error"
-  /** ETags or sequence tokens are altered between us and the server (UX.md); `reason` names the evidence. */
+  /** ETags or sequence tokens are altered between us and the server (docs/ux.md); `reason` names the evidence. */
   | "proxy_interference"
   /** 413: the message is larger than the server accepts. */
   | "too_large"
@@ -98,7 +105,7 @@ export function proxyInterference(reason: ProxyInterferenceReason, message: stri
   return new RendezvousError("proxy_interference", `${message} (${reason})`, { reason });
 }
 
-/** Failures worth retrying until the session's deadline (PROTOCOL.md, UX.md: retry within the lifetime). */
+/** Failures worth retrying until the session's deadline (docs/protocol.md §2, docs/ux.md: retry in the lifetime). */
 export function isTransient(error: unknown): error is RendezvousError {
   return (
     error instanceof RendezvousError &&

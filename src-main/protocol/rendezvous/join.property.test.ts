@@ -1,7 +1,7 @@
 // Property test of the scanning device's whole join path: whatever QR code it reads, the bytes either fail to
 // decode, or the channel and the rendezvous join fail with a typed error (ProtocolError, RendezvousError). A
 // TypeError means our own code let peer input through to a place that assumes it is valid. The server answers
-// 404 to everything, so every join ends in an error; nothing here waits on a real timer.
+// 404 to everything, so every join ends in an error; nothing here waits on a real timer (a virtual clock).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { concatBytes, utf8 } from "../bytes";
@@ -10,16 +10,11 @@ import { ProtocolError, isProtocolError } from "../errors";
 import { acceptScannedQr, type ScannedQr } from "../qr/scanned";
 import { isRendezvousError } from "./errors";
 import { joinRendezvous } from "./join";
-import type { Sleep } from "./timing";
+import { testRuntime } from "./doubles.testing";
 import type { FetchFunction } from "./transport";
 
 const notFound: FetchFunction = () =>
   Promise.resolve(Response.json({ errcode: "M_NOT_FOUND", error: "scripted" }, { status: 404 }));
-
-const instantSleep: Sleep = (_ms, signal) => {
-  signal.throwIfAborted();
-  return Promise.resolve();
-};
 
 function typed(error: unknown): boolean {
   return error instanceof ProtocolError || isRendezvousError(error);
@@ -147,7 +142,7 @@ async function joinPathIsTyped(bytes: Uint8Array, allowInsecureHttp: boolean): P
     }
   }
   await typedFailure(() =>
-    joinRendezvous(scanned, { fetch: notFound, sleep: instantSleep, allowInsecureHttp, signal }),
+    joinRendezvous(scanned, { runtime: testRuntime(notFound), allowInsecureHttp, signal }),
   );
   return true;
 }

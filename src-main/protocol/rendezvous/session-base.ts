@@ -1,6 +1,6 @@
 // What both session classes share: one send or receive at a time, nothing after cancel, the poll loop that
 // follows the caller's schedule, the cancel's DELETE, and what a 404 on the session means.
-import { RendezvousError } from "./errors";
+import { RendezvousError, isRendezvousError } from "./errors";
 import { commonStatusError, unexpectedStatus, type HttpResponse, type Transport } from "./transport";
 import { DEFAULT_CANCEL_TIMEOUT_MS, checkPollSchedule, pollIntervalAt, type PollSchedule } from "./timing";
 import type { CancelOptions } from "./types";
@@ -26,14 +26,22 @@ export class OperationGuard {
   }
 }
 
+/** The session's end as the error a call meets there. */
+export function sessionEnded(what: string): RendezvousError {
+  return new RendezvousError("expired", `${what}: the rendezvous session's lifetime ran out`);
+}
+
 /**
- * Calls `poll` on the schedule until it returns a value. Intervals run from the start of one poll to the start of
- * the next, timed from the first poll; the transport keeps any schedule under 4 requests/s.
+ * Calls `poll` on the schedule until it returns a value, or until the session ends (`expired`: polling a session
+ * the server has forgotten is pointless, and a server that answers "no change" past it must not keep us here).
+ * Intervals run from the start of one poll to the start of the next, timed from the first poll; the transport
+ * keeps any schedule under 4 requests/s.
  */
 export async function pollUntil<T>(
   transport: Transport,
   schedule: PollSchedule,
   signal: AbortSignal,
+  sessionEnd: () => number,
   poll: () => Promise<T | undefined>,
 ): Promise<T> {
   checkPollSchedule(schedule);
@@ -42,17 +50,20 @@ export async function pollUntil<T>(
     // Timed from when the GET can actually go out, so the rate ceiling never shifts the schedule.
     await transport.readyForRequest(signal);
     const pollStart = transport.now();
+    if (pollStart >= sessionEnd()) throw sessionEnded("receive");
     start ??= pollStart;
     const result = await poll();
     if (result !== undefined) return result;
-    await transport.sleepUntil(pollStart + pollIntervalAt(schedule, pollStart - start), signal);
+    const next = pollStart + pollIntervalAt(schedule, pollStart - start);
+    await transport.sleepUntil(Math.min(next, sessionEnd()), signal);
   }
 }
 
 /**
- * A cancel's DELETE, under a signal of its own that aborts after the timeout: the flow's signal has usually
- * aborted already (that is why it cancels), and a best-effort DELETE must neither be skipped nor hang a flow that
- * is ending. Transient failures are retried until the timeout or the session's expiry, whichever is first.
+ * A cancel's DELETE, never under the flow's signal: that has usually aborted already (that is why it cancels), and
+ * a best-effort DELETE must neither be skipped nor hang a flow that is ending. It is cut off (and transient
+ * failures are no longer retried) at the timeout or the session's end, whichever is first, on the runtime's clock.
+ * A session past its end is gone already, which is what the DELETE is for: nothing is sent.
  */
 export async function deleteSession(
   transport: Transport,
@@ -64,13 +75,20 @@ export async function deleteSession(
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new TypeError(`cancel timeout must be a positive number, got ${timeoutMs}`);
   }
-  const signal = AbortSignal.timeout(timeoutMs);
-  const deadline = Math.min(expiresAt, transport.now() + timeoutMs);
+  const never = new AbortController().signal;
+  // The timeout counts from when the request-rate ceiling lets the DELETE go out (at most 250 ms after our last
+  // request): a cancel right after a poll must still send it.
+  await transport.readyForRequest(never);
+  const now = transport.now();
+  if (now >= expiresAt) return;
+  const deadline = { at: Math.min(expiresAt, now + timeoutMs), sessionEnds: expiresAt <= now + timeoutMs };
   let response: HttpResponse;
   try {
-    response = await transport.request({ method: "DELETE", url }, signal, () => deadline);
+    response = await transport.request({ method: "DELETE", url }, never, () => deadline);
   } catch (error) {
-    if (signal.aborted && error === signal.reason) {
+    // Cut off at the session's end: the server has forgotten the session by now, as the DELETE wanted.
+    if (isRendezvousError(error, "expired")) return;
+    if (isRendezvousError(error, "network")) {
       throw new RendezvousError("network", `DELETE did not finish within ${timeoutMs} ms`, { cause: error });
     }
     throw error;

@@ -1,6 +1,6 @@
 // Time for the rendezvous clients: the injectable clock and sleep, the poll schedules the flows choose from, the
 // request-rate ceiling, and the backoff for transient failures. Every duration is data, so tests pass small values
-// or a fake clock instead of waiting (TESTING.md "Time budget").
+// or a virtual clock instead of waiting (docs/testing.md "Time budget").
 
 /** Milliseconds since the epoch, as the client sees them. */
 export type Now = () => number;
@@ -39,7 +39,7 @@ export type PollSchedule = readonly PollPhase[];
 
 /**
  * The peer is a program about to answer (LoginOk after INITIATE, the next message of a ping-pong): look often at
- * first, then settle at the 1 s both SDKs use (PROTOCOL.md §2.1).
+ * first, then settle at the 1 s both SDKs use (docs/protocol.md §2).
  */
 export const MACHINE_REPLY_DUE: PollSchedule = [{ everyMs: 250, forMs: 10_000 }, { everyMs: 1_000 }];
 
@@ -74,6 +74,55 @@ export function pollIntervalAt(schedule: PollSchedule, elapsedMs: number): numbe
   }
   // Unreachable for a checked schedule: the last phase always answers.
   throw new TypeError("empty poll schedule");
+}
+
+/**
+ * How long one request may take, from sending it to the last byte of the answer, unless the session ends first.
+ * A server (or anything in between) that sends headers and then holds the body back, or trickles it, would
+ * otherwise keep a `receive()` pending forever; 15 s is far beyond any healthy answer of a few hundred bytes.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+/** A signal that ends a wait at a deadline on the injected clock, and tells whether the deadline is what ended it. */
+export interface DeadlineSignal {
+  readonly signal: AbortSignal;
+  /** True once the deadline passed (rather than `parent` aborting). */
+  timedOut(): boolean;
+  /** Stops the timer and lets go of `parent`; call it when the guarded work is over. */
+  dispose(): void;
+}
+
+/**
+ * A signal that aborts `ms` from now on the clock `sleep` runs on, or as soon as `parent` aborts (with its reason).
+ * `AbortSignal.timeout` would count real milliseconds even where the rest of the client runs on a virtual clock.
+ */
+export function deadlineSignal(sleep: Sleep, ms: number, parent?: AbortSignal): DeadlineSignal {
+  const controller = new AbortController();
+  const timer = new AbortController();
+  let timedOut = false;
+  const onParentAbort = (): void => {
+    controller.abort(parent?.reason);
+  };
+  if (parent?.aborted === true) controller.abort(parent.reason);
+  else parent?.addEventListener("abort", onParentAbort, { once: true });
+  sleep(ms, timer.signal).then(
+    () => {
+      timedOut = !controller.signal.aborted;
+      controller.abort(new DOMException(`no answer within ${ms} ms`, "TimeoutError"));
+    },
+    (error: unknown) => {
+      // Our own dispose() ends the sleep this way; a sleep that failed by itself ends the guarded wait with its error.
+      if (!timer.signal.aborted) controller.abort(error);
+    },
+  );
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose: () => {
+      timer.abort();
+      parent?.removeEventListener("abort", onParentAbort);
+    },
+  };
 }
 
 /** How long a `cancel()` may spend on its DELETE: it is best effort, and the flow is ending. */

@@ -3,11 +3,20 @@
 import { describe, expect, it } from "vitest";
 import type { TranscriptEntry } from "../../../src-shared/transcript";
 import { isRendezvousError } from "./errors";
-import { LOCAL_START, fakeTime } from "./doubles.testing";
-import { Transport, expiryFromHeaders, retryAfterOf, type HttpResponse } from "./transport";
+import { LOCAL_START, fakeTime, rendezvousError, scriptedFetch, testRuntime } from "./doubles.testing";
+import {
+  Transport,
+  expiryFromHeaders,
+  retryAfterOf,
+  type HttpResponse,
+  type RequestDeadline,
+} from "./transport";
+import { createV2024Rendezvous, joinV2024Rendezvous } from "./v2024";
 
 const SERVER_NOW = Date.parse("2030-06-01T08:00:00Z");
 const signal = new AbortController().signal;
+/** No session end in sight: only the per-request timeout bounds a request. */
+const FAR: RequestDeadline = { at: Number.POSITIVE_INFINITY, sessionEnds: false };
 
 function response(status: number, headers: Record<string, string>, body = ""): HttpResponse {
   return {
@@ -59,23 +68,23 @@ describe("requests", () => {
   it("are spaced at least 250 ms apart, whoever asks", async () => {
     const time = fakeTime();
     const transport = new Transport(
-      { fetch: () => Promise.resolve(new Response(null, { status: 204 })), ...time },
+      { runtime: testRuntime(() => Promise.resolve(new Response(null, { status: 204 })), { clock: time }) },
       () => ({}),
     );
-    await transport.exchange({ method: "GET", url: "https://example.org/a" }, signal);
-    await transport.exchange({ method: "GET", url: "https://example.org/a" }, signal);
+    await transport.exchange({ method: "GET", url: "https://example.org/a" }, signal, FAR);
+    await transport.exchange({ method: "GET", url: "https://example.org/a" }, signal, FAR);
     await time.sleep(100, signal);
-    await transport.exchange({ method: "DELETE", url: "https://example.org/a" }, signal);
+    await transport.exchange({ method: "DELETE", url: "https://example.org/a" }, signal, FAR);
     expect(time.sleeps).toEqual([250, 100, 150]);
   });
 
   it("refuse a body far larger than any rendezvous payload", async () => {
     const transport = new Transport(
-      { fetch: () => Promise.resolve(new Response("x".repeat(70_000))) },
+      { runtime: testRuntime(() => Promise.resolve(new Response("x".repeat(70_000)))) },
       () => ({}),
     );
     const error: unknown = await transport
-      .exchange({ method: "GET", url: "https://example.org/a" }, signal)
+      .exchange({ method: "GET", url: "https://example.org/a" }, signal, FAR)
       .then(
         () => undefined,
         (reason: unknown) => reason,
@@ -83,18 +92,36 @@ describe("requests", () => {
     expect(isRendezvousError(error, "invalid_response")).toBe(true);
   });
 
+  it("are stamped in the transcript with the runtime's clock (a virtual one here), never Date.now", async () => {
+    const entries: TranscriptEntry[] = [];
+    const time = fakeTime();
+    const transport = new Transport(
+      {
+        runtime: testRuntime(() => Promise.resolve(new Response(null, { status: 204 })), {
+          clock: time,
+          transcript: (entry) => entries.push(entry),
+        }),
+      },
+      () => ({}),
+    );
+    await transport.exchange({ method: "GET", url: "https://example.org/a" }, signal, FAR);
+    await transport.exchange({ method: "GET", url: "https://example.org/a" }, signal, FAR);
+    expect(entries.map((entry) => entry.time)).toEqual([LOCAL_START, LOCAL_START + 250]);
+  });
+
   it("report a network failure with its cause, in the error and in the transcript", async () => {
     const entries: TranscriptEntry[] = [];
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
     const transport = new Transport(
       {
-        fetch: () => Promise.reject(new TypeError("fetch failed", { cause: refused })),
-        transcript: (entry) => entries.push(entry),
+        runtime: testRuntime(() => Promise.reject(new TypeError("fetch failed", { cause: refused })), {
+          transcript: (entry) => entries.push(entry),
+        }),
       },
       () => ({}),
     );
     const error: unknown = await transport
-      .exchange({ method: "PUT", url: "https://example.org/s" }, signal)
+      .exchange({ method: "PUT", url: "https://example.org/s" }, signal, FAR)
       .then(
         () => undefined,
         (reason: unknown) => reason,
@@ -104,5 +131,49 @@ describe("requests", () => {
     expect(entries).toEqual([
       expect.objectContaining({ method: "PUT", path: "/s", error: "network: fetch failed (ECONNREFUSED)" }),
     ]);
+  });
+});
+
+// Adversarial review finding 3: server text (an errcode, an ETag, a network error's cause) went whole into error
+// messages, and so into logs, newlines included: a server could forge log lines. It is escaped and capped now
+// (outsideText, src-shared/errors.ts).
+describe("server text in error messages", () => {
+  const FORGED = "\n[flow] signed in as @admin:hs.example\r\n";
+
+  it("an errcode is escaped and capped at 200 characters", async () => {
+    const errcode = `M_X${FORGED}${"A".repeat(60_000)}`;
+    const fetch = scriptedFetch([() => Response.json({ errcode, error: FORGED }, { status: 418 })]);
+    const error = await rendezvousError(
+      createV2024Rendezvous({ runtime: testRuntime(fetch), homeserverUrl: "https://hs.example", signal }),
+    );
+    expect(error.code).toBe("invalid_response");
+    expect(error.message).not.toMatch(/[\r\n]/);
+    expect(error.message).toContain("M_X\\u000a[flow] signed in as @admin:hs.example\\u000d\\u000a");
+    expect(error.message.length).toBeLessThan(300);
+  });
+
+  it("a weak ETag is capped", async () => {
+    const etag = `W/"${"e".repeat(60_000)}"`;
+    const fetch = scriptedFetch([() => new Response("", { status: 200, headers: { ETag: etag } })]);
+    const error = await rendezvousError(
+      joinV2024Rendezvous({ runtime: testRuntime(fetch), url: "https://hs.example/s/X", signal }),
+    );
+    expect(error.reason).toBe("weak_etag");
+    expect(error.message.length).toBeLessThan(200);
+  });
+
+  it("a network error's cause is escaped and capped", async () => {
+    const cause = new Error(`getaddrinfo failed${FORGED}${"x".repeat(10_000)}`);
+    const transport = new Transport(
+      { runtime: testRuntime(() => Promise.reject(new TypeError("fetch failed", { cause }))) },
+      () => ({}),
+    );
+    const error = await rendezvousError(
+      transport.exchange({ method: "GET", url: "https://example.org/a" }, signal, FAR),
+    );
+    expect(error.code).toBe("network");
+    expect(error.message).not.toMatch(/[\r\n]/);
+    expect(error.message).toContain("\\u000a[flow] signed in");
+    expect(error.message.length).toBeLessThan(300);
   });
 });

@@ -1,43 +1,49 @@
-// The HTTP layer both rendezvous clients share: one injected `fetch`, one transcript entry per request, the
-// request-rate ceiling, the retry of transient failures (429, 5xx, the network) until a deadline, and the reading
-// of the headers and bodies both APIs have in common. Cancellation always surfaces as the signal's own reason.
-import { httpEntry, type TranscriptSink } from "../../../src-shared/transcript";
+// The HTTP layer both rendezvous clients share: the runtime's `fetch`, one transcript entry per request, the
+// request-rate ceiling, a deadline on every request (never later than the session's end), the retry of transient
+// failures (429, 5xx, the network) until a deadline, and the reading of the headers and bodies both APIs have in
+// common. Cancellation always surfaces as the signal's own reason.
+import { outsideText } from "../../../src-shared/errors";
+import { httpEntry } from "../../../src-shared/transcript";
 import { concatBytes, decodeUtf8 } from "../bytes";
-import { secureRandom, type RandomSource } from "../random";
+import { isLoopbackHostname } from "../grammar";
+import type { Runtime } from "../runtime";
 import { RendezvousError, isTransient } from "./errors";
 import {
   DEFAULT_BACKOFF,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   MIN_REQUEST_SPACING_MS,
   backoffDelay,
-  realSleep,
+  deadlineSignal,
   type BackoffOptions,
-  type Now,
-  type Sleep,
 } from "./timing";
 
 /** The subset of WHATWG `fetch` the clients use (Node's global fetch, Electron's `net.fetch`, a test script). */
 export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
 
 export interface RendezvousClientOptions {
-  readonly fetch: FetchFunction;
-  /** Default `Date.now`. Every expiry is computed on this clock. */
-  readonly now?: Now;
-  /** Default real timers. */
-  readonly sleep?: Sleep;
-  /** Receives one entry per HTTP request: method, path, status, sizes, ETag or sequence token; never a body. */
-  readonly transcript?: TranscriptSink;
+  /**
+   * The network, the clock every expiry and deadline is computed on, sleeping, the randomness of v2025
+   * transaction IDs, and the transcript (one entry per HTTP request: method, path, status, sizes, ETag or
+   * sequence token; never a body).
+   */
+  readonly runtime: Runtime;
   readonly backoff?: BackoffOptions;
   /**
    * How long creating, joining and discovering keep retrying transient failures: there is no session deadline
    * yet. Default 20 s.
    */
   readonly retryWindowMs?: number;
-  /** v2025 transaction IDs. Default the platform CSPRNG. */
-  readonly random?: RandomSource;
   /**
-   * Allow plain `http:` rendezvous URLs. Off by default: every request is refused with RendezvousError
-   * `insecure_transport` before it goes out. The secure channel hides the payloads, but over http anyone on the
-   * path sees the rendezvous (and a v2025 create or discover carries the access token), can rewrite or drop
+   * How long one request may take, answer body included, before it is cut off (`network`, retried like any
+   * network failure) or, when the session ends first, cut off there (`expired`). Default
+   * `DEFAULT_REQUEST_TIMEOUT_MS` (15 s).
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * Allow plain `http:` to a loopback host (127.0.0.0/8, [::1], `localhost`). Off by default: every plain-http
+   * request is refused with RendezvousError `insecure_transport` before it goes out, and one to any other host
+   * (the LAN included) is refused whatever this says. The secure channel hides the payloads, but over http anyone
+   * on the path sees the rendezvous (and a v2025 create or discover carries the access token), can rewrite or drop
    * messages, and can end the session. Only for a local development server (the devserver is http://127.0.0.1).
    */
   readonly allowInsecureHttp?: boolean;
@@ -63,46 +69,86 @@ export interface HttpResponse {
   readonly receivedAt: number;
 }
 
+/** The latest a request may still be running, besides its own timeout. */
+export interface RequestDeadline {
+  /** Local time (on the runtime's clock). */
+  readonly at: number;
+  /**
+   * True when `at` is the session's end: a request cut off there fails `expired`, as nothing the server could
+   * still answer would be of use. False for a retry window (create, join, discover, cancel): `network`.
+   */
+  readonly sessionEnds: boolean;
+}
+
 /** What a transcript entry records of a response besides status and size. */
 export type ValidatorsOf = (response: Pick<HttpResponse, "headers" | "body">) => {
   readonly etag?: string;
   readonly sequenceToken?: string;
 };
 
+function positiveDuration(value: number | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0)
+    throw new TypeError(`${what} must be a positive number, got ${value}`);
+  return value;
+}
+
 export class Transport {
-  readonly now: Now;
-  readonly sleep: Sleep;
-  readonly random: RandomSource;
+  readonly runtime: Runtime;
   readonly retryWindowMs: number;
-  private readonly fetch: FetchFunction;
-  private readonly transcript: TranscriptSink | undefined;
+  private readonly requestTimeoutMs: number;
   private readonly backoff: BackoffOptions;
   private readonly validatorsOf: ValidatorsOf;
   private readonly allowInsecureHttp: boolean;
   private lastRequestAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: RendezvousClientOptions, validatorsOf: ValidatorsOf) {
-    this.fetch = options.fetch;
-    this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? realSleep;
-    this.random = options.random ?? secureRandom;
-    this.retryWindowMs = options.retryWindowMs ?? DEFAULT_RETRY_WINDOW_MS;
-    this.transcript = options.transcript;
+    this.runtime = options.runtime;
+    this.retryWindowMs = positiveDuration(options.retryWindowMs, DEFAULT_RETRY_WINDOW_MS, "retryWindowMs");
+    this.requestTimeoutMs = positiveDuration(
+      options.requestTimeoutMs,
+      DEFAULT_REQUEST_TIMEOUT_MS,
+      "requestTimeoutMs",
+    );
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.validatorsOf = validatorsOf;
     this.allowInsecureHttp = options.allowInsecureHttp === true;
   }
 
+  now(): number {
+    return this.runtime.now();
+  }
+
+  sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return this.runtime.sleep(ms, signal);
+  }
+
   /**
-   * Refuses a plain-http URL unless the caller allowed it (`allowInsecureHttp`). Every request passes here, so a
-   * redirect or a session URL from the server cannot downgrade a session either.
+   * Refuses a plain-http URL unless the caller allowed it (`allowInsecureHttp`) and it names a loopback host.
+   * Every request passes here, so a redirect or a session URL from the server cannot downgrade a session either.
    */
   requireSecureTransport(url: string): void {
-    if (this.allowInsecureHttp || !/^http:/i.test(url)) return;
-    throw new RendezvousError(
-      "insecure_transport",
-      "the rendezvous URL is plain http; pass allowInsecureHttp only for a local development server",
-    );
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      // Not a URL at all: the request fails as one (the callers check URLs first; this is only the http gate).
+      return;
+    }
+    if (parsed.protocol !== "http:") return;
+    if (!this.allowInsecureHttp) {
+      throw new RendezvousError(
+        "insecure_transport",
+        "the rendezvous URL is plain http; pass allowInsecureHttp only for a local development server",
+      );
+    }
+    if (!isLoopbackHostname(parsed.hostname)) {
+      throw new RendezvousError(
+        "insecure_transport",
+        `the rendezvous URL is plain http to ${outsideText(parsed.host, 100)}, which is not this machine: ` +
+          "allowInsecureHttp admits loopback hosts only (127.0.0.0/8, [::1], localhost)",
+      );
+    }
   }
 
   /** Sleeps until local time `time` (not at all if it has passed). */
@@ -119,15 +165,20 @@ export class Transport {
   }
 
   /**
-   * One HTTP request, whatever its status. Network failures throw `network`; an abort rethrows the signal's
-   * reason; a plain-http URL without `allowInsecureHttp` throws `insecure_transport` before anything is sent.
-   * Requests are spaced at least MIN_REQUEST_SPACING_MS apart, whoever asks.
+   * One HTTP request, whatever its status, answer body included, cut off after `requestTimeoutMs` or at
+   * `deadline`, whichever is first: `network` (or `expired` at a session's end). Other network failures throw
+   * `network`; an abort rethrows the signal's reason; a plain-http URL that is not allowed throws
+   * `insecure_transport` before anything is sent. Requests are spaced at least MIN_REQUEST_SPACING_MS apart,
+   * whoever asks.
    */
-  async exchange(request: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
+  async exchange(
+    request: HttpRequest,
+    signal: AbortSignal,
+    deadline: RequestDeadline,
+  ): Promise<HttpResponse> {
     this.requireSecureTransport(request.url);
     await this.readyForRequest(signal);
     const startedAt = this.now();
-    this.lastRequestAt = startedAt;
     const requestBytes = request.body?.length;
     const record = (result: {
       status?: number;
@@ -136,7 +187,7 @@ export class Transport {
       sequenceToken?: string;
       error?: string;
     }): void => {
-      this.transcript?.(
+      this.runtime.transcript(
         httpEntry({
           layer: "rendezvous",
           method: request.method,
@@ -148,34 +199,71 @@ export class Transport {
       );
     };
 
+    const budgetMs = Math.min(this.requestTimeoutMs, deadline.at - startedAt);
+    const endsSession = deadline.sessionEnds && deadline.at - startedAt <= this.requestTimeoutMs;
+    const cutOff = (): RendezvousError =>
+      endsSession
+        ? new RendezvousError(
+            "expired",
+            `${request.method}: the rendezvous session ended before the server's answer was complete`,
+          )
+        : new RendezvousError(
+            "network",
+            budgetMs > 0
+              ? `${request.method}: no complete answer within ${budgetMs} ms`
+              : `${request.method}: no time left before the deadline to send it`,
+          );
+    if (budgetMs <= 0) {
+      const error = cutOff();
+      record({ error: error.message });
+      throw error;
+    }
+    this.lastRequestAt = startedAt;
+
+    const limit = deadlineSignal(this.runtime.sleep, budgetMs, signal);
     let response: Response;
     let body: Uint8Array;
     let receivedAt: number;
     try {
-      response = await this.fetch(request.url, {
-        method: request.method,
-        headers: request.headers ?? {},
-        // Bytes, never a string: Node's fetch would add `;charset=UTF-8`, which Synapse's v2024 API refuses.
-        ...(request.body === undefined ? {} : { body: request.body as Uint8Array<ArrayBuffer> }),
-        // Redirects are followed by the caller (v2024 create), so that each hop is its own transcript entry.
-        redirect: "manual",
-        cache: "no-store",
-        signal,
-      });
+      response = await untilAborted(
+        this.runtime.fetch(request.url, {
+          method: request.method,
+          headers: request.headers ?? {},
+          // Bytes, never a string: Node's fetch would add `;charset=UTF-8`, which Synapse's v2024 API refuses.
+          ...(request.body === undefined ? {} : { body: request.body as Uint8Array<ArrayBuffer> }),
+          // Redirects are followed by the caller (v2024 create), so that each hop is its own transcript entry.
+          redirect: "manual",
+          cache: "no-store",
+          signal: limit.signal,
+        }),
+        limit.signal,
+      );
       receivedAt = this.now();
-      body = await readLimited(response, MAX_RESPONSE_BYTES);
+      body = await readLimited(response, MAX_RESPONSE_BYTES, limit.signal);
     } catch (error) {
       if (signal.aborted) {
         record({ error: "aborted" });
         throw signal.reason;
       }
+      if (limit.timedOut()) {
+        const cut = cutOff();
+        record({ error: cut.message });
+        throw cut;
+      }
+      if (limit.signal.aborted) {
+        // The clock's own sleep failed (a broken test clock): not the network's doing.
+        record({ error: "aborted" });
+        throw limit.signal.reason;
+      }
       if (error instanceof RendezvousError) {
         record({ error: error.message });
         throw error;
       }
-      const message = error instanceof Error ? describeNetworkError(error) : String(error);
+      const message = error instanceof Error ? describeNetworkError(error) : outsideText(String(error));
       record({ error: `network: ${message}` });
       throw new RendezvousError("network", `${request.method} failed: ${message}`, { cause: error });
+    } finally {
+      limit.dispose();
     }
     const result: HttpResponse = { status: response.status, headers: response.headers, body, receivedAt };
     record({ status: response.status, responseBytes: body.length, ...this.validatorsOf(result) });
@@ -200,13 +288,17 @@ export class Transport {
 
   /**
    * `exchange`, retrying network failures, 429 and 5xx until `deadline()`; returns the first other response.
-   * The deadline is read again before each retry, as responses may move a session's expiry.
+   * The deadline is read again before each attempt, as responses may move a session's expiry.
    */
-  async request(request: HttpRequest, signal: AbortSignal, deadline: () => number): Promise<HttpResponse> {
+  async request(
+    request: HttpRequest,
+    signal: AbortSignal,
+    deadline: () => RequestDeadline,
+  ): Promise<HttpResponse> {
     for (let failures = 0; ; failures++) {
       let failure: RendezvousError;
       try {
-        const response = await this.exchange(request, signal);
+        const response = await this.exchange(request, signal, deadline());
         const transient = transientStatusError(response);
         if (transient === undefined) return response;
         failure = transient;
@@ -214,27 +306,52 @@ export class Transport {
         if (!isTransient(error)) throw error;
         failure = error;
       }
-      await this.waitBeforeRetry(failure, failures, deadline(), signal);
+      await this.waitBeforeRetry(failure, failures, deadline().at, signal);
     }
   }
 }
 
-async function readLimited(response: Response, limit: number): Promise<Uint8Array> {
+/**
+ * `work`, or the signal's reason as soon as it aborts: a `fetch` or a body read that ignores its signal (a
+ * scripted one, a stream whose source never ends) cannot outlive it.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  let onAbort: () => void = () => undefined;
+  // Settles only by the abort; once `work` wins, the listener goes and this promise is simply never settled.
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => {
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => {
+    signal.removeEventListener("abort", onAbort);
+  });
+}
+
+async function readLimited(response: Response, limit: number, signal: AbortSignal): Promise<Uint8Array> {
   if (response.body === null) return new Uint8Array(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > limit) {
-      await reader.cancel();
-      throw new RendezvousError("invalid_response", `response body over ${limit} bytes`, {
-        status: response.status,
-      });
+  try {
+    for (;;) {
+      const { done, value } = await untilAborted(reader.read(), signal);
+      if (done) break;
+      total += value.length;
+      if (total > limit) {
+        throw new RendezvousError("invalid_response", `response body over ${limit} bytes`, {
+          status: response.status,
+        });
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } catch (error) {
+    // The rest of the body is not wanted: let the stream (and its connection) go. How that cancellation itself
+    // ends concerns no one, the request has already failed with `error`.
+    reader.cancel().catch(() => undefined);
+    throw error;
   }
   return concatBytes(...chunks);
 }
@@ -244,9 +361,11 @@ function describeNetworkError(error: Error): string {
   const cause: unknown = error.cause;
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code;
-    return typeof code === "string" ? `${error.message} (${code})` : `${error.message} (${cause.message})`;
+    return outsideText(
+      typeof code === "string" ? `${error.message} (${code})` : `${error.message} (${cause.message})`,
+    );
   }
-  return error.message;
+  return outsideText(error.message);
 }
 
 /** 429 and 5xx as the errors they become once the deadline passes; undefined for any other status. */
@@ -282,7 +401,7 @@ export function retryAfterOf(response: HttpResponse): number | undefined {
  * The bounds on any session lifetime a server states. Below 5 s (0, negative, an `Expires` already past, as a
  * cached answer or a skewed proxy can send) the flow would give up before a single poll; above 30 min we would
  * keep retrying a session the server has long forgotten. Real servers sit well inside: Synapse 60 s (v2024) and
- * 120 s (v2025), Tuwunel 600 s (PROTOCOL.md §2).
+ * 120 s (v2025), Tuwunel 600 s (docs/protocol.md §2).
  */
 export const MIN_SESSION_LIFETIME_MS = 5_000;
 export const MAX_SESSION_LIFETIME_MS = 30 * 60_000;
@@ -361,7 +480,7 @@ export function unexpectedStatus(response: HttpResponse, what: string): Rendezvo
   const errcode = errcodeOf(response);
   return new RendezvousError(
     "invalid_response",
-    `${what}: unexpected status ${response.status}${errcode === undefined ? "" : ` ${errcode}`}`,
+    `${what}: unexpected status ${response.status}${errcode === undefined ? "" : ` ${outsideText(errcode)}`}`,
     { status: response.status },
   );
 }

@@ -1,8 +1,9 @@
-// The one face both rendezvous clients show the flows (STYLE.md: one module per wire version behind one state
-// machine). The session is a single cell the two devices take turns writing (PROTOCOL.md §4: strict ping-pong).
+// The one face both rendezvous clients show the flows (one module per wire version behind one state machine,
+// docs/ARCHITECTURE.md). The session is a single cell the two devices take turns writing (docs/protocol.md §2:
+// strict ping-pong).
 //
-// The v2025 channel binds every message to the sequence token it was sealed against (MSC4388 AAD, PROTOCOL.md
-// §3.2), and the rule for which token that is differs between the sender and the receiver. So the flows never
+// The v2025 channel binds every message to the sequence token it was sealed against (MSC4388 AAD, docs/protocol.md
+// §3), and the rule for which token that is differs between the sender and the receiver. So the flows never
 // pick a token: `send()` hands its sealing callback the AAD of the token the PUT will carry, and `receive()`
 // returns each message with the AAD of the token held before the GET that returned it. v2024 has no AAD, and
 // both are `undefined` there, so the flows call `send((aad) => channel.seal(text, aad), ...)` and
@@ -47,7 +48,11 @@ export interface RendezvousSession {
    * that arrived during a recovered write is still unread breaks strict ping-pong: a TypeError.
    */
   send(seal: SealMessage, options: SignalOption): Promise<void>;
-  /** Polls until the peer's next message arrives and returns it at once. */
+  /**
+   * Polls until the peer's next message arrives and returns it at once. Throws RendezvousError `expired` when
+   * the session ends first (a 404, or its lifetime running out on our clock, whatever the server still answers),
+   * and, like `send`, the transient code once the session's end leaves no time to retry.
+   */
   receive(options: ReceiveOptions): Promise<ReceivedMessage>;
   /**
    * Deletes the session (already gone counts as done); afterwards `send` and `receive` are programming errors.

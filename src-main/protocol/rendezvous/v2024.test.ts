@@ -3,7 +3,15 @@
 // deadline, aborts). The devserver suite (test/devserver/rendezvous-clients.test.ts) covers the ordinary flow.
 import { describe, expect, it } from "vitest";
 import type { TranscriptEntry } from "../../../src-shared/transcript";
-import { LOCAL_START, fakeTime, rendezvousError, scriptedFetch, type Step } from "./doubles.testing";
+import {
+  LOCAL_START,
+  fakeTime,
+  rendezvousError,
+  scriptedFetch,
+  testRuntime,
+  type Call,
+  type Step,
+} from "./doubles.testing";
 import { MACHINE_REPLY_DUE } from "./timing";
 import type { FetchFunction } from "./transport";
 import { V2024_CREATE_PATH, createV2024Rendezvous, joinV2024Rendezvous } from "./v2024";
@@ -53,7 +61,11 @@ const signal = new AbortController().signal;
 describe("v2024 create (G shows the QR code)", () => {
   it("posts an empty text/plain body, exactly that content type, as bytes", async () => {
     const fetch = scriptedFetch([created()]);
-    const session = await createV2024Rendezvous({ fetch, homeserverUrl: `${HOMESERVER}/`, signal });
+    const session = await createV2024Rendezvous({
+      runtime: testRuntime(fetch),
+      homeserverUrl: `${HOMESERVER}/`,
+      signal,
+    });
 
     const [post] = fetch.calls;
     expect(post?.method).toBe("POST");
@@ -66,7 +78,11 @@ describe("v2024 create (G shows the QR code)", () => {
 
   it("keeps a base URL's path prefix", async () => {
     const fetch = scriptedFetch([created()]);
-    await createV2024Rendezvous({ fetch, homeserverUrl: "https://example.org/matrix/", signal });
+    await createV2024Rendezvous({
+      runtime: testRuntime(fetch),
+      homeserverUrl: "https://example.org/matrix/",
+      signal,
+    });
     expect(fetch.calls[0]?.url).toBe(`https://example.org/matrix${V2024_CREATE_PATH}`);
   });
 
@@ -78,11 +94,9 @@ describe("v2024 create (G shows the QR code)", () => {
       created(),
     ]);
     const session = await createV2024Rendezvous({
-      fetch,
+      runtime: testRuntime(fetch, { transcript: (entry) => entries.push(entry) }),
       homeserverUrl: HOMESERVER,
       initialData: "hello",
-      transcript: (entry) => entries.push(entry),
-      ...fakeTime(),
       signal,
     });
 
@@ -107,7 +121,11 @@ describe("v2024 create (G shows the QR code)", () => {
           { status: 201, headers: sessionHeaders('"x"') },
         ),
     ]);
-    const session = await createV2024Rendezvous({ fetch, homeserverUrl: HOMESERVER, signal });
+    const session = await createV2024Rendezvous({
+      runtime: testRuntime(fetch),
+      homeserverUrl: HOMESERVER,
+      signal,
+    });
     expect(session.url).toBe(`${HOMESERVER}/_synapse/client/rendezvous/ABC`);
   });
 
@@ -123,9 +141,8 @@ describe("v2024 create (G shows the QR code)", () => {
     ],
   ])("refuses %s", async (_label, steps: Step[]) => {
     const created = createV2024Rendezvous({
-      fetch: scriptedFetch(steps),
+      runtime: testRuntime(scriptedFetch(steps)),
       homeserverUrl: HOMESERVER,
-      ...fakeTime(),
       signal,
     });
     expect((await rendezvousError(created)).code).toBe("invalid_response");
@@ -136,7 +153,11 @@ describe("v2024 create (G shows the QR code)", () => {
       () => Response.json({ url: SESSION }, { status: 201 }),
       content("", '"empty"'),
     ]);
-    const session = await createV2024Rendezvous({ fetch, homeserverUrl: HOMESERVER, ...fakeTime(), signal });
+    const session = await createV2024Rendezvous({
+      runtime: testRuntime(fetch),
+      homeserverUrl: HOMESERVER,
+      signal,
+    });
     expect(session.etag).toBe('"empty"');
     expect(fetch.calls[1]?.method).toBe("GET");
   });
@@ -150,7 +171,11 @@ describe("v2024 create (G shows the QR code)", () => {
   ])("maps %i %s to %s", async (status, errcode, code) => {
     const fetch = scriptedFetch([matrixError(status, errcode)]);
     expect(
-      (await rendezvousError(createV2024Rendezvous({ fetch, homeserverUrl: HOMESERVER, signal }))).code,
+      (
+        await rendezvousError(
+          createV2024Rendezvous({ runtime: testRuntime(fetch), homeserverUrl: HOMESERVER, signal }),
+        )
+      ).code,
     ).toBe(code);
   });
 
@@ -159,7 +184,11 @@ describe("v2024 create (G shows the QR code)", () => {
       () => Response.json({ url: "javascript:alert(1)" }, { status: 201, headers: sessionHeaders('"x"') }),
     ]);
     expect(
-      (await rendezvousError(createV2024Rendezvous({ fetch, homeserverUrl: HOMESERVER, signal }))).code,
+      (
+        await rendezvousError(
+          createV2024Rendezvous({ runtime: testRuntime(fetch), homeserverUrl: HOMESERVER, signal }),
+        )
+      ).code,
     ).toBe("invalid_response");
   });
 });
@@ -170,7 +199,7 @@ describe("v2024 over plain http (refused unless allowInsecureHttp)", () => {
   it("refuses to join a QR code's http session URL before any request", async () => {
     const fetch = scriptedFetch([]);
     const error = await rendezvousError(
-      joinV2024Rendezvous({ fetch, url: HTTP_SESSION, ...fakeTime(), signal }),
+      joinV2024Rendezvous({ runtime: testRuntime(fetch), url: HTTP_SESSION, signal }),
     );
     expect(error.code).toBe("insecure_transport");
     expect(fetch.calls).toHaveLength(0);
@@ -179,9 +208,8 @@ describe("v2024 over plain http (refused unless allowInsecureHttp)", () => {
   it("refuses to create on an http homeserver before any request", async () => {
     const fetch = scriptedFetch([]);
     const created = createV2024Rendezvous({
-      fetch,
+      runtime: testRuntime(fetch),
       homeserverUrl: "http://127.0.0.1:8008",
-      ...fakeTime(),
       signal,
     });
     expect((await rendezvousError(created)).code).toBe("insecure_transport");
@@ -193,9 +221,8 @@ describe("v2024 over plain http (refused unless allowInsecureHttp)", () => {
       () => new Response(null, { status: 307, headers: { Location: "http://rendezvous.example.net/" } }),
     ]);
     const viaRedirect = createV2024Rendezvous({
-      fetch: redirected,
+      runtime: testRuntime(redirected),
       homeserverUrl: HOMESERVER,
-      ...fakeTime(),
       signal,
     });
     expect((await rendezvousError(viaRedirect)).code).toBe("insecure_transport");
@@ -205,17 +232,62 @@ describe("v2024 over plain http (refused unless allowInsecureHttp)", () => {
       () => Response.json({ url: HTTP_SESSION }, { status: 201, headers: sessionHeaders('"e0"') }),
     ]);
     const viaSessionUrl = createV2024Rendezvous({
-      fetch: downgraded,
+      runtime: testRuntime(downgraded),
       homeserverUrl: HOMESERVER,
-      ...fakeTime(),
       signal,
     });
     expect((await rendezvousError(viaSessionUrl)).code).toBe("insecure_transport");
   });
 
+  it.each([
+    ["a LAN address", "http://192.168.1.20:8008/_synapse/client/rendezvous/X"],
+    ["a public host name", "http://matrix.example.org/_synapse/client/rendezvous/X"],
+    ["an IPv4-mapped loopback (not in the list)", "http://[::ffff:127.0.0.1]/_synapse/client/rendezvous/X"],
+    ["a name that only starts like localhost", "http://localhost.example.org/_synapse/client/rendezvous/X"],
+  ])("refuses http to %s even with allowInsecureHttp, before any request", async (_label, url) => {
+    const fetch = scriptedFetch([]);
+    const error = await rendezvousError(
+      joinV2024Rendezvous({ runtime: testRuntime(fetch), url, allowInsecureHttp: true, signal }),
+    );
+    expect(error.code).toBe("insecure_transport");
+    expect(error.message).toContain("loopback hosts only");
+    expect(fetch.calls).toHaveLength(0);
+  });
+
+  it("refuses a local development server's delegation to http on the LAN, even with allowInsecureHttp", async () => {
+    const redirected = scriptedFetch([
+      () => new Response(null, { status: 307, headers: { Location: "http://10.0.0.7:8008/create" } }),
+    ]);
+    const created = createV2024Rendezvous({
+      runtime: testRuntime(redirected),
+      homeserverUrl: "http://127.0.0.1:8008",
+      allowInsecureHttp: true,
+      signal,
+    });
+    expect((await rendezvousError(created)).code).toBe("insecure_transport");
+    expect(redirected.calls.map((call) => call.url)).toEqual([`http://127.0.0.1:8008${V2024_CREATE_PATH}`]);
+  });
+
+  it.each([
+    "http://127.0.0.1:8008/s/X",
+    "http://127.45.0.9/s/X",
+    "http://[::1]:8008/s/X",
+    "http://localhost:8008/s/X",
+    "http://LOCALHOST/s/X",
+  ])("joins %s over http with allowInsecureHttp (loopback)", async (url) => {
+    const fetch = scriptedFetch([content("", '"e0"')]);
+    await joinV2024Rendezvous({ runtime: testRuntime(fetch), url, allowInsecureHttp: true, signal });
+    expect(fetch.calls).toHaveLength(1);
+  });
+
   it("joins over http when the caller allows it (a local development server)", async () => {
     const fetch = scriptedFetch([content("", '"e0"')]);
-    const session = await joinV2024Rendezvous({ fetch, url: HTTP_SESSION, allowInsecureHttp: true, signal });
+    const session = await joinV2024Rendezvous({
+      runtime: testRuntime(fetch),
+      url: HTTP_SESSION,
+      allowInsecureHttp: true,
+      signal,
+    });
     expect(session.url).toBe(HTTP_SESSION);
     expect(fetch.calls[0]?.url).toBe(HTTP_SESSION);
   });
@@ -225,7 +297,11 @@ describe("v2024 expiry (Expires - Date, on the local clock)", () => {
   it("adds the server's remaining lifetime to the local receive time, whatever the skew", async () => {
     const time = fakeTime();
     const fetch = scriptedFetch([created()]);
-    const session = await createV2024Rendezvous({ fetch, homeserverUrl: HOMESERVER, ...time, signal });
+    const session = await createV2024Rendezvous({
+      runtime: testRuntime(fetch, { clock: time }),
+      homeserverUrl: HOMESERVER,
+      signal,
+    });
     expect(session.expiresAt).toBe(LOCAL_START + 60_000);
   });
 
@@ -236,7 +312,11 @@ describe("v2024 expiry (Expires - Date, on the local clock)", () => {
       () => new Response(null, { status: 304, headers: sessionHeaders('"e0"', 600_000) }),
       content("reply", '"e1"'),
     ]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...time, signal });
+    const session = await joinV2024Rendezvous({
+      runtime: testRuntime(fetch, { clock: time }),
+      url: SESSION,
+      signal,
+    });
     await session.receive({ signal, schedule: MACHINE_REPLY_DUE });
     // The last answer (sent with a 60 s lifetime) arrived after the client's clock had moved on.
     expect(session.expiresAt).toBe(time.now() + 60_000);
@@ -251,7 +331,11 @@ describe("v2024 expiry (Expires - Date, on the local clock)", () => {
           { status: 201, headers: { ETag: '"e0"', Expires: httpDate(expires) } },
         ),
     ]);
-    const session = await createV2024Rendezvous({ fetch, homeserverUrl: HOMESERVER, ...fakeTime(), signal });
+    const session = await createV2024Rendezvous({
+      runtime: testRuntime(fetch),
+      homeserverUrl: HOMESERVER,
+      signal,
+    });
     expect(session.expiresAt).toBe(expires);
   });
 
@@ -275,13 +359,17 @@ describe("v2024 expiry (Expires - Date, on the local clock)", () => {
           },
         ),
     ]);
-    const session = await createV2024Rendezvous({ fetch, homeserverUrl: HOMESERVER, ...time, signal });
+    const session = await createV2024Rendezvous({
+      runtime: testRuntime(fetch, { clock: time }),
+      homeserverUrl: HOMESERVER,
+      signal,
+    });
     expect(session.expiresAt).toBe(LOCAL_START + clampedMs);
   });
 
   it("assumes Synapse's 60 s when a joined session says nothing", async () => {
     const fetch = scriptedFetch([() => new Response("", { status: 200, headers: { ETag: '"e0"' } })]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
     expect(session.expiresAt).toBe(LOCAL_START + 60_000);
   });
 });
@@ -289,21 +377,24 @@ describe("v2024 expiry (Expires - Date, on the local clock)", () => {
 describe("v2024 validators a proxy rewrote", () => {
   it("refuses a weak ETag at once", async () => {
     const fetch = scriptedFetch([content("", 'W/"e0"')]);
-    const error = await rendezvousError(joinV2024Rendezvous({ fetch, url: SESSION, signal }));
+    const error = await rendezvousError(
+      joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal }),
+    );
     expect(error.code).toBe("proxy_interference");
     expect(error.reason).toBe("weak_etag");
   });
 
   it("refuses a 200 without an ETag", async () => {
     const fetch = scriptedFetch([() => new Response("", { status: 200 })]);
-    expect((await rendezvousError(joinV2024Rendezvous({ fetch, url: SESSION, signal }))).reason).toBe(
-      "etag_missing",
-    );
+    expect(
+      (await rendezvousError(joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal })))
+        .reason,
+    ).toBe("etag_missing");
   });
 
   it("names a full answer to If-None-Match that carries the very ETag we sent", async () => {
     const fetch = scriptedFetch([content("", '"e0"'), content("", '"e0"')]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
     const error = await rendezvousError(session.receive({ signal, schedule: MACHINE_REPLY_DUE }));
     expect(error.reason).toBe("validator_ignored");
     expect(fetch.calls[1]?.headers.get("if-none-match")).toBe('"e0"');
@@ -311,7 +402,7 @@ describe("v2024 validators a proxy rewrote", () => {
 
   it("names an ETag that changed while the content did not", async () => {
     const fetch = scriptedFetch([content("", '"e0"'), content("", '"e0-gzip"')]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
     expect((await rendezvousError(session.receive({ signal, schedule: MACHINE_REPLY_DUE }))).reason).toBe(
       "etag_changed_without_write",
     );
@@ -319,7 +410,7 @@ describe("v2024 validators a proxy rewrote", () => {
 
   it("names a 412 that reports our own If-Match as the current ETag", async () => {
     const fetch = scriptedFetch([content("", '"e0"'), matrixError(412, "M_UNKNOWN", sessionHeaders('"e0"'))]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
     expect((await rendezvousError(session.send(() => "msg", { signal }))).reason).toBe("precondition_loop");
   });
 });
@@ -327,7 +418,7 @@ describe("v2024 validators a proxy rewrote", () => {
 describe("v2024 send", () => {
   it("puts the message with If-Match and adopts the new ETag", async () => {
     const fetch = scriptedFetch([content("", '"e0"'), accepted('"e1"')]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
     await session.send(
       (aad) => {
         expect(aad).toBeUndefined();
@@ -350,7 +441,7 @@ describe("v2024 send", () => {
       matrixError(412, "M_UNKNOWN", sessionHeaders('"e1"')),
       content("INITIATE", '"e1"'),
     ]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
     await session.send(() => "INITIATE", { signal });
     expect(session.etag).toBe('"e1"');
   });
@@ -363,7 +454,7 @@ describe("v2024 send", () => {
       matrixError(412, "M_UNKNOWN", sessionHeaders('"e2"')),
       content("LOGIN_OK", '"e2"'),
     ]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
     await session.send(() => "INITIATE", { signal });
     expect(session.etag).toBe('"e2"');
 
@@ -381,7 +472,7 @@ describe("v2024 send", () => {
       matrixError(412, "M_UNKNOWN", sessionHeaders('"e9"')),
       content("INTRUDER", '"e9"'),
     ]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
     expect((await rendezvousError(session.send(() => "INITIATE", { signal }))).code).toBe("concurrent_write");
   });
 
@@ -392,7 +483,7 @@ describe("v2024 send", () => {
       matrixError(503, "M_UNKNOWN"),
       accepted('"e1"'),
     ]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
     let sealed = 0;
     await session.send(() => `message ${++sealed}`, { signal });
     expect(sealed).toBe(1);
@@ -406,7 +497,11 @@ describe("v2024 send", () => {
   it("resends a PUT that never reached the server (the content is unchanged)", async () => {
     const fetch = scriptedFetch([content("", '"e0"'), networkFailure, content("", '"e0"'), accepted('"e1"')]);
     const time = fakeTime();
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...time, signal });
+    const session = await joinV2024Rendezvous({
+      runtime: testRuntime(fetch, { clock: time }),
+      url: SESSION,
+      signal,
+    });
     await session.send(() => "INITIATE", { signal });
     expect(fetch.calls.map((call) => call.method)).toEqual(["GET", "PUT", "GET", "PUT"]);
     expect(session.etag).toBe('"e1"');
@@ -421,7 +516,11 @@ describe("v2024 transient failures until the deadline", () => {
       () => new Response("slow down", { status: 429, headers: { "Retry-After": "3" } }),
       content("reply", '"e1"'),
     ]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...time, signal });
+    const session = await joinV2024Rendezvous({
+      runtime: testRuntime(fetch, { clock: time }),
+      url: SESSION,
+      signal,
+    });
     await session.receive({ signal, schedule: MACHINE_REPLY_DUE });
     expect(time.sleeps).toContain(3000);
   });
@@ -430,7 +529,11 @@ describe("v2024 transient failures until the deadline", () => {
     const time = fakeTime();
     const failures = Array<Step>(50).fill(networkFailure);
     const fetch = scriptedFetch([content("", '"e0"'), ...failures]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...time, signal });
+    const session = await joinV2024Rendezvous({
+      runtime: testRuntime(fetch, { clock: time }),
+      url: SESSION,
+      signal,
+    });
     const error = await rendezvousError(session.receive({ signal, schedule: MACHINE_REPLY_DUE }));
     expect(error.code).toBe("network");
     expect(time.now()).toBeLessThan(session.expiresAt);
@@ -447,7 +550,7 @@ describe("v2024 transient failures until the deadline", () => {
         content("", '"e0"'),
         ...Array<Step>(200).fill(matrixError(status, "M_X")),
       ]);
-      const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+      const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
       const error = await rendezvousError(session.receive({ signal, schedule: MACHINE_REPLY_DUE }));
       expect(error.code).toBe(code);
       expect(error.status).toBe(status);
@@ -456,10 +559,101 @@ describe("v2024 transient failures until the deadline", () => {
 
   it("reports a 404 on the session as expired", async () => {
     const fetch = scriptedFetch([content("", '"e0"'), matrixError(404, "M_NOT_FOUND")]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
     expect((await rendezvousError(session.receive({ signal, schedule: MACHINE_REPLY_DUE }))).code).toBe(
       "expired",
     );
+  });
+});
+
+/** A fetch that answers the join's first GET, then leaves every request hanging until its signal aborts. */
+function hangingAfterJoin(): FetchFunction & { readonly calls: Call[] } {
+  const calls: Call[] = [];
+  const fetch: FetchFunction = (url, init) => {
+    calls.push({
+      url,
+      method: init.method ?? "GET",
+      headers: new Headers(init.headers),
+      body: undefined,
+      json: undefined,
+    });
+    if (calls.length === 1) return Promise.resolve(content("", '"e0"')(calls[0] as Call));
+    return new Promise((_resolve, reject) => {
+      init.signal?.addEventListener("abort", () => {
+        reject(new DOMException("aborted", "AbortError"));
+      });
+    });
+  };
+  return Object.assign(fetch, { calls });
+}
+
+describe("v2024 deadlines on the runtime's clock (every request ends by the session's end)", () => {
+  it("receive() against a server that never answers ends expired exactly at the session's end", async () => {
+    const time = fakeTime();
+    const fetch = hangingAfterJoin();
+    const session = await joinV2024Rendezvous({
+      runtime: testRuntime(fetch, { clock: time }),
+      url: SESSION,
+      signal,
+    });
+    const error = await rendezvousError(session.receive({ signal, schedule: MACHINE_REPLY_DUE }));
+    expect(error.code).toBe("expired");
+    expect(time.now()).toBe(session.expiresAt);
+    // Each GET was cut off after 15 s and retried with backoff; the last one at the session's end.
+    expect(fetch.calls.map((call) => call.method)).toEqual(["GET", "GET", "GET", "GET", "GET"]);
+  });
+
+  it("send() against a server that never answers ends expired at the session's end", async () => {
+    const time = fakeTime();
+    const session = await joinV2024Rendezvous({
+      runtime: testRuntime(hangingAfterJoin(), { clock: time }),
+      url: SESSION,
+      requestTimeoutMs: 120_000,
+      signal,
+    });
+    const error = await rendezvousError(session.send(() => "INITIATE", { signal }));
+    expect(error.code).toBe("expired");
+    expect(time.now()).toBe(session.expiresAt);
+  });
+
+  it("cancel()'s timeout runs on the runtime's clock, not on real timers", async () => {
+    const time = fakeTime();
+    const session = await joinV2024Rendezvous({
+      runtime: testRuntime(hangingAfterJoin(), { clock: time }),
+      url: SESSION,
+      signal,
+    });
+    const error = await rendezvousError(session.cancel({ timeoutMs: 30_000 }));
+    expect(error.code).toBe("network");
+    // 250 ms of request spacing, then 30 virtual seconds of DELETEs (cut off after 15 s, 500 ms backoff, the rest).
+    expect(time.now()).toBe(LOCAL_START + 250 + 30_000);
+  });
+
+  it("cancel()'s timeout is virtual time: a DELETE that takes real time while the clock stands still completes", async () => {
+    const time = fakeTime();
+    // The clock is held while each request is under way (as for a real server), so no virtual time passes.
+    const slowDelete = time.holding(async (url, init) => {
+      if (init.method !== "DELETE") return content("", '"e0"')({} as Call);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return new Response(null, { status: 204 });
+    });
+    const session = await joinV2024Rendezvous({
+      runtime: testRuntime(slowDelete, { clock: time }),
+      url: SESSION,
+      signal,
+    });
+    await expect(session.cancel({ timeoutMs: 1 })).resolves.toBeUndefined();
+  });
+
+  it("refuses a request timeout that is not a positive number (our own bug)", async () => {
+    await expect(
+      joinV2024Rendezvous({
+        runtime: testRuntime(scriptedFetch([])),
+        url: SESSION,
+        requestTimeoutMs: 0,
+        signal,
+      }),
+    ).rejects.toThrow(TypeError);
   });
 });
 
@@ -475,7 +669,7 @@ describe("v2024 cancellation and misuse", () => {
         return new Response(null, { status: 304, headers: sessionHeaders('"e0"') });
       }),
     ]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
     await expect(session.receive({ signal: controller.signal, schedule: MACHINE_REPLY_DUE })).rejects.toBe(
       reason,
     );
@@ -493,10 +687,8 @@ describe("v2024 cancellation and misuse", () => {
     ]);
     const entries: TranscriptEntry[] = [];
     const session = await joinV2024Rendezvous({
-      fetch,
+      runtime: testRuntime(fetch, { transcript: (entry) => entries.push(entry) }),
       url: SESSION,
-      transcript: (entry) => entries.push(entry),
-      ...fakeTime(),
       signal,
     });
     await expect(session.send(() => "x", { signal: controller.signal })).rejects.toBe(reason);
@@ -510,7 +702,7 @@ describe("v2024 cancellation and misuse", () => {
       content("reply", '"e1"'),
       () => new Response(null, { status: 204 }),
     ]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
     const receiving = session.receive({ signal, schedule: MACHINE_REPLY_DUE });
     await expect(session.send(() => "x", { signal })).rejects.toThrow(TypeError);
     await receiving;
@@ -521,7 +713,11 @@ describe("v2024 cancellation and misuse", () => {
   it("cancel() still sends its DELETE after the flow's signal aborted, on a short timeout of its own", async () => {
     const flow = new AbortController();
     const fetch = scriptedFetch([content("", '"e0"'), () => new Response(null, { status: 204 })]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal: flow.signal });
+    const session = await joinV2024Rendezvous({
+      runtime: testRuntime(fetch),
+      url: SESSION,
+      signal: flow.signal,
+    });
     flow.abort(new Error("user cancelled"));
     await session.cancel();
     expect(fetch.calls.map((call) => call.method)).toEqual(["GET", "DELETE"]);
@@ -545,7 +741,7 @@ describe("v2024 cancellation and misuse", () => {
         });
       });
     };
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
     const error = await rendezvousError(session.cancel({ timeoutMs: 50 }));
     expect(error.code).toBe("network");
     expect(deleteSignal?.aborted).toBe(true);
@@ -558,7 +754,7 @@ describe("v2024 cancellation and misuse", () => {
       matrixError(412, "M_UNKNOWN", sessionHeaders('"e2"')),
       content("LOGIN_OK", '"e2"'),
     ]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
     await session.send(() => "INITIATE", { signal });
     await expect(session.send(() => "NEXT", { signal })).rejects.toThrow(TypeError);
     expect((await session.receive({ signal, schedule: MACHINE_REPLY_DUE })).data).toBe("LOGIN_OK");
@@ -566,7 +762,7 @@ describe("v2024 cancellation and misuse", () => {
 
   it("counts a 404 on DELETE as done: the session is gone either way", async () => {
     const fetch = scriptedFetch([content("", '"e0"'), matrixError(404, "M_NOT_FOUND")]);
-    const session = await joinV2024Rendezvous({ fetch, url: SESSION, ...fakeTime(), signal });
+    const session = await joinV2024Rendezvous({ runtime: testRuntime(fetch), url: SESSION, signal });
     await expect(session.cancel()).resolves.toBeUndefined();
   });
 });
@@ -581,10 +777,8 @@ describe("v2024 transcript", () => {
       content("SECRET-REPLY", '"e2"'),
     ]);
     const session = await joinV2024Rendezvous({
-      fetch,
+      runtime: testRuntime(fetch, { transcript: (entry) => entries.push(entry) }),
       url: `${SESSION}?access_token=never-logged`,
-      transcript: (entry) => entries.push(entry),
-      ...fakeTime(),
       signal,
     });
     await session.send(() => "SECRET-MESSAGE", { signal });

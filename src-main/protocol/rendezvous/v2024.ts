@@ -1,10 +1,11 @@
-// The MSC4108 2024 rendezvous client (PROTOCOL.md §2.1): a text/plain cell at an absolute URL, versioned by
+// The MSC4108 2024 rendezvous client (docs/protocol.md §2): a text/plain cell at an absolute URL, versioned by
 // ETags. Create answers 201 `{url}` (after following any 307 delegation); GET with If-None-Match answers 200 or
 // 304; PUT with If-Match answers 202 with the new ETag or 412 on a conflict; DELETE answers 204.
 //
 // Validators are taken exactly as the server sends them and echoed back unchanged. Servers send strong ETags
 // (Synapse hashes the content only, so equal content has an equal ETag); anything else we see is evidence that a
-// proxy rewrites them, which would otherwise end in a 412 loop (UX.md `proxy_interference`).
+// proxy rewrites them, which would otherwise end in a 412 loop (docs/ux.md `proxy_interference`).
+import { outsideText } from "../../../src-shared/errors";
 import { utf8 } from "../bytes";
 import { RendezvousError, isTransient, proxyInterference } from "./errors";
 import { OperationGuard, deleteSession, pollUntil, sessionStatusError } from "./session-base";
@@ -18,6 +19,7 @@ import {
   unexpectedStatus,
   type HttpResponse,
   type RendezvousClientOptions,
+  type RequestDeadline,
 } from "./transport";
 import type {
   CancelOptions,
@@ -31,7 +33,7 @@ import { apiUrl, checkAbsoluteHttpUrl, serverUrl } from "./urls";
 
 export const V2024_CREATE_PATH = "/_matrix/client/unstable/org.matrix.msc4108/rendezvous";
 
-/** Exactly this: Synapse compares the media type and refuses a `charset` parameter (PROTOCOL.md §2.1). */
+/** Exactly this: Synapse compares the media type and refuses a `charset` parameter (docs/protocol.md §2). */
 const TEXT_PLAIN = { "Content-Type": "text/plain" } as const;
 /** MSC4108 allows delegation by 307 only; a chain longer than this is a loop. */
 const MAX_REDIRECTS = 5;
@@ -70,7 +72,9 @@ function strongEtagOf(response: HttpResponse, what: string): string {
   if (etag === null) {
     throw proxyInterference("etag_missing", `${what} answered ${response.status} without an ETag`);
   }
-  if (isWeak(etag)) throw proxyInterference("weak_etag", `${what} answered the weak ETag ${etag}`);
+  if (isWeak(etag)) {
+    throw proxyInterference("weak_etag", `${what} answered the weak ETag ${outsideText(etag, 100)}`);
+  }
   return etag;
 }
 
@@ -86,7 +90,7 @@ export async function createV2024Rendezvous(options: CreateV2024Options): Promis
     const response = await transport.request(
       { method: "POST", url, headers: TEXT_PLAIN, body },
       signal,
-      () => deadline,
+      () => ({ at: deadline, sessionEnds: false }),
     );
     if (response.status === 307 || response.status === 308) {
       // Delegation (MSC4108 "307 only"): the same POST, body and all, at the Location.
@@ -111,6 +115,7 @@ export async function createV2024Rendezvous(options: CreateV2024Options): Promis
         transport,
         resolved,
         expiryFromHeaders(response) ?? response.receivedAt + ASSUMED_TTL_MS,
+        true,
       );
       // Servers put the session's ETag on the 201; without one, read it before anyone can write.
       if (response.headers.get("etag") === null) await session.refresh(signal);
@@ -132,7 +137,8 @@ export async function createV2024Rendezvous(options: CreateV2024Options): Promis
 export async function joinV2024Rendezvous(options: JoinV2024Options): Promise<V2024RendezvousSession> {
   const transport = new Transport(options, etagOf);
   const url = checkAbsoluteHttpUrl(options.url);
-  const session = new V2024Session(transport, url, transport.now() + transport.retryWindowMs);
+  // Until the first answer says when the session ends, the join is bounded by the retry window.
+  const session = new V2024Session(transport, url, transport.now() + transport.retryWindowMs, false);
   await session.refresh(options.signal, ASSUMED_TTL_MS);
   return session;
 }
@@ -149,6 +155,8 @@ class V2024Session implements V2024RendezvousSession {
     private readonly transport: Transport,
     readonly url: string,
     expiresAt: number,
+    /** Whether `expiresAt` is the server's word (or the lifetime assumed for it), not only a retry window. */
+    private expiryKnown: boolean,
   ) {
     this.expiresAt = expiresAt;
   }
@@ -168,7 +176,7 @@ class V2024Session implements V2024RendezvousSession {
 
   send(seal: SealMessage, { signal }: SignalOption): Promise<void> {
     return this.guard.run("send", async () => {
-      // Strict ping-pong (PROTOCOL.md §4): a write now would overwrite the peer's reply before anyone read it.
+      // Strict ping-pong (docs/protocol.md §4): a write now would overwrite the peer's reply before anyone read it.
       if (this.pending !== undefined) {
         throw new TypeError("rendezvous send while the peer's reply is unread: receive() it first");
       }
@@ -186,6 +194,7 @@ class V2024Session implements V2024RendezvousSession {
           response = await this.transport.exchange(
             { method: "PUT", url: this.url, headers: { ...TEXT_PLAIN, "If-Match": ifMatch }, body },
             signal,
+            this.deadline(),
           );
         } catch (error) {
           if (!isTransient(error)) throw error;
@@ -219,31 +228,37 @@ class V2024Session implements V2024RendezvousSession {
         this.pending = undefined;
         return { data: pending, aad: undefined };
       }
-      return pollUntil(this.transport, schedule, signal, async () => {
-        const held = this.state;
-        const response = await this.transport.request(
-          { method: "GET", url: this.url, headers: { "If-None-Match": held.etag } },
-          signal,
-          () => this.expiresAt,
-        );
-        this.updateExpiry(response);
-        if (response.status === 304) return undefined;
-        if (response.status !== 200) throw sessionStatusError(response, "GET");
-        const etag = strongEtagOf(response, "GET");
-        const content = textOf(response, "GET");
-        if (etag === held.etag) {
-          throw proxyInterference(
-            "validator_ignored",
-            "GET answered in full for the ETag we sent as If-None-Match, as if it were not the server's",
+      return pollUntil(
+        this.transport,
+        schedule,
+        signal,
+        () => this.expiresAt,
+        async () => {
+          const held = this.state;
+          const response = await this.transport.request(
+            { method: "GET", url: this.url, headers: { "If-None-Match": held.etag } },
+            signal,
+            () => this.deadline(),
           );
-        }
-        // Every peer message is a fresh ciphertext, so unchanged content means no write happened.
-        if (content === held.content) {
-          throw proxyInterference("etag_changed_without_write", "the ETag changed but the content did not");
-        }
-        this.state = { etag, content };
-        return { data: content, aad: undefined };
-      });
+          this.updateExpiry(response);
+          if (response.status === 304) return undefined;
+          if (response.status !== 200) throw sessionStatusError(response, "GET");
+          const etag = strongEtagOf(response, "GET");
+          const content = textOf(response, "GET");
+          if (etag === held.etag) {
+            throw proxyInterference(
+              "validator_ignored",
+              "GET answered in full for the ETag we sent as If-None-Match, as if it were not the server's",
+            );
+          }
+          // Every peer message is a fresh ciphertext, so unchanged content means no write happened.
+          if (content === held.content) {
+            throw proxyInterference("etag_changed_without_write", "the ETag changed but the content did not");
+          }
+          this.state = { etag, content };
+          return { data: content, aad: undefined };
+        },
+      );
     });
   }
 
@@ -252,18 +267,26 @@ class V2024Session implements V2024RendezvousSession {
     await deleteSession(this.transport, this.url, this.expiresAt, options);
   }
 
+  /** Every request of the session ends by the session's end (or the join's retry window, before it is known). */
+  private deadline(): RequestDeadline {
+    return { at: this.expiresAt, sessionEnds: this.expiryKnown };
+  }
+
   private updateExpiry(response: HttpResponse, assumedTtlMs?: number): void {
     const expiry = expiryFromHeaders(response);
-    if (expiry !== undefined) this.expiresAt = expiry;
-    else if (assumedTtlMs !== undefined) this.expiresAt = response.receivedAt + assumedTtlMs;
+    if (expiry !== undefined) {
+      this.expiresAt = expiry;
+      this.expiryKnown = true;
+    } else if (assumedTtlMs !== undefined) {
+      this.expiresAt = response.receivedAt + assumedTtlMs;
+      this.expiryKnown = true;
+    }
   }
 
   /** An unconditional GET of the current content, retrying transient failures until the session expires. */
   private async read(signal: AbortSignal, assumedTtlMs?: number): Promise<CellState> {
-    const response = await this.transport.request(
-      { method: "GET", url: this.url },
-      signal,
-      () => this.expiresAt,
+    const response = await this.transport.request({ method: "GET", url: this.url }, signal, () =>
+      this.deadline(),
     );
     if (response.status !== 200) throw sessionStatusError(response, "GET");
     this.updateExpiry(response, assumedTtlMs);
@@ -279,7 +302,7 @@ class V2024Session implements V2024RendezvousSession {
     }
     if (seen.content === this.state.content) return false;
     // Neither ours nor what was there before: the peer read our message and already answered (strict
-    // ping-pong, PROTOCOL.md §4), so that answer is the next message we receive.
+    // ping-pong, docs/protocol.md §4), so that answer is the next message we receive.
     this.state = seen;
     this.pending = seen.content;
     return true;
@@ -313,7 +336,7 @@ class V2024Session implements V2024RendezvousSession {
     this.state = seen;
     if (mayHaveLanded) {
       // Neither ours nor what was there before, after an attempt that may have landed: the peer read our
-      // message and already answered (strict ping-pong, PROTOCOL.md §4), as in recoverLostWrite. Were it
+      // message and already answered (strict ping-pong, docs/protocol.md §4), as in recoverLostWrite. Were it
       // someone else's write, the channel would refuse it when it is opened.
       this.pending = seen.content;
       return;

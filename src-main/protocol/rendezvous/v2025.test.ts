@@ -6,7 +6,7 @@ import type { TranscriptEntry } from "../../../src-shared/transcript";
 import { encodeLoginQr } from "../qr/codec";
 import { acceptScannedQr } from "../qr/scanned";
 import { joinRendezvous } from "./join";
-import { LOCAL_START, fakeTime, rendezvousError, scriptedFetch, type Step } from "./doubles.testing";
+import { LOCAL_START, rendezvousError, scriptedFetch, testRuntime, type Step } from "./doubles.testing";
 import { MACHINE_REPLY_DUE } from "./timing";
 import {
   V2025_STABLE_PATH,
@@ -38,7 +38,12 @@ describe("v2025 discovery", () => {
   it("reads create_available, sending the access token when there is one", async () => {
     const fetch = scriptedFetch([json(200, { create_available: false })]);
     await expect(
-      discoverV2025Rendezvous({ fetch, baseUrl: BASE_URL, accessToken: "syt_token", signal }),
+      discoverV2025Rendezvous({
+        runtime: testRuntime(fetch),
+        baseUrl: BASE_URL,
+        accessToken: "syt_token",
+        signal,
+      }),
     ).resolves.toEqual({ served: true, createAvailable: false });
     expect(fetch.calls[0]?.url).toBe(UNSTABLE);
     expect(fetch.calls[0]?.headers.get("authorization")).toBe("Bearer syt_token");
@@ -50,7 +55,7 @@ describe("v2025 discovery", () => {
       () => new Response("<h1>Not Found</h1>", { status: 404 }),
     ]) {
       await expect(
-        discoverV2025Rendezvous({ fetch: scriptedFetch([step]), baseUrl: BASE_URL, signal }),
+        discoverV2025Rendezvous({ runtime: testRuntime(scriptedFetch([step])), baseUrl: BASE_URL, signal }),
       ).resolves.toEqual({
         served: false,
       });
@@ -63,16 +68,24 @@ describe("v2025 discovery", () => {
     [400, "M_UNKNOWN", "invalid_response"],
   ])("maps %i %s to %s", async (status, errcode, code) => {
     const fetch = scriptedFetch([matrixError(status, errcode)]);
-    expect((await rendezvousError(discoverV2025Rendezvous({ fetch, baseUrl: BASE_URL, signal }))).code).toBe(
-      code,
-    );
+    expect(
+      (
+        await rendezvousError(
+          discoverV2025Rendezvous({ runtime: testRuntime(fetch), baseUrl: BASE_URL, signal }),
+        )
+      ).code,
+    ).toBe(code);
   });
 
   it("refuses an answer without a boolean create_available", async () => {
     const fetch = scriptedFetch([json(200, { create_available: "yes" })]);
-    expect((await rendezvousError(discoverV2025Rendezvous({ fetch, baseUrl: BASE_URL, signal }))).code).toBe(
-      "invalid_response",
-    );
+    expect(
+      (
+        await rendezvousError(
+          discoverV2025Rendezvous({ runtime: testRuntime(fetch), baseUrl: BASE_URL, signal }),
+        )
+      ).code,
+    ).toBe("invalid_response");
   });
 });
 
@@ -80,11 +93,10 @@ describe("v2025 create and join", () => {
   it("creates with {data: ''} and the access token on the stable path, keeping the base URL exactly", async () => {
     const fetch = scriptedFetch([json(200, { id: ID, sequence_token: "T1", expires_in_ms: 120_000 })]);
     const session = await createV2025Rendezvous({
-      fetch,
+      runtime: testRuntime(fetch),
       baseUrl: `${BASE_URL}/`,
       api: "stable",
       accessToken: "syt_token",
-      ...fakeTime(),
       signal,
     });
     expect(fetch.calls[0]).toMatchObject({
@@ -100,7 +112,7 @@ describe("v2025 create and join", () => {
 
   it("sends no Authorization header without a token", async () => {
     const fetch = scriptedFetch([json(200, { id: ID, sequence_token: "T1", expires_in_ms: 1 })]);
-    await createV2025Rendezvous({ fetch, baseUrl: BASE_URL, signal });
+    await createV2025Rendezvous({ runtime: testRuntime(fetch), baseUrl: BASE_URL, signal });
     expect(fetch.calls[0]?.headers.has("authorization")).toBe(false);
   });
 
@@ -116,16 +128,24 @@ describe("v2025 create and join", () => {
     ["a negative expiry", { id: ID, sequence_token: "T1", expires_in_ms: -5 }],
   ])("refuses a create answer with %s", async (_label, body) => {
     const fetch = scriptedFetch([json(200, body)]);
-    expect((await rendezvousError(createV2025Rendezvous({ fetch, baseUrl: BASE_URL, signal }))).code).toBe(
-      "invalid_response",
-    );
+    expect(
+      (
+        await rendezvousError(
+          createV2025Rendezvous({ runtime: testRuntime(fetch), baseUrl: BASE_URL, signal }),
+        )
+      ).code,
+    ).toBe("invalid_response");
   });
 
   it("refuses a create answer that is not JSON", async () => {
     const fetch = scriptedFetch([() => new Response("<html>", { status: 200 })]);
-    expect((await rendezvousError(createV2025Rendezvous({ fetch, baseUrl: BASE_URL, signal }))).code).toBe(
-      "invalid_response",
-    );
+    expect(
+      (
+        await rendezvousError(
+          createV2025Rendezvous({ runtime: testRuntime(fetch), baseUrl: BASE_URL, signal }),
+        )
+      ).code,
+    ).toBe("invalid_response");
   });
 
   it.each([
@@ -135,9 +155,13 @@ describe("v2025 create and join", () => {
     [413, "M_TOO_LARGE", "too_large"],
   ])("maps a create answered %i %s to %s", async (status, errcode, code) => {
     const fetch = scriptedFetch([matrixError(status, errcode)]);
-    expect((await rendezvousError(createV2025Rendezvous({ fetch, baseUrl: BASE_URL, signal }))).code).toBe(
-      code,
-    );
+    expect(
+      (
+        await rendezvousError(
+          createV2025Rendezvous({ runtime: testRuntime(fetch), baseUrl: BASE_URL, signal }),
+        )
+      ).code,
+    ).toBe(code);
   });
 
   it.each([
@@ -146,7 +170,7 @@ describe("v2025 create and join", () => {
     [86_400_000, 1_800_000],
   ])("clamps expires_in_ms %i to [5 s, 30 min]", async (expiresInMs, clampedMs) => {
     const fetch = scriptedFetch([json(200, { id: ID, sequence_token: "T1", expires_in_ms: expiresInMs })]);
-    const session = await createV2025Rendezvous({ fetch, baseUrl: BASE_URL, ...fakeTime(), signal });
+    const session = await createV2025Rendezvous({ runtime: testRuntime(fetch), baseUrl: BASE_URL, signal });
     expect(session.expiresAt).toBe(LOCAL_START + clampedMs);
   });
 
@@ -154,10 +178,9 @@ describe("v2025 create and join", () => {
     const flow = new AbortController();
     const fetch = scriptedFetch([state("", "T1"), json(200, [])]);
     const session = await joinV2025Rendezvous({
-      fetch,
+      runtime: testRuntime(fetch),
       baseUrl: BASE_URL,
       id: ID,
-      ...fakeTime(),
       signal: flow.signal,
     });
     flow.abort(new Error("user cancelled"));
@@ -174,7 +197,12 @@ describe("v2025 create and join", () => {
         { Date: new Date(serverNow).toUTCString() },
       ),
     ]);
-    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    const session = await joinV2025Rendezvous({
+      runtime: testRuntime(fetch),
+      baseUrl: BASE_URL,
+      id: ID,
+      signal,
+    });
     expect(session.expiresAt).toBe(LOCAL_START + 30_000);
   });
 
@@ -190,16 +218,36 @@ describe("v2025 create and join", () => {
       baseUrlLength: "u8",
     } as const;
     const fetch = scriptedFetch([state("", "T1")]);
-    const session = await joinRendezvous(acceptScannedQr(encodeLoginQr(qr), "new_device"), { fetch, signal });
+    const session = await joinRendezvous(acceptScannedQr(encodeLoginQr(qr), "new_device"), {
+      runtime: testRuntime(fetch),
+      signal,
+    });
     expect(fetch.calls[0]?.url).toBe(`${BASE_URL}${V2025_STABLE_PATH}/${ID}`);
     expect(session.version).toBe("v2025");
     expect(rendezvousApiForQrPrefix("IO_ELEMENT_MSC4388")).toBe("unstable");
     expect(rendezvousApiForQrPrefix("MATRIX")).toBe("stable");
   });
 
+  it.each([".", ".."])(
+    "keeps the opaque id %j one path segment below the rendezvous path (never normalised away)",
+    async (id) => {
+      const fetch = scriptedFetch([state("", "T1"), json(200, { sequence_token: "T2" })]);
+      const session = await joinV2025Rendezvous({
+        runtime: testRuntime(fetch),
+        baseUrl: BASE_URL,
+        id,
+        signal,
+      });
+      await session.send(() => "INITIATE", { signal });
+      for (const call of fetch.calls) {
+        expect(new URL(call.url).pathname).toBe(`${V2025_UNSTABLE_PATH}/${id.replaceAll(".", "%252E")}`);
+      }
+    },
+  );
+
   it("refuses to join an id that is not an opaque id (our caller's bug)", async () => {
     await expect(
-      joinV2025Rendezvous({ fetch: scriptedFetch([]), baseUrl: BASE_URL, id: "a/b", signal }),
+      joinV2025Rendezvous({ runtime: testRuntime(scriptedFetch([])), baseUrl: BASE_URL, id: "a/b", signal }),
     ).rejects.toThrow(TypeError);
   });
 });
@@ -209,7 +257,7 @@ describe("v2025 over plain http (refused unless allowInsecureHttp)", () => {
 
   it("refuses discovery, create and join before any request (create and discover may carry the access token)", async () => {
     const fetch = scriptedFetch([]);
-    const options = { fetch, baseUrl: HTTP_BASE, accessToken: "syt_token", ...fakeTime(), signal };
+    const options = { runtime: testRuntime(fetch), baseUrl: HTTP_BASE, accessToken: "syt_token", signal };
     expect((await rendezvousError(discoverV2025Rendezvous(options))).code).toBe("insecure_transport");
     expect((await rendezvousError(createV2025Rendezvous(options))).code).toBe("insecure_transport");
     expect((await rendezvousError(joinV2025Rendezvous({ ...options, id: ID }))).code).toBe(
@@ -218,10 +266,30 @@ describe("v2025 over plain http (refused unless allowInsecureHttp)", () => {
     expect(fetch.calls).toHaveLength(0);
   });
 
+  it.each(["http://192.168.1.20:8008", "http://hs.example.org", "http://0.0.0.0:8008"])(
+    "refuses discovery, create and join on %s even with allowInsecureHttp: loopback only",
+    async (baseUrl) => {
+      const fetch = scriptedFetch([]);
+      const options = {
+        runtime: testRuntime(fetch),
+        baseUrl,
+        accessToken: "syt_token",
+        allowInsecureHttp: true,
+        signal,
+      };
+      expect((await rendezvousError(discoverV2025Rendezvous(options))).code).toBe("insecure_transport");
+      expect((await rendezvousError(createV2025Rendezvous(options))).code).toBe("insecure_transport");
+      expect((await rendezvousError(joinV2025Rendezvous({ ...options, id: ID }))).code).toBe(
+        "insecure_transport",
+      );
+      expect(fetch.calls).toHaveLength(0);
+    },
+  );
+
   it("joins a QR code's http base URL when the caller allows it (a local development server)", async () => {
     const fetch = scriptedFetch([state("", "T1")]);
     const session = await joinV2025Rendezvous({
-      fetch,
+      runtime: testRuntime(fetch),
       baseUrl: HTTP_BASE,
       id: ID,
       allowInsecureHttp: true,
@@ -240,7 +308,12 @@ describe("v2025 AAD tokens (MSC4388: sender seals against its precondition, rece
       state("INITIATE", "T2"),
       state("OK", "T3"),
     ]);
-    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    const session = await joinV2025Rendezvous({
+      runtime: testRuntime(fetch),
+      baseUrl: BASE_URL,
+      id: ID,
+      signal,
+    });
     const sealedWith: unknown[] = [];
     await session.send(
       (aad) => {
@@ -271,7 +344,12 @@ describe("v2025 edge cases of a write", () => {
       matrixError(409, "IO_ELEMENT_MSC4388_CONCURRENT_WRITE"),
       state("INITIATE", "T2"),
     ]);
-    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    const session = await joinV2025Rendezvous({
+      runtime: testRuntime(fetch),
+      baseUrl: BASE_URL,
+      id: ID,
+      signal,
+    });
     await session.send(() => "INITIATE", { signal });
     expect(session.sequenceToken).toBe("T2");
     expect(fetch.calls[2]?.json).toEqual(fetch.calls[1]?.json);
@@ -284,7 +362,12 @@ describe("v2025 edge cases of a write", () => {
       matrixError(409, "IO_ELEMENT_MSC4388_CONCURRENT_WRITE"),
       state("OK", "T3"),
     ]);
-    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    const session = await joinV2025Rendezvous({
+      runtime: testRuntime(fetch),
+      baseUrl: BASE_URL,
+      id: ID,
+      signal,
+    });
     const error = await rendezvousError(session.send(() => "INITIATE", { signal }));
     expect(error).toMatchObject({ code: "network", reason: "write_answer_lost" });
   });
@@ -297,7 +380,12 @@ describe("v2025 edge cases of a write", () => {
       matrixError(409, "IO_ELEMENT_MSC4388_CONCURRENT_WRITE"),
       state("OK", "T3"),
     ]);
-    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    const session = await joinV2025Rendezvous({
+      runtime: testRuntime(fetch),
+      baseUrl: BASE_URL,
+      id: ID,
+      signal,
+    });
     const error = await rendezvousError(session.send(() => "INITIATE", { signal }));
     expect(error).toMatchObject({ code: "network", reason: "write_answer_lost" });
   });
@@ -309,7 +397,12 @@ describe("v2025 edge cases of a write", () => {
       matrixError(409, "IO_ELEMENT_MSC4388_CONCURRENT_WRITE"),
       state("INITIATE", "T2"),
     ]);
-    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    const session = await joinV2025Rendezvous({
+      runtime: testRuntime(fetch),
+      baseUrl: BASE_URL,
+      id: ID,
+      signal,
+    });
     await session.send(() => "INITIATE", { signal });
     expect(session.sequenceToken).toBe("T2");
   });
@@ -321,16 +414,15 @@ describe("v2025 edge cases of a write", () => {
       state("THEIRS", "T9"),
     ]);
     const session = await joinV2025Rendezvous({
-      fetch: conflict,
+      runtime: testRuntime(conflict),
       baseUrl: BASE_URL,
       id: ID,
-      ...fakeTime(),
       signal,
     });
     expect((await rendezvousError(session.send(() => "MINE", { signal }))).code).toBe("concurrent_write");
 
     const odd = scriptedFetch([state("", "T1"), matrixError(409, "M_UNKNOWN")]);
-    const other = await joinV2025Rendezvous({ fetch: odd, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    const other = await joinV2025Rendezvous({ runtime: testRuntime(odd), baseUrl: BASE_URL, id: ID, signal });
     expect((await rendezvousError(other.send(() => "MINE", { signal }))).code).toBe("invalid_response");
   });
 
@@ -342,7 +434,12 @@ describe("v2025 edge cases of a write", () => {
       state("OK", "T3"),
       json(200, { sequence_token: "T4" }),
     ]);
-    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    const session = await joinV2025Rendezvous({
+      runtime: testRuntime(fetch),
+      baseUrl: BASE_URL,
+      id: ID,
+      signal,
+    });
     await session.send(() => "INITIATE", { signal });
     await session.receive({ signal, schedule: MACHINE_REPLY_DUE });
     await session.send(() => "NEXT", { signal });
@@ -359,13 +456,23 @@ describe("v2025 edge cases of a write", () => {
       matrixError(404, "M_UNRECOGNIZED"),
       matrixError(404, "M_UNRECOGNIZED"),
     ]);
-    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    const session = await joinV2025Rendezvous({
+      runtime: testRuntime(fetch),
+      baseUrl: BASE_URL,
+      id: ID,
+      signal,
+    });
     expect((await rendezvousError(session.send(() => "x", { signal }))).code).toBe("not_supported");
   });
 
   it("refuses data that changed under an unchanged token", async () => {
     const fetch = scriptedFetch([state("", "T1"), state("sneaky", "T1")]);
-    const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+    const session = await joinV2025Rendezvous({
+      runtime: testRuntime(fetch),
+      baseUrl: BASE_URL,
+      id: ID,
+      signal,
+    });
     expect((await rendezvousError(session.receive({ signal, schedule: MACHINE_REPLY_DUE }))).code).toBe(
       "invalid_response",
     );
@@ -374,7 +481,12 @@ describe("v2025 edge cases of a write", () => {
   it("accepts any body on DELETE", async () => {
     for (const answer of [json(200, []), json(200, {}), () => new Response(null, { status: 204 })]) {
       const fetch = scriptedFetch([state("", "T1"), answer]);
-      const session = await joinV2025Rendezvous({ fetch, baseUrl: BASE_URL, id: ID, ...fakeTime(), signal });
+      const session = await joinV2025Rendezvous({
+        runtime: testRuntime(fetch),
+        baseUrl: BASE_URL,
+        id: ID,
+        signal,
+      });
       await expect(session.cancel()).resolves.toBeUndefined();
       expect(fetch.calls[1]?.method).toBe("DELETE");
     }
@@ -392,10 +504,8 @@ describe("v2025 transcript", () => {
       state("SECRET-REPLY", "T3"),
     ]);
     const options = {
-      fetch,
+      runtime: testRuntime(fetch, { transcript: (entry: TranscriptEntry) => entries.push(entry) }),
       baseUrl: BASE_URL,
-      transcript: (entry: TranscriptEntry) => entries.push(entry),
-      ...fakeTime(),
       signal,
     };
     await discoverV2025Rendezvous({ ...options, accessToken: "syt_never_logged_token" });

@@ -1,4 +1,4 @@
-// The MSC4388 rendezvous client (the v2025 wire version; PROTOCOL.md §2.2 and §3.3): a JSON cell under the
+// The MSC4388 rendezvous client (the v2025 wire version; docs/protocol.md §2 and §3.3): a JSON cell under the
 // homeserver's base URL, versioned by opaque sequence tokens. Discover `GET {base}`, create `POST {base}`, read
 // `GET {base}/{id}`, write `PUT {base}/{id}` (or `PUT {base}/{id}/{txnId}`, newest MSC text), cancel
 // `DELETE {base}/{id}`. Every answer is 200; a reader sees new data by a changed token (there is no 304).
@@ -22,6 +22,7 @@ import {
   unexpectedStatus,
   type HttpResponse,
   type RendezvousClientOptions,
+  type RequestDeadline,
   type ValidatorsOf,
 } from "./transport";
 import type {
@@ -33,12 +34,13 @@ import type {
   SignalOption,
   V2025RendezvousSession,
 } from "./types";
+import { urlPath } from "../url-path";
 import { apiUrl } from "./urls";
 
 export const V2025_UNSTABLE_PATH = "/_matrix/client/unstable/io.element.msc4388/rendezvous";
 export const V2025_STABLE_PATH = "/_matrix/client/v1/rendezvous";
 
-/** The AAD carries the token behind a one-byte length (PROTOCOL.md §3.2). */
+/** The AAD carries the token behind a one-byte length (docs/protocol.md §3). */
 const MAX_TOKEN_BYTES = 255;
 /** 409 errcodes: MSC4388's unstable prefix, and the stable code. */
 const CONCURRENT_WRITE_ERRCODES: readonly string[] = [
@@ -154,7 +156,7 @@ export async function discoverV2025Rendezvous(options: DiscoverV2025Options): Pr
       headers: authorization(options.accessToken),
     },
     options.signal,
-    () => deadline,
+    () => ({ at: deadline, sessionEnds: false }),
   );
   if (response.status === 404 || response.status === 405) return { served: false };
   if (response.status !== 200) {
@@ -182,7 +184,7 @@ export async function createV2025Rendezvous(options: CreateV2025Options): Promis
       body: utf8(JSON.stringify({ data })),
     },
     options.signal,
-    () => deadline,
+    () => ({ at: deadline, sessionEnds: false }),
   );
   // Synapse answers 200; 201 is what a create would usually be, so take either.
   if (response.status === 200 || response.status === 201) {
@@ -196,6 +198,7 @@ export async function createV2025Rendezvous(options: CreateV2025Options): Promis
       { baseUrl: options.baseUrl, api, id },
       { token: tokenFrom(body.sequence_token, "create"), data },
       expiryFrom(body, response, "create"),
+      true,
     );
   }
   if (notServed(response)) throw notSupported(response, "create");
@@ -204,13 +207,15 @@ export async function createV2025Rendezvous(options: CreateV2025Options): Promis
 
 /** Joins the session named by a QR code (S, the device that scans), reading its current token. */
 export async function joinV2025Rendezvous(options: JoinV2025Options): Promise<V2025RendezvousSession> {
-  if (!isOpaqueId(options.id)) throw new TypeError(`not a rendezvous id: ${options.id}`);
+  if (!isOpaqueId(options.id)) throw new TypeError("not a rendezvous id (the QR codec checks it)");
   const transport = new Transport(options, sequenceTokenOf);
   const session = new V2025Session(
     transport,
     { baseUrl: options.baseUrl, api: options.api ?? "unstable", id: options.id },
     { token: "", data: "" },
+    // Until the first answer says when the session ends, the join is bounded by the retry window.
     transport.now() + transport.retryWindowMs,
+    false,
   );
   await session.refresh(options.signal);
   return session;
@@ -233,13 +238,16 @@ class V2025Session implements V2025RendezvousSession {
     where: { readonly baseUrl: string; readonly api: RendezvousApi; readonly id: string },
     state: CellState,
     expiresAt: number,
+    /** Whether `expiresAt` is the server's word, not only a retry window. */
+    private expiryKnown: boolean,
   ) {
     this.baseUrl = where.baseUrl;
     this.api = where.api;
     this.id = where.id;
     this.state = state;
     this.expiresAt = expiresAt;
-    this.url = `${apiUrl(where.baseUrl, v2025ApiPath(where.api))}/${encodeURIComponent(where.id)}`;
+    // The ID comes from a QR code: one path segment whatever it holds (an opaque ID may be "." or "..").
+    this.url = urlPath(apiUrl(where.baseUrl, v2025ApiPath(where.api)), where.id);
   }
 
   get sequenceToken(): string {
@@ -258,18 +266,19 @@ class V2025Session implements V2025RendezvousSession {
       signal.throwIfAborted();
       const body = utf8(JSON.stringify({ sequence_token: sealedAgainst, data }));
       // One per message, reused for its resends, so the server answers a resend with the first outcome.
-      const txnId = toHex(this.transport.random(TXN_ID_BYTES));
+      const txnId = toHex(this.transport.runtime.random(TXN_ID_BYTES));
       // Set once an attempt may have been applied without our learning its new token: its answer was a 5xx
       // (a proxy or a server failing after the commit) or never came.
       let mayHaveLanded = false;
       let failures = 0;
       for (;;) {
-        const url = this.putShape === "plain" ? this.url : `${this.url}/${txnId}`;
+        const url = this.putShape === "plain" ? this.url : urlPath(this.url, txnId);
         let response: HttpResponse;
         try {
           response = await this.transport.exchange(
             { method: "PUT", url, headers: JSON_HEADERS, body },
             signal,
+            this.deadline(),
           );
         } catch (error) {
           if (!isTransient(error)) throw error;
@@ -302,32 +311,43 @@ class V2025Session implements V2025RendezvousSession {
 
   receive({ signal, schedule }: ReceiveOptions): Promise<ReceivedMessage & { readonly aad: RendezvousAad }> {
     return this.guard.run("receive", () =>
-      pollUntil(this.transport, schedule, signal, async () => {
-        // MSC4388 AAD: the receiver opens against the token it held before the GET that brought the message.
-        const held = this.state;
-        const seen = await this.read(signal);
-        if (seen.token === held.token) {
-          if (seen.data !== held.data) {
-            throw new RendezvousError("invalid_response", "GET: the data changed under the same token");
+      pollUntil(
+        this.transport,
+        schedule,
+        signal,
+        () => this.expiresAt,
+        async () => {
+          // MSC4388 AAD: the receiver opens against the token it held before the GET that brought the message.
+          const held = this.state;
+          const seen = await this.read(signal);
+          if (seen.token === held.token) {
+            if (seen.data !== held.data) {
+              throw new RendezvousError("invalid_response", "GET: the data changed under the same token");
+            }
+            return undefined;
           }
-          return undefined;
-        }
-        // Every peer message is a fresh ciphertext, so unchanged data means no write happened.
-        if (seen.data === held.data) {
-          throw proxyInterference(
-            "token_changed_without_write",
-            "the sequence token changed but the data did not",
-          );
-        }
-        this.state = seen;
-        return { data: seen.data, aad: this.aad(held.token) };
-      }),
+          // Every peer message is a fresh ciphertext, so unchanged data means no write happened.
+          if (seen.data === held.data) {
+            throw proxyInterference(
+              "token_changed_without_write",
+              "the sequence token changed but the data did not",
+            );
+          }
+          this.state = seen;
+          return { data: seen.data, aad: this.aad(held.token) };
+        },
+      ),
     );
   }
 
   async cancel(options: CancelOptions = {}): Promise<void> {
     this.guard.markCancelled();
     await deleteSession(this.transport, this.url, this.expiresAt, options);
+  }
+
+  /** Every request of the session ends by the session's end (or the join's retry window, before it is known). */
+  private deadline(): RequestDeadline {
+    return { at: this.expiresAt, sessionEnds: this.expiryKnown };
   }
 
   private aad(sequenceToken: string): RendezvousAad {
@@ -340,10 +360,8 @@ class V2025Session implements V2025RendezvousSession {
 
   /** GET of the current state, retrying transient failures until the session expires. */
   private async read(signal: AbortSignal): Promise<CellState> {
-    const response = await this.transport.request(
-      { method: "GET", url: this.url },
-      signal,
-      () => this.expiresAt,
+    const response = await this.transport.request({ method: "GET", url: this.url }, signal, () =>
+      this.deadline(),
     );
     if (response.status !== 200) throw this.statusError(response, "GET");
     const body = jsonObjectOf(response, "GET");
@@ -351,6 +369,7 @@ class V2025Session implements V2025RendezvousSession {
     if (typeof data !== "string") throw new RendezvousError("invalid_response", "GET: no data");
     const token = tokenFrom(body.sequence_token, "GET");
     this.expiresAt = expiryFrom(body, response, "GET");
+    this.expiryKnown = true;
     return { token, data };
   }
 
