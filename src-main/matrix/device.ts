@@ -77,6 +77,8 @@ export class MatrixDevice {
   private stateValue: DeviceState = "running";
   private readonly signedOutListeners = new Set<() => void>();
   private signingOut: Promise<void> | undefined;
+  private signingOutError: MatrixError | undefined;
+  private readonly onError: ((error: MatrixError) => void) | undefined;
 
   /** @internal Use `startDevice`. */
   constructor(parts: {
@@ -90,7 +92,9 @@ export class MatrixDevice {
     timings: DeviceTimings;
     secretStorageKeys: SecretStorageKeyCache;
     fetch: SdkFetch;
+    onError: ((error: MatrixError) => void) | undefined;
   }) {
+    this.onError = parts.onError;
     this.account = parts.account;
     this.profile = parts.profile;
     this.client = parts.client;
@@ -150,7 +154,7 @@ export class MatrixDevice {
   }
 
   /**
-   * The HTTP layer saw the session end: stop, drop the crypto store and forget the device in the profile, so
+   * @internal The HTTP layer saw the session end: stop, drop the crypto store and forget the device in the profile, so
    * that nothing stale stays behind. Resolves once done (tests and hosts may await `signedOut`).
    */
   handleSignedOut(): void {
@@ -158,15 +162,29 @@ export class MatrixDevice {
     this.stateValue = "signed_out";
     this.signingOut = (async () => {
       this.client.stopClient();
-      await this.store.discard();
-      await this.profile.forgetDevice("elsewhere");
+      try {
+        await this.store.discard();
+        await this.profile.forgetDevice("elsewhere");
+      } catch (error) {
+        // Nobody awaits this: the failure goes to the host, and the device stays signed out regardless.
+        this.signingOutError = isMatrixError(error)
+          ? error
+          : new MatrixError("profile_write_failed", "could not forget the signed-out device", {
+              cause: error,
+            });
+        this.onError?.(this.signingOutError);
+      }
       for (const listener of this.signedOutListeners) listener();
     })();
   }
 
-  /** Resolves once a sign-out elsewhere has been fully handled (immediately when there was none). */
+  /**
+   * Resolves once a sign-out elsewhere has been fully handled (immediately when there was none); rejects if the
+   * profile could not forget the device.
+   */
   async signedOut(): Promise<void> {
     await this.signingOut;
+    if (this.signingOutError !== undefined) throw this.signingOutError;
   }
 
   /** For diagnostics and tests: the matrix-js-sdk client (do not stop it; use `stop`). */
@@ -370,6 +388,7 @@ export async function startDevice(options: StartDeviceOptions): Promise<MatrixDe
       timings,
       secretStorageKeys,
       fetch,
+      onError: options.onError,
     });
     if (early.signedOut) {
       device.handleSignedOut();
@@ -384,7 +403,8 @@ export async function startDevice(options: StartDeviceOptions): Promise<MatrixDe
       client.stopClient();
       await store.discard();
     } else if (device.state === "signed_out") {
-      await device.signedOut();
+      // A failure to forget the device went to `onError`; the caller hears why the start failed.
+      await device.signedOut().catch(() => undefined);
     } else {
       await device.stop();
     }

@@ -8,7 +8,7 @@
 // cross-signed: the Rust crypto signs its own device once its device keys are on the server (which only the sync
 // loop's outgoing requests upload), so we wait for the server to show the signature and sign explicitly if it
 // does not appear; and the backup is connected when a key came with the bundle.
-import { MEGOLM_BACKUP_V1, type BackupSecrets, type CrossSigningSecrets } from "../protocol";
+import { MEGOLM_BACKUP_V1, type CrossSigningSecrets, type LoginSecretsMessage } from "../protocol";
 import type { DeviceContext } from "./context";
 import { MatrixError } from "./errors";
 import { curve25519PublicKey, ed25519PublicKey, privateKeyBytes } from "./keys";
@@ -22,10 +22,7 @@ import {
 } from "./server-keys";
 
 /** `m.login.secrets` without `type`: three cross-signing seeds and, optionally, the backup key. */
-export interface SecretsBundle {
-  readonly cross_signing: CrossSigningSecrets;
-  readonly backup?: BackupSecrets;
-}
+export type SecretsBundle = Omit<LoginSecretsMessage, "type">;
 
 interface RustSecretsBundleApi {
   exportSecretsBundle(): Promise<unknown>;

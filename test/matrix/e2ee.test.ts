@@ -3,11 +3,13 @@
 // (checked by a third, independent client: matrix-js-sdk), a bundle that is not the account's refused before
 // anything is uploaded, a restore with the recovery key, and a reset of the identity approved on the account page.
 // What is asserted comes from the server (its `/keys/query` and `/room_keys/version`), not from the device's cache.
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { decodeRecoveryKey } from "matrix-js-sdk/lib/crypto-api/index.js";
 import { describe, expect, it } from "vitest";
 import type { Devserver } from "../../devserver/index";
-import { isMatrixError, type MatrixDevice, type SecretsBundle } from "../../src-main/matrix";
+import { isMatrixError, type SecretsBundle } from "../../src-main/matrix";
 import { api } from "../helpers/csapi";
 import { cryptoOf, SecretStorageKeys, useJsSdkClients } from "../helpers/js-sdk";
 import {
@@ -86,9 +88,8 @@ describe("a fresh account", () => {
     expect(await first.device.hasLocalCrossSigningKeys()).toBe(true);
     // Stored nowhere: not in the profile's files (the snapshot is encrypted; its plaintext is checked below).
     await first.device.stop();
-    const { readdir, readFile } = await import("node:fs/promises");
     for (const name of await readdir(first.profile.dir)) {
-      const text = await readFile(`${first.profile.dir}/${name}`, "utf8");
+      const text = await readFile(join(first.profile.dir, name), "utf8");
       expect(text).not.toContain(first.recoveryKey.replaceAll(" ", ""));
       expect(text).not.toContain(first.recoveryKey);
     }
@@ -210,6 +211,7 @@ describe("an account with an identity this device does not hold", () => {
     const second = await devices.signIn(server, "alice", "second");
 
     await expectMatrixError(second.device.setUpEncryption(signal), "identity_exists");
+    server.hooks.clearClientApiLog();
     const malformed = await expectMatrixError(
       second.device.restoreWithRecoveryKey("EsTc not a key", signal),
       "wrong_recovery_key",
@@ -222,7 +224,7 @@ describe("an account with an identity this device does not hold", () => {
       "wrong_recovery_key",
     );
     expect(wrong.reason).toBe("mismatch");
-    expect(uploadsIn(server).filter((request) => request.includes("signatures"))).toHaveLength(1); // the first's
+    expect(uploadsIn(server)).toEqual([]);
 
     await second.device.restoreWithRecoveryKey(first.recoveryKey, signal);
     expect(await second.device.serverView(second.account.deviceId, signal)).toEqual({
@@ -286,5 +288,3 @@ async function masterKeyOnServer(server: Devserver, token: string): Promise<stri
   ];
   return Object.values(master?.keys ?? {})[0] ?? "";
 }
-
-export type { MatrixDevice };
