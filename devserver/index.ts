@@ -9,17 +9,19 @@
 //
 // Test control: `hooks` (in-process) and, with `testHooks: true`, the `/_devserver/*` paths (test-hooks.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { AccountStore } from "./accounts";
 import { createClientApiHandler } from "./client-api";
 import { createClock, type Clock } from "./clock";
-import { createCsApiHandler } from "./csapi/index";
+import { createCsApi } from "./csapi/index";
 import { FaultInjector, type FaultSpec, type PendingFault } from "./faults";
+import { RequestHolds, type Hold, type HoldSpec } from "./holds";
 import { connectToHomeserver } from "./mas/index";
 import { MatrixError, corsHandler, sendMatrixError, unrecognized, type RequestHandler } from "./http";
 import { createOAuthServer, resolveOAuthOptions } from "./oauth/index";
 import { resolveRendezvousOptions, type DevserverOptions } from "./options";
 import { RendezvousLog, createLogObserver, type RendezvousLogEntry } from "./rendezvous/log";
+import { RequestLog, isClientApiPath, type RequestLogEntry } from "./request-log";
 import { createV2024Handler } from "./rendezvous/v2024";
 import { createV2025Handler } from "./rendezvous/v2025";
 import { createTestHooksGate, createTestHooksHandler } from "./test-hooks";
@@ -28,6 +30,8 @@ import { createVersionsHandler } from "./versions";
 export type { DevserverOptions, RendezvousOptions, Authenticate } from "./options";
 export type { FaultSpec, PendingFault, EtagRewrite } from "./faults";
 export type { RendezvousLogEntry } from "./rendezvous/log";
+export type { RequestLogEntry } from "./request-log";
+export type { Hold, HoldSpec, HeldRequest, HoldStatus } from "./holds";
 export type { Clock } from "./clock";
 export type { RequestHandler } from "./http";
 export type { OAuthOptions, DeviceCodeOptions } from "./oauth/index";
@@ -43,6 +47,11 @@ export interface DevserverHooks {
   addFault(fault: FaultSpec): void;
   pendingFaults(): readonly PendingFault[];
   clearFaults(): void;
+  /** Every `/_matrix/client/` request (method, path, status, body size; never a body or a token). */
+  clientApiLog(): readonly RequestLogEntry[];
+  clearClientApiLog(): void;
+  /** Holds the next matching requests, unanswered and not applied, until released (holds.ts). */
+  holdRequests(spec: HoldSpec): Hold;
 }
 
 export interface Devserver {
@@ -112,9 +121,18 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
     options.mas === undefined ? undefined : await connectToHomeserver(options.mas, oauthOptions.users);
   const clock = createClock(options.now);
   const log = new RendezvousLog(clock);
+  const clientApiLog = new RequestLog(clock, isClientApiPath);
   const faults = new FaultInjector();
+  const holds = new RequestHolds();
 
   const server = createServer();
+  // Connections that never sent a byte: a client's pool keeps one after a request it aborted while connecting
+  // (matrix-js-sdk stopping mid-sync). Node counts them as busy, so `close()` would wait its whole grace for them.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => {
@@ -136,15 +154,19 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
     ...(mas === undefined ? {} : { provisioner: mas.provisionerFor(accounts) }),
   });
 
+  const csApi = createCsApi({ accounts, clock, publicBaseUrl });
   const handlers: RequestHandler[] = [
     createLogObserver(log),
+    createLogObserver(clientApiLog),
     corsHandler,
     faults.handler,
     ...(options.testHooks === true
       ? [
           createTestHooksGate([new URL(baseUrl).origin, new URL(publicBaseUrl).origin]),
-          createTestHooksHandler({ faults, log, clock }),
+          holds.handler,
+          createTestHooksHandler({ faults, log, clientApiLog, holds, clock }),
           oauth.testHooks,
+          csApi.testHooks,
         ]
       : []),
     // In MAS mode: introspection for the homeserver, and 404 for every homeserver path below.
@@ -157,7 +179,7 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
       authenticate: options.authenticate ?? accounts.authenticate,
     }),
     createClientApiHandler({ accounts }),
-    createCsApiHandler({ accounts, clock, publicBaseUrl }),
+    csApi.handler,
     ...oauth.handlers,
   ];
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
@@ -180,6 +202,11 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
     clearFaults: () => {
       faults.clear();
     },
+    clientApiLog: () => clientApiLog.list(),
+    clearClientApiLog: () => {
+      clientApiLog.clear();
+    },
+    holdRequests: (spec) => holds.add(spec),
   };
 
   let closing: Promise<void> | undefined;
@@ -202,6 +229,7 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
           else resolve();
         });
         server.closeIdleConnections();
+        for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
       });
       return closing;
     },

@@ -2,6 +2,8 @@
 // from another process (the CLI, the browser host). In-process tests use the same objects through `hooks`.
 //   POST   /_devserver/faults          FaultSpec -> {}        GET -> {"faults": [...]}   DELETE -> {}
 //   GET    /_devserver/rendezvous-log  -> [{time, method, path, status, bodyBytes}]     DELETE -> {}
+//   GET    /_devserver/client-api-log  -> the same for every `/_matrix/client/` request   DELETE -> {}
+//   POST   /_devserver/holds           HoldSpec -> {id}       GET -> {"holds": [...]}    DELETE -> {} (releases all)
 //   GET    /_devserver/clock           -> {"now"}             POST {"advanceMs"} -> {"now"}
 // The clock is the rendezvous side's; OAuth runs on real time, and an advance only hurries its device-grant
 // polling pace along (oauth/index.ts, "Time").
@@ -11,8 +13,10 @@
 // module's and the OAuth server's), and they get no CORS headers (http.ts `corsHandler`).
 import type { Clock } from "./clock";
 import { parseFaultSpec, type FaultInjector } from "./faults";
+import { parseHoldSpec, type RequestHolds } from "./holds";
 import { MatrixError, TEST_HOOKS_PREFIX, discardBody, readJson, sendJson, type RequestHandler } from "./http";
 import type { RendezvousLog } from "./rendezvous/log";
+import type { RequestLog } from "./request-log";
 import { createRouter } from "./router";
 
 const BODY_LIMIT = 64 * 1024;
@@ -20,6 +24,8 @@ const BODY_LIMIT = 64 * 1024;
 export interface TestHookTargets {
   readonly faults: FaultInjector;
   readonly log: RendezvousLog;
+  readonly clientApiLog: RequestLog;
+  readonly holds: RequestHolds;
   readonly clock: Clock;
 }
 
@@ -68,7 +74,13 @@ export function createTestHooksGate(ownOrigins: readonly string[]): RequestHandl
   };
 }
 
-export function createTestHooksHandler({ faults, log, clock }: TestHookTargets): RequestHandler {
+export function createTestHooksHandler({
+  faults,
+  log,
+  clientApiLog,
+  holds,
+  clock,
+}: TestHookTargets): RequestHandler {
   return createRouter([
     {
       method: "POST",
@@ -105,6 +117,44 @@ export function createTestHooksHandler({ faults, log, clock }: TestHookTargets):
       path: "/_devserver/rendezvous-log",
       handle: ({ res }) => {
         log.clear();
+        sendJson(res, 200, {});
+      },
+    },
+    {
+      method: "GET",
+      path: "/_devserver/client-api-log",
+      handle: ({ res }) => {
+        sendJson(res, 200, clientApiLog.list());
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/_devserver/client-api-log",
+      handle: ({ res }) => {
+        clientApiLog.clear();
+        sendJson(res, 200, {});
+      },
+    },
+    {
+      method: "POST",
+      path: "/_devserver/holds",
+      handle: async ({ req, res }) => {
+        const hold = holds.add(parseHoldSpec(await readJson(req, BODY_LIMIT)));
+        sendJson(res, 200, { id: hold.id });
+      },
+    },
+    {
+      method: "GET",
+      path: "/_devserver/holds",
+      handle: ({ res }) => {
+        sendJson(res, 200, { holds: holds.list() });
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/_devserver/holds",
+      handle: ({ res }) => {
+        holds.releaseAll();
         sendJson(res, 200, {});
       },
     },

@@ -61,6 +61,12 @@ export const FLOW_ERROR_CODES = [
   "signed_out",
   /** The profile is open in another process of this app. */
   "profile_in_use",
+  /** The profile's saved data cannot be used: written by a newer version, damaged, or the disk refused a write. */
+  "profile_error",
+  /** The recovery key typed is malformed or not this account's. */
+  "wrong_recovery_key",
+  /** The account page must approve the step first (resetting the encryption identity); then try again. */
+  "approval_needed",
   /** A bug in this app, not the peer's or the server's doing. */
   "internal_error",
 ] as const;

@@ -4,8 +4,9 @@
 // - The first upload of cross-signing keys needs no user-interactive auth (MSC3967), and re-sending the stored
 //   keys unchanged is 200 `{}`. Replacing them is refused: with MAS, Synapse cannot run user-interactive auth and
 //   answers 401 with a UIA-shaped body whose only "stage" sends the user to MAS's account page
-//   (`?action=org.matrix.cross_signing_reset`, MSC4312) to approve the reset first. The devserver has no such
-//   approval, so a replacement is always refused that way.
+//   (`?action=org.matrix.cross_signing_reset`, MSC4312) to approve the reset first. Once approved, MAS tells
+//   Synapse to allow a replacement for 10 minutes (`_allow_cross_signing_replacement_without_uia`); here the test
+//   hook `POST /_devserver/cross-signing-reset` (csapi/test-hooks.ts) plays that approval.
 // - Self-signing and user-signing keys must be signed by the master key (400 `M_INVALID_SIGNATURE`).
 // - Signature uploads are checked one key at a time; what fails is reported per key in `failures`, in Synapse's
 //   `{status, errcode, message}` shape, and the rest is stored.
@@ -237,7 +238,7 @@ export function crossSigningRoutes(ctx: CsApiContext, prefix: string): Route[] {
           sendJson(res, 200, {});
           return;
         }
-        if (isSetUp) {
+        if (isSetUp && !ctx.keys.isReplaceable(userId, ctx.clock.now())) {
           const resetUrl = `${ctx.accountManagementUrl}?action=org.matrix.cross_signing_reset`;
           sendJson(res, 401, {
             session: "dummy",

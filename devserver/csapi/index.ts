@@ -31,6 +31,7 @@ import { profileRoutes } from "./profile";
 import { pushRuleRoutes } from "./push-rules";
 import { roomKeyRoutes } from "./room-keys";
 import { syncRoutes } from "./sync";
+import { createCsApiTestHooksHandler } from "./test-hooks";
 import { toDeviceRoutes } from "./to-device";
 
 export interface CsApiDependencies {
@@ -42,7 +43,13 @@ export interface CsApiDependencies {
 
 const PREFIX = "/_matrix/client/v3";
 
-export function createCsApiHandler({ accounts, clock, publicBaseUrl }: CsApiDependencies): RequestHandler {
+export interface CsApi {
+  readonly handler: RequestHandler;
+  /** `/_devserver/cross-signing-reset` and `/_devserver/sign-out`; mount only with `testHooks`. */
+  readonly testHooks: RequestHandler;
+}
+
+export function createCsApi({ accounts, clock, publicBaseUrl }: CsApiDependencies): CsApi {
   const ctx = createCsApiContext({
     accounts,
     clock,
@@ -57,7 +64,7 @@ export function createCsApiHandler({ accounts, clock, publicBaseUrl }: CsApiDepe
     ctx.toDevice.removeDevice(userId, deviceId);
     ctx.deviceLists.markChanged(userId);
   });
-  return createRouter(
+  const handler = createRouter(
     [
       deviceRoutes,
       keyRoutes,
@@ -73,4 +80,5 @@ export function createCsApiHandler({ accounts, clock, publicBaseUrl }: CsApiDepe
       logoutRoutes,
     ].flatMap((routes) => routes(ctx, PREFIX)),
   );
+  return { handler, testHooks: createCsApiTestHooksHandler(ctx) };
 }

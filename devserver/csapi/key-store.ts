@@ -50,6 +50,8 @@ export class KeyStore {
   private readonly fallbackKeys = new Map<string, Map<string, Map<string, FallbackKey>>>();
   /** user → key type → the key as uploaded. */
   private readonly crossSigning = new Map<string, Map<CrossSigningKeyType, JsonObject>>();
+  /** user → until when (clock ms) the master key may be replaced without user-interactive auth. */
+  private readonly replaceableBefore = new Map<string, number>();
   /**
    * Signatures added after upload (`/keys/signatures/upload`, or a self-signing signature on uploaded device
    * keys): target user → target ID (a device ID, or a cross-signing public key) → signer → key ID → signature.
@@ -142,6 +144,21 @@ export class KeyStore {
 
   setCrossSigningKey(userId: string, type: CrossSigningKeyType, key: JsonObject): void {
     nested(this.crossSigning, userId, () => new Map<CrossSigningKeyType, JsonObject>()).set(type, key);
+    // The permission to replace belonged to the old master key (Synapse keeps it on the key's row).
+    if (type === "master") this.replaceableBefore.delete(userId);
+  }
+
+  /**
+   * Lets the user's cross-signing keys be replaced without user-interactive auth until `beforeMs` (what MAS
+   * asks of Synapse once the user approved a reset on the account page: `updatable_without_uia_before_ms`).
+   */
+  allowReplacementUntil(userId: string, beforeMs: number): void {
+    this.replaceableBefore.set(userId, beforeMs);
+  }
+
+  /** Whether a replacement is allowed at `nowMs`. */
+  isReplaceable(userId: string, nowMs: number): boolean {
+    return (this.replaceableBefore.get(userId) ?? 0) > nowMs;
   }
 
   // ---- signatures added after upload ----
