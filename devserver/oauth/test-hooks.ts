@@ -3,6 +3,8 @@
 //                                                         (approve true: signed in as `user`; false: access_denied)
 //   POST /_devserver/token   {user, device_id?}          creates the device and mints an access token for it
 //                                                         -> {access_token, user_id, device_id}
+//   POST /_devserver/expire-device-code {user_code}       ends a device code's lifetime now: the next poll is
+//                                                         `expired_token`, as when nobody consented in time
 // `user` is a localpart or a full user ID on this server.
 import { randomInt } from "node:crypto";
 import type Provider from "oidc-provider";
@@ -91,6 +93,22 @@ export function createOAuthTestHooksHandler(dependencies: OAuthTestHookDependenc
           scope: [...(scopes.openid ? ["openid"] : []), ...scopes.matrixScopes].join(" "),
           resource,
         });
+        await code.save();
+        sendJson(res, 200, {});
+      },
+    },
+    {
+      method: "POST",
+      path: "/_devserver/expire-device-code",
+      handle: async ({ req, res }) => {
+        const body = await readJsonObject(req);
+        if (typeof body.user_code !== "string") throw invalid("user_code must be a string");
+        const code = await provider.DeviceCode.findByUserCode(normalizeUserCode(body.user_code), {
+          ignoreExpiration: true,
+        });
+        if (code === undefined) throw new MatrixError(404, "M_NOT_FOUND", "No such user code");
+        // oidc-provider reads `exp` on every poll (DeviceCode keeps it when saved), so the next poll is expired.
+        (code as unknown as { exp: number }).exp = Math.floor(Date.now() / 1000) - 1;
         await code.save();
         sendJson(res, 200, {});
       },
