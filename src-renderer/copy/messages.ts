@@ -1,0 +1,451 @@
+// Every user-facing string of the renderer, in English, keyed. Placeholders are `{name}` and are filled by
+// `t()` (format.ts); no screen builds a sentence out of pieces. Words follow Element X and Element Web where
+// the same step exists there ("Sign in with QR code", "Link new device", "Desktop computer", "Ready to scan"),
+// so a user moving between the apps meets the same names.
+//
+// Two codes must never be confused: the **check code** (two digits the devices compare, MSC4108's
+// verification of the secure channel) and the **user code** (the account provider's code from the device
+// authorization grant, RFC 8628 §3.3). They are named and explained differently everywhere below.
+export const MESSAGES = {
+  // The app
+  "app.name": "Matrix QR Login",
+  "app.tagline": "Sign in to your Matrix account on this computer, or link a new device, with a QR code.",
+  "app.preview": "Preview with sample data: no engine is connected, so nothing here signs anyone in.",
+  "app.loading": "Starting…",
+  "app.engineFailed": "The app could not reach its engine.",
+  "app.skipToContent": "Skip to content",
+
+  // Shared actions and labels
+  "action.back": "Back",
+  "action.cancel": "Cancel",
+  "action.close": "Close",
+  "action.continue": "Continue",
+  "action.tryAgain": "Try again",
+  "action.done": "Done",
+  "action.help": "Help",
+  "action.copy": "Copy",
+  "action.copyLink": "Copy link",
+  "action.openAgain": "Open again",
+  "action.copied": "Copied",
+  "action.copyFailed": "Could not copy. Select the text and copy it yourself.",
+  "action.copyTranscript": "Copy diagnostic transcript",
+  "action.transcriptCopied": "Diagnostic transcript copied as Markdown.",
+  "action.settings": "Settings",
+  "action.checkHomeserver": "Check homeserver",
+  "action.signInWithBrowser": "Sign in with a browser instead",
+  "action.showQrInstead": "Show a QR code instead",
+  "common.homeserver": "Homeserver",
+  "common.homeserverPlaceholder": "matrix.org",
+  "common.homeserverHint": "The server your Matrix account is on, for example matrix.org.",
+  "common.working": "Working…",
+
+  // The homeserver's live check (the doctor)
+  "doctor.checking": "Checking {homeserver}…",
+  "doctor.ready": "{homeserver} supports sign in with QR code.",
+  "doctor.notReady": "{homeserver} can’t be used for sign in with QR code yet.",
+  "doctor.missing": "Missing: {missing}",
+  "doctor.failed": "Could not check {homeserver}.",
+  "doctor.details": "See the details",
+  "doctor.status.ok": "Available",
+  "doctor.status.failed": "Not available",
+  "doctor.status.skipped": "Not checked",
+  "doctor.status.pending": "Checking",
+  "doctor.unknownCheck": "Check “{id}”",
+  "doctor.unknownCause": "Reason given: {cause}",
+
+  // What each check of the preflight and the doctor is, in plain words
+  "check.oauth_metadata": "Sign-in through your account provider (OAuth 2.0)",
+  "check.device_grant": "Signing in a device with a code",
+  "check.registration": "Registering this app with your account provider",
+  "check.rendezvous_v2024": "Meeting point for the two devices (version 2024)",
+  "check.rendezvous_v2025": "Meeting point for the two devices (version 2025)",
+  "check.cross_signing_keys": "Your encryption keys on this device",
+  "check.versions": "Homeserver reachable",
+  "check.well_known": "Homeserver address found",
+
+  // Why a check or a sign-in failed (machine-readable reasons from the engine)
+  "reason.no_oauth_api":
+    "Your homeserver doesn’t offer sign-in through an account provider (OAuth 2.0), which QR sign-in needs.",
+  "reason.no_device_grant": "Your account provider doesn’t let a device sign in with a code.",
+  "reason.device_grant_disabled": "Your account provider has switched off signing in a device with a code.",
+  "reason.registration_refused": "Your account provider refused to register this app.",
+  "reason.no_rendezvous":
+    "Your homeserver doesn’t offer the meeting point that the two devices use to find each other.",
+  "reason.needs_sign_in":
+    "Your homeserver only lets a device that is already signed in create the meeting point. Show the QR code on your signed-in device instead.",
+  "reason.forbidden": "Your homeserver refused the connection.",
+  "reason.insecure_transport": "The QR code points to an unencrypted (http) address, which this app refuses.",
+  "reason.not_a_login_qr":
+    "This QR code isn’t for signing in. It may be for verifying a device or something else.",
+  "reason.same_role.new_device":
+    "This QR code was made by a device that also wants to sign in. Both devices are new, so neither can approve the other.",
+  "reason.same_role.existing_device":
+    "This QR code was made by a device that is already signed in. Scan the QR code of the new device instead.",
+  "reason.unable_to_open_verification_uri": "The other device couldn’t open your account provider’s page.",
+  "reason.user_cancelled": "The sign-in was cancelled on the other device.",
+  "reason.unsupported_protocol": "The other device doesn’t support this way of signing in.",
+  "reason.write_answer_lost": "A message was lost on the way and the connection can’t be recovered.",
+  "reason.proxy":
+    "A proxy or firewall between this computer and your homeserver changes the homeserver’s answers.",
+  "reason.not_needed": "Not needed for this direction.",
+  "reason.not_signed_in": "Sign in first to check this.",
+  "reason.unreachable": "The homeserver could not be reached.",
+
+  // Error screens: one title, cause and next step per FlowErrorCode (copy/errors.ts maps codes to these)
+  "error.expired.title": "The sign in was not completed in time",
+  "error.expired.cause": "The QR code or the connection expired before both devices finished.",
+  "error.expired.next": "Try again with a fresh QR code, and keep both devices open until it’s done.",
+  "error.authorization_expired.title": "Approval took too long",
+  "error.authorization_expired.cause": "The sign-in wasn’t approved on your account provider’s page in time.",
+  "error.authorization_expired.next":
+    "Start again, and approve it on the account provider’s page straight away.",
+  "error.cancelled_here.title": "Sign in cancelled",
+  "error.cancelled_here.cause": "You cancelled the sign-in on this device.",
+  "error.cancelled_here.next": "Start again whenever you’re ready.",
+  "error.cancelled_there.title": "Sign in request cancelled",
+  "error.cancelled_there.cause": "The sign-in was cancelled on the other device.",
+  "error.cancelled_there.next": "Start again on both devices.",
+  "error.declined.title": "Sign in declined",
+  "error.declined.cause": "The sign-in was declined on your account provider’s page.",
+  "error.declined.next":
+    "If that wasn’t you, you don’t need to do anything. Otherwise start again and choose to allow it.",
+  "error.check_code_mismatch.title": "The numbers don’t match",
+  "error.check_code_mismatch.cause":
+    "The 2-digit check code was typed wrong twice, so the connection may not be secure.",
+  "error.check_code_mismatch.next": "Start over with a new QR code. Your existing devices are still safe.",
+  "error.insecure_channel.title": "Connection not secure",
+  "error.insecure_channel.cause": "A secure connection could not be made to the other device.",
+  "error.insecure_channel.next":
+    "Your existing devices are still safe. Try again; if it happens again, try another network or sign in with a browser.",
+  "error.wrong_qr.title": "Wrong QR code",
+  "error.wrong_qr.cause": "This isn’t the QR code for this step.",
+  "error.wrong_qr.next.new_device":
+    "Scan the QR code that your signed-in device shows under “Link new device”.",
+  "error.wrong_qr.next.existing_device":
+    "Scan the QR code that the new device shows under “Sign in with QR code”.",
+  "error.invalid_qr.title": "Couldn’t read the QR code",
+  "error.invalid_qr.cause": "The image doesn’t contain a complete sign-in QR code.",
+  "error.invalid_qr.next": "Use a sharp image of the whole QR code, including the white border around it.",
+  "error.qr_used_elsewhere.title": "This QR code was used by another device",
+  "error.qr_used_elsewhere.cause":
+    "Another device connected with this QR code first, so it can’t be used again.",
+  "error.qr_used_elsewhere.next":
+    "Use a new QR code. If you didn’t expect this, someone may have photographed your screen.",
+  "error.proxy_interference.title": "Something on the network changes the answers",
+  "error.proxy_interference.cause":
+    "A proxy or firewall between this computer and your homeserver alters its answers, which breaks QR sign-in.",
+  "error.proxy_interference.next":
+    "Tell your homeserver’s administrator, and give them the diagnostic transcript.",
+  "error.unsupported_qr_version.title": "This QR code’s version can’t be used here",
+  "error.unsupported_qr_version.cause":
+    "The QR code uses a version of QR sign-in that this homeserver doesn’t offer.",
+  "error.unsupported_qr_version.next":
+    "Show the QR code again on the other device, or switch to the other version in Settings.",
+  "error.server_unsupported.title": "Your homeserver doesn’t support this",
+  "error.server_unsupported.cause": "Your homeserver is missing something that QR sign-in needs.",
+  "error.server_unsupported.next": "Ask your homeserver’s administrator, or sign in with a browser instead.",
+  "error.missing_secrets.title": "This device can’t share your encryption keys",
+  "error.missing_secrets.cause":
+    "This device doesn’t hold your account’s encryption keys, so it can’t pass them on.",
+  "error.missing_secrets.next":
+    "Verify this device with your recovery key first, then link the new device again.",
+  "error.device_already_exists.title": "That device is already signed in",
+  "error.device_already_exists.cause": "The new device asked for a device ID that your account already has.",
+  "error.device_already_exists.next": "Try again. If it keeps happening, sign out that device first.",
+  "error.device_not_found.title": "The new device didn’t appear",
+  "error.device_not_found.cause": "Your homeserver never showed the new device as signed in.",
+  "error.device_not_found.next": "Try again.",
+  "error.unable_to_open_browser.title": "Couldn’t open your browser",
+  "error.unable_to_open_browser.cause": "Your account provider’s page could not be opened.",
+  "error.unable_to_open_browser.next": "Copy the link and open it in your browser yourself.",
+  "error.unexpected_message.title": "The other device sent something unexpected",
+  "error.unexpected_message.cause": "The other device didn’t follow the sign-in steps.",
+  "error.unexpected_message.next":
+    "Try again. If it keeps happening, copy the diagnostic transcript and report it.",
+  "error.protocol_error.title": "Sign in failed",
+  "error.protocol_error.cause": "The other device or the homeserver broke the sign-in steps.",
+  "error.protocol_error.next":
+    "Try again. If it keeps happening, copy the diagnostic transcript and report it.",
+  "error.rate_limited.title": "Your homeserver is busy",
+  "error.rate_limited.cause": "It asked this app to slow down until the sign-in ran out of time.",
+  "error.rate_limited.next": "Wait a minute, then try again.",
+  "error.network.title": "Connection lost",
+  "error.network.cause": "This computer couldn’t reach your homeserver.",
+  "error.network.next": "Check your internet connection, then try again.",
+  "error.server_error.title": "Your homeserver had a problem",
+  "error.server_error.cause": "It kept answering with errors until the sign-in ran out of time.",
+  "error.server_error.next": "Try again in a few minutes.",
+  "error.camera_unavailable.title": "Camera not available",
+  "error.camera_unavailable.cause": "No camera was found, or permission to use it was denied.",
+  "error.camera_unavailable.next": "Show a QR code instead, or scan the QR code from an image.",
+  "error.signed_out.title": "You were signed out",
+  "error.signed_out.cause":
+    "This device’s session ended on your homeserver, for example it was signed out from another device.",
+  "error.signed_out.next": "Sign in again.",
+  "error.profile_in_use.title": "This profile is already open",
+  "error.profile_in_use.cause": "Another window of this app is using the same profile.",
+  "error.profile_in_use.next": "Close the other window, then try again.",
+  "error.internal_error.title": "Something went wrong in this app",
+  "error.internal_error.cause": "This is a bug in this app, not a problem with your account or homeserver.",
+  "error.internal_error.next": "Try again, and please report it with the diagnostic transcript.",
+  "error.label": "What happened",
+  "error.nextLabel": "What to do",
+  "error.technical": "Technical detail: {code}",
+  "error.linkToOpen": "The page to open:",
+
+  // Welcome (signed out)
+  "welcome.signIn": "Sign in with QR code",
+  "welcome.signInHint": "Use your phone, or another device where you’re signed in.",
+  "welcome.signedOut.signed_out":
+    "You were signed out of this device from another device or by your homeserver.",
+  "welcome.signedOut.other": "You were signed out.",
+  "welcome.homeserverNeeded": "Needed only to show a QR code or to sign in with a browser.",
+
+  // Sign in with QR code: the choice of direction (this device is the new one)
+  "signInChoice.title": "Sign in with QR code",
+  "signInChoice.lead": "How do you want to connect to your signed-in device?",
+  "signInChoice.show.title": "Show a QR code for your phone to scan",
+  "signInChoice.show.body":
+    "On your phone, Element X scans it under “Link new device”, then “Desktop computer”.",
+  "signInChoice.show.homeserver": "Connects through {homeserver}.",
+  "signInChoice.show.chooseHomeserver": "You’ll choose your homeserver first.",
+  "signInChoice.scan.title": "Scan the QR code on your phone",
+  "signInChoice.scan.body":
+    "Your signed-in device shows a QR code under “Link new device”. Scan a picture of it here.",
+  "signInChoice.changeHomeserver": "Change homeserver",
+
+  // Manual sign-in (authorization code with PKCE in the browser)
+  "manual.title": "Sign in with a browser",
+  "manual.lead": "Your browser opens your account provider’s page. Sign in there, then come back here.",
+  "manual.continue": "Continue in browser",
+  "manual.waiting": "Finish signing in in your browser…",
+  "manual.failed": "Sign in didn’t finish.",
+
+  // Homeserver check (the doctor, in full)
+  "homeserver.title": "Choose your homeserver",
+  "homeserver.lead": "Enter your homeserver to see whether it supports sign in with QR code.",
+  "homeserver.check": "Check",
+  "homeserver.saveAndContinue": "Use this homeserver",
+  "homeserver.saved": "Saved.",
+
+  // Home (signed in)
+  "home.title": "Your account",
+  "home.signedInAs": "Signed in as",
+  "home.homeserver": "Homeserver",
+  "home.thisDevice": "This device",
+  "home.verified": "Verified",
+  "home.notVerified": "Not verified",
+  "home.verifiedBody": "This device is verified. It can approve new devices and read your message history.",
+  "home.notVerifiedBody":
+    "This device isn’t verified yet, so it can’t read your encrypted message history or approve new devices.",
+  "home.missingKeysBody": "This device doesn’t hold your encryption keys, so it can’t approve new devices.",
+  "home.notSetUpBody": "Your account has no recovery set up yet.",
+  "home.backupOn": "Message history backup connected",
+  "home.backupOff": "Message history backup not connected",
+  "home.enterRecoveryKey": "Enter recovery key",
+  "home.resetIdentity": "Reset identity",
+  "home.setUpRecovery": "Set up recovery",
+  "home.linkNewDevice": "Link new device",
+  "home.linkNewDeviceHint": "Sign in on a new phone or computer by QR code.",
+  "home.devices": "Your devices",
+  "home.devicesLoading": "Loading your devices…",
+  "home.devicesFailed": "Could not load your devices.",
+  "home.deviceCurrent": "This device",
+  "home.deviceVerified": "Verified",
+  "home.deviceNotVerified": "Not verified",
+  "home.deviceLastSeen": "Last active {date}",
+  "home.deviceSignOut": "Sign out",
+  "home.deviceSignOutLabel": "Sign out {device}",
+  "home.deviceSignOutOpened": "Your account provider’s page to sign out {device} opened in your browser.",
+  "home.signOut": "Sign out",
+  "home.signOutConfirmTitle": "Sign out of this device?",
+  "home.signOutConfirmBody": "You’ll need to sign in again to use this account here.",
+  "home.recoveryTitle": "Enter your recovery key",
+  "home.recoveryBody":
+    "Your recovery key was given to you when you set up recovery. It unlocks your encryption keys.",
+  "home.recoveryLabel": "Recovery key",
+  "home.recoverySubmit": "Verify this device",
+  "home.recoveryFailed": "That recovery key didn’t work. Check it and try again.",
+  "home.resetTitle": "Reset your identity?",
+  "home.resetBody":
+    "Only do this if you have no other verified device and lost your recovery key. Your other devices will need to be verified again, and older encrypted messages may become unreadable.",
+  "home.resetConfirm": "Reset identity",
+  "home.recoveryKeyTitle": "Save your recovery key",
+  "home.recoveryKeyBody": "Write it down or store it in a password manager. It is shown only once.",
+  "home.recoveryKeySaved": "I’ve saved it",
+
+  // Link new device: the choice of direction (this device is the existing one)
+  "linkChoice.title": "Link new device",
+  "linkChoice.lead": "What should the new device do?",
+  "linkChoice.show.title": "Show a QR code",
+  "linkChoice.show.body": "For a new phone: open Element X and tap “Sign in with QR code”.",
+  "linkChoice.show.badge": "Works with Element X",
+  "linkChoice.scan.title": "Scan a QR code",
+  "linkChoice.scan.body": "For a new device that shows a QR code, such as Element on another computer.",
+  "linkChoice.cannotApprove":
+    "Verify this device first: it needs your encryption keys to approve a new device.",
+
+  // Settings
+  "settings.title": "Settings",
+  "settings.theme": "Theme",
+  "settings.theme.system": "Match the system",
+  "settings.theme.light": "Light",
+  "settings.theme.dark": "Dark",
+  "settings.version": "Sign-in version",
+  "settings.version.v2024": "2024 — what Element X and Element Web use today",
+  "settings.version.v2025": "2025 — the newest version of the standard",
+  "settings.qrLevel": "QR code error correction",
+  "settings.qrLevel.L": "Low — the smallest QR code",
+  "settings.qrLevel.M": "Medium — recommended",
+  "settings.qrLevel.Q": "Quartile — for projectors and glare",
+  "settings.qrLevel.H": "High — the most robust",
+  "settings.saved": "Settings saved.",
+
+  // The flow: titles, steps, header
+  "flow.title.new_device": "Sign in with QR code",
+  "flow.title.existing_device": "Link new device",
+  "flow.version": "{version}",
+  "flow.versionLabel": "Sign-in version {version}",
+  "flow.switchVersion": "Switch to {version}",
+  "flow.versionSwitching": "Switching to {version}…",
+  "flow.steps": "Progress",
+  "flow.stepOf": "Step {current} of {total}",
+  "flow.step.show": "Show QR code",
+  "flow.step.scan": "Scan QR code",
+  "flow.step.checkCode": "Check code",
+  "flow.step.approve": "Approve",
+  "flow.step.done": "Done",
+  "flow.stepDone": "{step}, done",
+  "flow.stepCurrent": "{step}, current step",
+  "flow.expiresIn": "Expires in {time}",
+  "flow.qrReplaced": "A new QR code follows automatically.",
+  "flow.qrReplacing": "Getting a new QR code…",
+  "flow.qrWasReplaced": "The QR code was replaced with a new one.",
+  "flow.timeLeft": "Time left: {time}",
+  "flow.safety": "Never scan a code sent to you by another person.",
+  "flow.safetyShow": "Only scan this QR code with your own device. Never share it or send a picture of it.",
+  "flow.instructionsTitle": "How to do it",
+
+  // Instructions per direction (copy/instructions.ts lists them in order)
+  "instructions.existing_device.generator.1": "Open Element X on the new phone.",
+  "instructions.existing_device.generator.2": "Tap “Sign in with QR code”, then “Ready to scan”.",
+  "instructions.existing_device.generator.3": "Point the phone’s camera at this QR code.",
+  "instructions.existing_device.generator.4": "Type the 2-digit code the phone shows into this computer.",
+  "instructions.existing_device.scanner.1":
+    "On the new device, open Element and choose “Sign in with QR code”.",
+  "instructions.existing_device.scanner.2":
+    "Scan the QR code it shows: drop, paste or choose a picture of it here.",
+  "instructions.existing_device.scanner.3":
+    "Type the 2-digit code this computer then shows into the new device.",
+  "instructions.new_device.generator.1": "Open Element X on your phone, where you’re signed in.",
+  "instructions.new_device.generator.2": "Tap your avatar, then “Link new device”.",
+  "instructions.new_device.generator.3": "Choose “Desktop computer”, then “Ready to scan”.",
+  "instructions.new_device.generator.4": "Point the phone’s camera at this QR code.",
+  "instructions.new_device.scanner.1": "On your signed-in device, open Element and choose “Link new device”.",
+  "instructions.new_device.scanner.2": "In Element X, choose “Mobile device”: it shows a QR code.",
+  "instructions.new_device.scanner.3": "Scan that QR code: drop, paste or choose a picture of it here.",
+  "instructions.new_device.scanner.4":
+    "Type the 2-digit code this computer then shows into your other device.",
+
+  // Phases
+  "phase.preflight.title": "Checking your homeserver",
+  "phase.preflight.lead": "Making sure everything QR sign-in needs is there.",
+  "phase.instructions.title.generator": "Get your other device ready",
+  "phase.instructions.title.scanner": "Get the QR code ready",
+  "phase.preparing.title.generator": "Creating a QR code…",
+  "phase.preparing.title.scanner": "Getting ready to scan…",
+  "phase.preparing.lead": "This takes a moment.",
+  "phase.showing_qr.title.existing_device": "Scan this QR code with the new device",
+  "phase.showing_qr.title.new_device": "Scan this QR code with your phone",
+  "phase.showing_qr.alt": "Sign-in QR code. Scan it with your other device’s camera.",
+  "phase.showing_qr.fullscreen": "Show QR code full screen",
+  "phase.showing_qr.fullscreenShort": "Full screen",
+  "phase.showing_qr.fullscreenHint": "Press Escape or click to close.",
+  "phase.showing_qr.copyAsText": "Copy as text",
+  "phase.showing_qr.newQr": "New QR code",
+  "phase.scanning.title.existing_device": "Scan the new device’s QR code",
+  "phase.scanning.title.new_device": "Scan the QR code on your other device",
+  "phase.connecting.title": "Connecting to your other device…",
+  "phase.connecting.lead": "Keep both devices open and online.",
+  "phase.check_code_display.title": "Enter this number on your other device",
+  "phase.check_code_display.lead": "You’ll be asked to type these two digits there.",
+  "phase.check_code_display.codeLabel": "Check code",
+  "phase.check_code_display.explain":
+    "This check code proves that the two devices are connected to each other securely. It’s not the code your account provider may ask for.",
+  "phase.check_code_entry.title": "Enter the number shown on your other device",
+  "phase.check_code_entry.lead": "This verifies that the connection to your other device is secure.",
+  "phase.check_code_entry.inputLabel": "2-digit check code",
+  "phase.check_code_entry.digit": "Digit {index} of {total}",
+  "phase.check_code_entry.mismatch": "That doesn’t match. Look again.",
+  "phase.check_code_entry.attemptsLeft.one": "{count} try left.",
+  "phase.check_code_entry.attemptsLeft.other": "{count} tries left.",
+  "phase.check_code_entry.previewHint": "In this preview, the other device shows {code}.",
+  "phase.confirm_homeserver.title": "Sign in to a different homeserver?",
+  "phase.confirm_homeserver.lead": "You chose {from}, but the account on your other device is on {to}.",
+  "phase.confirm_homeserver.from": "You chose",
+  "phase.confirm_homeserver.to": "Your account is on",
+  "phase.confirm_homeserver.accept": "Continue with {to}",
+  "phase.approve_device.title": "Allow the new device to sign in?",
+  "phase.approve_device.lead": "{device} will be signed in as {user}.",
+  "phase.approve_device.receives": "It will receive your encryption keys and your message history backup.",
+  "phase.approve_device.deviceLabel": "New device",
+  "phase.approve_device.userLabel": "Account",
+  "phase.approve_device.allow": "Allow",
+  "phase.approve_device.deny": "Deny",
+  "phase.negotiating.title.new_device": "Agreeing on how to sign in…",
+  "phase.negotiating.title.existing_device": "Checking the new device…",
+  "phase.waiting_for_approval.title": "Approve the sign-in on your other device",
+  "phase.waiting_for_approval.codeLabel": "Code for your account provider",
+  "phase.waiting_for_approval.explain":
+    "Your account provider’s page may ask for this code to make sure it’s this device signing in. It’s not the 2-digit check code.",
+  "phase.waiting_for_approval.where": "Your other device opens {host} to approve.",
+  "phase.waiting_for_approval.waiting": "Waiting for approval…",
+  "phase.consent.title": "Finish in your browser",
+  "phase.consent.lead":
+    "Your account provider’s page opened on {host}. Sign in there if asked, then allow the new device.",
+  "phase.consent.device": "Approving {device}",
+  "phase.consent.userCodeHint":
+    "If the page asks for a code, use the one the new device shows, not the 2-digit check code.",
+  "phase.consent.open": "Open {host}",
+  "phase.consent.openPrompt": "Open your account provider’s page to approve the new device.",
+  "phase.syncing_secrets.title.new_device": "Setting up encryption on this device…",
+  "phase.syncing_secrets.title.existing_device": "Sharing your encryption keys with the new device…",
+  "phase.syncing_secrets.lead": "Almost done. Keep both devices open.",
+  "phase.done.title.new_device": "You’re signed in",
+  "phase.done.title.existing_device": "The new device is signed in",
+  "phase.done.signedInAs": "Signed in as {user}",
+  "phase.done.device": "Device {device}",
+  "phase.done.verified": "This device is verified",
+  "phase.done.verifiedOther": "The new device is verified",
+  "phase.done.notVerified": "Not verified yet: verify it with your recovery key",
+  "phase.done.backup": "Message history connected",
+  "phase.done.noBackup": "No message history backup",
+
+  // The scanner (image sources now; camera and screen arrive later)
+  "scanner.dropTitle": "Drop a picture of the QR code here",
+  "scanner.dropHint": "A screenshot or a photo works. You can also paste one with {shortcut}.",
+  "scanner.choose": "Choose an image…",
+  "scanner.reading": "Reading the image…",
+  "scanner.notFound": "No QR code found in this image. Try a sharper picture of the whole QR code.",
+  "scanner.notImage": "That file isn’t an image.",
+  "scanner.unreadable": "This image could not be opened.",
+  "scanner.found": "QR code found.",
+  "scanner.pasteShortcut": "Ctrl+V",
+
+  // Help
+  "help.title": "Help",
+  "help.qr.title": "The QR code",
+  "help.qr.body":
+    "It lets your two devices find each other and set up an encrypted connection. It works once, for a short time, and only with a device you hold.",
+  "help.checkCode.title": "The check code (2 digits)",
+  "help.checkCode.body":
+    "One device shows two digits and you type them on the other. Matching digits prove that nobody is in between.",
+  "help.userCode.title": "The code for your account provider",
+  "help.userCode.body":
+    "The new device may show a longer code. Your account provider’s page can ask for it when you approve the sign-in. It’s never typed where the 2-digit check code is asked.",
+  "help.safety.title": "Stay safe",
+  "help.safety.body":
+    "Never scan a code sent to you by another person, and never send a picture of your QR code to anyone.",
+} as const satisfies Record<string, string>;
+
+export type MessageKey = keyof typeof MESSAGES;
