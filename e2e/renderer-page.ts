@@ -46,7 +46,7 @@ const TYPES: Readonly<Record<string, string>> = {
 
 export interface StaticServer {
   readonly url: string;
-  close(): Promise<void>;
+  readonly close: () => Promise<void>;
 }
 
 /** Serves `dir` on 127.0.0.1 (a free port), every response with the app's CSP. */
@@ -89,7 +89,7 @@ export async function serveRenderer(dir: string): Promise<StaticServer> {
 export interface WatchedPage {
   readonly page: Page;
   /** Console errors, uncaught exceptions and CSP violations seen so far. */
-  problems(): Promise<string[]>;
+  readonly problems: () => Promise<string[]>;
 }
 
 /** A new page that records every console error, page error and CSP violation. */

@@ -234,6 +234,9 @@ export interface CannedScreen {
   readonly view: ViewName;
   /** For flow screens: built when the page loads, so countdowns start from then. */
   readonly snapshot?: (now: number) => FlowSnapshot;
+  /** For error screens: the snapshot of the phase the error ended, shown first (the steps and the consent link
+   * the error screen offers again come from it). */
+  readonly before?: (now: number) => FlowSnapshot;
   /** Opens the QR code full screen once shown. */
   readonly fullscreen?: boolean;
   /** What shows once the screen has loaded what it loads (for screenshots), as a CSS selector. */
@@ -246,13 +249,47 @@ const flow = (
   extra: Partial<CannedScreen> = {},
 ): CannedScreen => ({ account, view: "flow", snapshot: make, ...extra });
 
+/** Where each error typically ends a flow, for the canned error screens' step indicator. */
+const ERROR_PHASE: Partial<Record<FlowErrorCode, FlowPhase>> = {
+  check_code_mismatch: { phase: "check_code_entry", attemptsLeft: 1, mismatch: true },
+  insecure_channel: { phase: "connecting" },
+  declined: {
+    phase: "consent",
+    verificationUri: CONSENT_URI,
+    host: "account.matrix.org",
+    deviceId: "Xe4BCV7nPq+/k1",
+  },
+  unable_to_open_browser: {
+    phase: "consent",
+    verificationUri: CONSENT_URI,
+    host: "account.matrix.org",
+    deviceId: "Xe4BCV7nPq+/k1",
+  },
+  authorization_expired: {
+    phase: "consent",
+    verificationUri: CONSENT_URI,
+    host: "account.matrix.org",
+    deviceId: "Xe4BCV7nPq+/k1",
+  },
+  device_already_exists: { phase: "negotiating" },
+  device_not_found: { phase: "syncing_secrets" },
+  missing_secrets: { phase: "negotiating" },
+  unexpected_message: { phase: "negotiating" },
+  protocol_error: { phase: "negotiating" },
+};
+
 const errorScreen = (code: FlowErrorCode, reason?: string, direction: SnapshotContext = LINK_SHOWS) => {
   const error = sampleError(code, reason);
-  return flow(SIGNED_IN, (now) =>
-    snapshot(
-      { phase: "error", error },
-      { ...direction, now, accepts: error.retryable ? ["newQr", "cancel"] : [] },
-    ),
+  const phase = ERROR_PHASE[code];
+  return flow(
+    SIGNED_IN,
+    (now) =>
+      snapshot(
+        { phase: "error", error },
+        { ...direction, now, accepts: error.retryable ? ["newQr", "cancel"] : [] },
+        2,
+      ),
+    phase === undefined ? {} : { before: (now) => snapshot(phase, { ...direction, now }, 1) },
   );
 };
 

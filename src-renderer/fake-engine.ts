@@ -88,7 +88,7 @@ export class FakeEngine implements EngineApi {
   readonly #canned: CannedScreen | undefined;
   #account: AccountState;
   #flow: FakeFlow | undefined;
-  #cannedSnapshot: FlowSnapshot | undefined;
+  #cannedSnapshots: FlowSnapshot[];
   #flowCount = 0;
 
   constructor(options: FakeOptions = {}) {
@@ -105,7 +105,12 @@ export class FakeEngine implements EngineApi {
     this.initialView = this.#canned?.view;
     this.fullscreen = this.#canned?.fullscreen === true;
     const make = this.#canned?.snapshot;
-    this.#cannedSnapshot = make === undefined ? undefined : make(Date.now());
+    const before = this.#canned?.before;
+    const now = Date.now();
+    this.#cannedSnapshots = [
+      ...(before === undefined ? [] : [before(now)]),
+      ...(make === undefined ? [] : [make(now)]),
+    ];
   }
 
   async invoke<N extends CommandName>(name: N, request: CommandRequest<N>): Promise<CommandOutcome<N>> {
@@ -129,11 +134,10 @@ export class FakeEngine implements EngineApi {
     }
     set.add(listener);
     // A canned flow screen shows its snapshot to the first view that listens.
-    if (name === "flow.snapshot" && this.#cannedSnapshot !== undefined) {
-      const canned = this.#cannedSnapshot;
-      this.#cannedSnapshot = undefined;
+    if (name === "flow.snapshot" && this.#cannedSnapshots.length > 0) {
+      const canned = this.#cannedSnapshots.splice(0);
       queueMicrotask(() => {
-        this.emitSnapshot(canned);
+        for (const item of canned) this.emitSnapshot(item);
       });
     }
     return () => set.delete(listener);
@@ -190,7 +194,8 @@ export class FakeEngine implements EngineApi {
     },
     "flow.command": async (request) => {
       await Promise.resolve();
-      if (this.#canned !== undefined) return { type: "accepted" };
+      // A canned screen stays as it is; a flow started from it runs as usual.
+      if (request.flowId === "canned") return { type: "accepted" };
       const flow = this.#flow;
       if (flow?.flowId !== request.flowId) return { type: "rejected", reason: "unknown_flow" };
       return flow.command(request.command);

@@ -63,7 +63,7 @@ export function FlowFrame({
               type="button"
               className="chip chip-button"
               title={t("flow.switchVersion", { version: switchTo })}
-              aria-label={`${t("flow.versionLabel", { version })}. ${t("flow.switchVersion", { version: switchTo })}`}
+              aria-label={t("flow.versionChipLabel", { version, other: switchTo })}
               onClick={() => {
                 void send({ type: "switchVersion", version: switchTo });
               }}

@@ -192,6 +192,7 @@ export const MESSAGES = {
   "error.nextLabel": "What to do",
   "error.technical": "Technical detail: {code}",
   "error.linkToOpen": "The page to open:",
+  "error.linkAsQr": "Or scan this to open the page on your phone.",
 
   // Welcome (signed out)
   "welcome.signIn": "Sign in with QR code",
@@ -307,6 +308,7 @@ export const MESSAGES = {
   "flow.version": "{version}",
   "flow.versionLabel": "Sign-in version {version}",
   "flow.switchVersion": "Switch to {version}",
+  "flow.versionChipLabel": "Sign-in version {version}. Switch to {other}.",
   "flow.versionSwitching": "Switching to {version}…",
   "flow.steps": "Progress",
   "flow.stepOf": "Step {current} of {total}",
@@ -370,6 +372,7 @@ export const MESSAGES = {
   "phase.check_code_display.title": "Enter this number on your other device",
   "phase.check_code_display.lead": "You’ll be asked to type these two digits there.",
   "phase.check_code_display.codeLabel": "Check code",
+  "phase.check_code_display.codeAria": "Check code: {digits}",
   "phase.check_code_display.explain":
     "This check code proves that the two devices are connected to each other securely. It’s not the code your account provider may ask for.",
   "phase.check_code_entry.title": "Enter the number shown on your other device",

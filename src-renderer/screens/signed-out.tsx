@@ -221,12 +221,12 @@ export function HomeserverScreen() {
   return (
     <Page heading={t("homeserver.title")} back={back} lead={t("homeserver.lead")}>
       <HomeserverField value={homeserver} onChange={setHomeserver} doctor={doctor} onEnter={use} />
-      <DoctorDetails doctor={doctor} />
       <div className="actions">
         <Button kind="primary" disabled={homeserver.trim() === ""} onClick={use}>
           {afterHomeserver === "show_qr" ? t("action.continue") : t("homeserver.saveAndContinue")}
         </Button>
       </div>
+      <DoctorDetails doctor={doctor} />
     </Page>
   );
 }

@@ -7,6 +7,8 @@ import { Button, CopyButton, useCopy } from "../../components/ui";
 import { errorCopy } from "../../copy/errors";
 import { t } from "../../copy/format";
 import { diagnosticMarkdown, entriesMarkdown } from "../../diagnostics";
+import { QrCode } from "../../qr/QrCode";
+import { bytesToBase64 } from "../../qr/matrix";
 import { call } from "../../store";
 
 export interface ErrorViewProps {
@@ -102,6 +104,18 @@ export function ErrorView({ error, role, accepts }: ErrorViewProps) {
             <p>{t("error.linkToOpen")}</p>
             <p className="mono link-text">{lastConsentUri}</p>
             <CopyButton text={lastConsentUri} label={t("action.copyLink")} kind="secondary" />
+            {/* The link as a QR code: the phone's camera opens the page there instead. */}
+            <div className="link-qr">
+              <div className="qr-frame">
+                <QrCode
+                  bytes={bytesToBase64(new TextEncoder().encode(lastConsentUri))}
+                  level="M"
+                  available={200}
+                  label={t("error.linkAsQr")}
+                />
+              </div>
+              <p className="hint">{t("error.linkAsQr")}</p>
+            </div>
           </div>
         ) : null}
         <p className="technical">

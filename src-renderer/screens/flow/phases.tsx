@@ -276,12 +276,14 @@ function CheckCodeDisplay({ flow }: { readonly flow: Of<"check_code_display"> })
     <>
       <p className="lead">{t("phase.check_code_display.lead")}</p>
       <div className="hero">
-        <p className="check-code-label">{t("phase.check_code_display.codeLabel")}</p>
-        {/* Read digit by digit: "0 7", not "seven". */}
-        <p
-          className="check-code"
-          aria-label={`${t("phase.check_code_display.codeLabel")}: ${digits.join(" ")}`}
-        >
+        <p className="check-code-label" aria-hidden="true">
+          {t("phase.check_code_display.codeLabel")}
+        </p>
+        <p className="check-code">
+          {/* Read digit by digit ("0 7", not "seven"); the large digits are for the eyes only. */}
+          <span className="visually-hidden">
+            {t("phase.check_code_display.codeAria", { digits: digits.join(" ") })}
+          </span>
           {digits.map((digit, index) => (
             <span key={index} className="check-code-digit" aria-hidden="true">
               {digit}
