@@ -9,11 +9,11 @@ import { createAppStore } from "./store";
 
 const direction = { role: "existing_device", side: "generator" } as const;
 
-function connecting(seq: number, flowId = "f1"): FlowSnapshot {
+function connecting(seq: number, flowId = "canned"): FlowSnapshot {
   return snapshot({ phase: "connecting" }, { ...direction, accepts: ["cancel"] }, seq, flowId);
 }
 
-function entry(seq: number, flowId = "f1"): FlowSnapshot {
+function entry(seq: number, flowId = "canned"): FlowSnapshot {
   return snapshot(
     { phase: "check_code_entry", attemptsLeft: 2, mismatch: false },
     { ...direction, accepts: ["submitCheckCode", "cancel"] },
@@ -42,7 +42,7 @@ describe("the store", () => {
     expect(store.getState().flow?.phase).toBe("connecting");
     // Another flow's snapshot does not replace the one this view follows.
     engine.emitSnapshot(entry(9, "f2"));
-    expect(store.getState().flow?.flowId).toBe("f1");
+    expect(store.getState().flow?.flowId).toBe("canned");
   });
 
   it("never sends a command the snapshot does not accept", async () => {
@@ -58,7 +58,7 @@ describe("the store", () => {
     });
     expect(engine.received.at(-1)).toMatchObject({
       name: "flow.command",
-      request: { flowId: "f1", command: { type: "submitCheckCode", code: "42" } },
+      request: { flowId: "canned", command: { type: "submitCheckCode", code: "42" } },
     });
   });
 
@@ -70,7 +70,7 @@ describe("the store", () => {
         { phase: "error", error: { code: "expired", retryable: true, message: "gone" } },
         { ...direction, accepts: ["newQr", "cancel"] },
         2,
-        "f1",
+        "canned",
       ),
     );
     expect(store.getState().lastStep).toBe(1);
@@ -87,7 +87,7 @@ describe("the store", () => {
         { phase: "error", error: { code: "cancelled_here", retryable: true, message: "cancelled" } },
         { ...direction, accepts: [] },
         2,
-        "f1",
+        "canned",
       ),
     );
     expect(store.getState().view).toBe("home");
