@@ -2,7 +2,7 @@
 // src-main/electron/, the renderer in src-renderer/, and both sides share src-shared/.
 import { resolve } from "node:path";
 import { defineConfig } from "electron-vite";
-import react from "@vitejs/plugin-react";
+import { rendererConfig } from "./vite.renderer.config";
 
 const root = import.meta.dirname;
 
@@ -23,12 +23,5 @@ export default defineConfig({
       },
     },
   },
-  renderer: {
-    root: resolve(root, "src-renderer"),
-    plugins: [react()],
-    build: {
-      outDir: resolve(root, "out/renderer"),
-      rolldownOptions: { input: { index: resolve(root, "src-renderer/index.html") } },
-    },
-  },
+  renderer: rendererConfig,
 });

@@ -1,12 +1,77 @@
-// The app's screens arrive with the flow issues; until then the window says what this build can do.
+// The app: which screen shows, the theme, the live region for short notices, and the preview banner when the
+// page runs on sample data.
+import { useEffect } from "react";
+import { useApp } from "./app-context";
+import { ProgressRing } from "./components/ui";
+import { t } from "./copy/format";
+import { FlowScreen } from "./screens/flow/FlowScreen";
+import { Home, LinkChoice, SettingsScreen } from "./screens/signed-in";
+import { HomeserverScreen, ManualSignIn, SignInChoice, Welcome } from "./screens/signed-out";
+import type { ViewName } from "./views";
+
 export function App() {
+  const status = useApp((state) => state.status);
+  const view = useApp((state) => state.view);
+  const theme = useApp((state) => state.account?.settings.theme ?? "system");
+  const preview = useApp((state) => state.preview);
+  const notice = useApp((state) => state.notice);
+
+  useEffect(() => {
+    // `system` follows prefers-color-scheme in tokens.css; light and dark override it.
+    if (theme === "system") delete document.documentElement.dataset["theme"];
+    else document.documentElement.dataset["theme"] = theme;
+  }, [theme]);
+
   return (
-    <main style={{ fontFamily: "system-ui, sans-serif", margin: "3rem", maxWidth: "40rem" }}>
-      <h1>Matrix QR Login</h1>
-      <p>
-        This build contains the protocol core (QR codec and secure channels for both wire versions) and the
-        local development homeserver. The sign-in screens are not built yet.
-      </p>
-    </main>
+    <div className="app">
+      <a className="skip-link" href="#content">
+        {t("app.skipToContent")}
+      </a>
+      {preview ? <div className="preview-banner">{t("app.preview")}</div> : null}
+      <div className="view" key={view} data-view={view}>
+        {status === "starting" ? (
+          <div className="page">
+            <main id="content" className="page-body">
+              <ProgressRing label={t("app.loading")} large />
+            </main>
+          </div>
+        ) : status === "failed" ? (
+          <div className="page">
+            <main id="content" className="page-body">
+              <h1 className="page-heading">{t("app.name")}</h1>
+              <p className="inline-error" role="alert">
+                {t("app.engineFailed")}
+              </p>
+            </main>
+          </div>
+        ) : (
+          <Screen view={view} />
+        )}
+      </div>
+      <div className="notice" role="status" aria-live="polite">
+        {notice === undefined ? null : <span key={notice.id}>{notice.text}</span>}
+      </div>
+    </div>
   );
+}
+
+function Screen({ view }: { readonly view: ViewName }) {
+  switch (view) {
+    case "welcome":
+      return <Welcome />;
+    case "sign_in_choice":
+      return <SignInChoice />;
+    case "manual_sign_in":
+      return <ManualSignIn />;
+    case "homeserver":
+      return <HomeserverScreen />;
+    case "home":
+      return <Home />;
+    case "link_choice":
+      return <LinkChoice />;
+    case "settings":
+      return <SettingsScreen />;
+    case "flow":
+      return <FlowScreen />;
+  }
 }

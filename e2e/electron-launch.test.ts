@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { _electron as electron } from "playwright-core";
 import { describe, expect, it } from "vitest";
 
-const root = join(import.meta.dirname, "..", "..");
+const root = join(import.meta.dirname, "..");
 const electronDir = join(root, "node_modules", "electron");
 
 function electronBinary(): string | undefined {

@@ -1,0 +1,222 @@
+// Every screen of the renderer, rendered from canned data in Chromium with the app's CSP, in both themes and at
+// 200 % text: each shows its heading, offers only the commands its snapshot accepts, logs no error and breaks
+// no CSP rule. The QR code screens' SVG has a whole number of pixels per module and a 4-module quiet zone, and
+// reads back to the exact bytes from the screenshot (jsQR). Screenshots go to test-results/screens/<theme>/.
+import { mkdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import jsQR from "jsqr";
+import type { BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FLOW_ERROR_CODES } from "../src-shared/errors";
+import type { FlowSnapshot } from "../src-shared/flow";
+import { CANNED_SCREENS, cannedScreen, sampleQrBytes, type CannedScreen } from "../src-renderer/canned";
+import { errorCopy } from "../src-renderer/copy/errors";
+import { t } from "../src-renderer/copy/format";
+import { phaseTitle } from "../src-renderer/copy/phases";
+import { useChromium } from "../test/helpers/chromium";
+import {
+  buildRenderer,
+  pngPixels,
+  serveRenderer,
+  watchedPage,
+  type StaticServer,
+  type WatchedPage,
+} from "./renderer-page";
+
+const root = join(import.meta.dirname, "..");
+const outDir = join(root, "out", "renderer-screens");
+const shots = join(root, "test-results", "screens");
+const VIEWPORT = { width: 1280, height: 800 };
+const THEMES = ["light", "dark"] as const;
+
+const browser = useChromium();
+let server: StaticServer | undefined;
+
+beforeAll(async () => {
+  if (browser.unavailableReason !== undefined) return;
+  await rm(outDir, { recursive: true, force: true });
+  await buildRenderer(outDir);
+  server = await serveRenderer(outDir);
+  for (const dir of ["light", "dark", "text-200"]) mkdirSync(join(shots, dir), { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+});
+
+const VIEW_HEADINGS = {
+  welcome: "app.name",
+  sign_in_choice: "signInChoice.title",
+  manual_sign_in: "manual.title",
+  homeserver: "homeserver.title",
+  home: "home.title",
+  link_choice: "linkChoice.title",
+  settings: "settings.title",
+} as const;
+
+function snapshotOf(screen: CannedScreen): FlowSnapshot | undefined {
+  return screen.snapshot?.(Date.now());
+}
+
+/** The heading a screen must show, from the same copy tables the app uses. */
+function expectedHeading(screen: CannedScreen): string {
+  const snapshot = snapshotOf(screen);
+  if (snapshot === undefined) {
+    if (screen.view === "flow") throw new TypeError("a flow screen without a snapshot");
+    return t(VIEW_HEADINGS[screen.view]);
+  }
+  if (snapshot.phase === "error") return t(errorCopy(snapshot.error, snapshot.role).title);
+  return t(phaseTitle(snapshot.phase, snapshot.role, snapshot.side));
+}
+
+async function contextFor(
+  ctx: Parameters<typeof browser.newContext>[0],
+  theme: "light" | "dark",
+): Promise<BrowserContext> {
+  return browser.newContext(ctx, {
+    viewport: VIEWPORT,
+    colorScheme: theme,
+    // Screenshots without motion; also proves nothing is needed from animations to see the screen.
+    reducedMotion: "reduce",
+    permissions: ["clipboard-read", "clipboard-write"],
+  });
+}
+
+async function open(watched: WatchedPage, name: string, theme: string) {
+  const screen = cannedScreen(name);
+  if (screen === undefined) throw new TypeError(`no canned screen ${name}`);
+  await watched.page.goto(`${server?.url ?? ""}?canned=${encodeURIComponent(name)}&theme=${theme}`);
+  await watched.page.getByRole("heading", { level: 1, name: expectedHeading(screen), exact: true }).waitFor();
+  if (screen.ready !== undefined) await watched.page.locator(screen.ready).first().waitFor();
+  if (screen.fullscreen === true) await watched.page.locator("dialog.qr-fullscreen .qr-code").waitFor();
+  await watched.page.evaluate(() => document.fonts.ready.then(() => undefined));
+  return screen;
+}
+
+const SCREEN_NAMES = Object.keys(CANNED_SCREENS);
+
+/** Phases whose own buttons decide (Allow / Deny, Continue / Cancel) or close (errors) instead of a plain Cancel. */
+const NO_CANCEL_BUTTON = new Set(["approve_device", "confirm_homeserver", "error", "done"]);
+
+describe.each(THEMES)("every screen in the %s theme", (theme) => {
+  it("shows its heading and only the commands its snapshot accepts, without errors", async (ctx) => {
+    const watched = await watchedPage(await contextFor(ctx, theme));
+    const { page } = watched;
+    for (const name of SCREEN_NAMES) {
+      const screen = await open(watched, name, theme);
+      const snapshot = snapshotOf(screen);
+      if (snapshot !== undefined) {
+        // Never a dead button: Cancel shows exactly when the snapshot accepts it (where the phase has one),
+        // "New QR code" likewise.
+        const cancels = await page.getByRole("button", { name: t("action.cancel"), exact: true }).count();
+        if (!NO_CANCEL_BUTTON.has(snapshot.phase)) {
+          expect.soft(cancels, `${name}: Cancel`).toBe(snapshot.accepts.includes("cancel") ? 1 : 0);
+        }
+        if (!snapshot.accepts.includes("cancel"))
+          expect.soft(cancels, `${name}: Cancel not accepted`).toBe(0);
+        const newQr = await page.getByRole("button", { name: t("phase.showing_qr.newQr") }).count();
+        const wantNewQr = snapshot.phase === "showing_qr" && snapshot.accepts.includes("newQr");
+        expect.soft(newQr, `${name}: New QR code`).toBe(wantNewQr ? 1 : 0);
+        if (snapshot.phase === "error") {
+          expect
+            .soft(await page.getByRole("button", { name: t("action.copyTranscript") }).count(), name)
+            .toBe(1);
+        }
+      }
+      await page.screenshot({ path: join(shots, theme, `${name}.png`) });
+    }
+    expect(await watched.problems()).toEqual([]);
+  });
+});
+
+describe("the QR code on screen", () => {
+  it.for(THEMES)(
+    "is drawn dark on white with whole pixels and reads back to the exact bytes (%s)",
+    async (theme, ctx) => {
+      const context = await contextFor(ctx, theme);
+      const watched = await watchedPage(context);
+      const { page } = watched;
+      for (const name of [
+        "showing_qr",
+        "showing_qr--sign-in",
+        "showing_qr--v2025",
+        "showing_qr--fullscreen",
+      ]) {
+        const screen = await open(watched, name, theme);
+        const snapshot = snapshotOf(screen);
+        if (snapshot?.phase !== "showing_qr") throw new TypeError(name);
+        const svg = page.locator(
+          screen.fullscreen === true ? "dialog.qr-fullscreen svg.qr-code" : ".qr-frame svg.qr-code",
+        );
+        const geometry = await svg.evaluate((element) => ({
+          modules: Number(element.getAttribute("data-modules")),
+          px: Number(element.getAttribute("data-module-px")),
+          quiet: Number(element.getAttribute("data-quiet-zone")),
+          width: element.getBoundingClientRect().width,
+          viewBox: element.getAttribute("viewBox"),
+          x: element.getBoundingClientRect().x,
+          y: element.getBoundingClientRect().y,
+        }));
+        expect(geometry.quiet).toBe(4);
+        expect(Number.isInteger(geometry.px) && geometry.px >= 2).toBe(true);
+        const total = geometry.modules + 2 * geometry.quiet;
+        expect(geometry.viewBox).toBe(`0 0 ${total} ${total}`);
+        expect(geometry.width).toBe(total * geometry.px);
+        // On whole device pixels, so module edges are sharp.
+        expect(Number.isInteger(geometry.x) && Number.isInteger(geometry.y)).toBe(true);
+
+        const image = await pngPixels(context, await svg.screenshot());
+        const read = jsQR(image.data, image.width, image.height);
+        const expected = sampleQrBytes(snapshot.role, snapshot.version, snapshot.serial);
+        expect(Uint8Array.from(read?.binaryData ?? []), name).toEqual(expected);
+        // The quiet zone is white: the first row of pixels has no dark one.
+        expect(Math.min(...image.data.slice(0, image.width * 4))).toBeGreaterThan(200);
+      }
+      expect(await watched.problems()).toEqual([]);
+    },
+  );
+});
+
+describe("every error code", () => {
+  // One theme here: the dark theme's error screens are among the canned screens above.
+  it.for(["light"] as const)(
+    "has its own screen with a cause, a next step and the diagnostic transcript (%s)",
+    async (theme, ctx) => {
+      const context = await contextFor(ctx, theme);
+      mkdirSync(join(shots, theme, "errors"), { recursive: true });
+      const watched = await watchedPage(context);
+      for (const code of FLOW_ERROR_CODES) {
+        await open(watched, `error-code--${code}`, theme);
+        const copy = errorCopy({ code }, "existing_device");
+        await watched.page.getByText(t(copy.cause), { exact: true }).waitFor();
+        await watched.page.getByText(t(copy.next), { exact: true }).waitFor();
+        await watched.page.getByRole("button", { name: t("action.copyTranscript") }).waitFor();
+        await watched.page.screenshot({ path: join(shots, theme, "errors", `${code}.png`) });
+      }
+      expect(await watched.problems()).toEqual([]);
+    },
+  );
+});
+
+describe("at 200 % text", () => {
+  it("every screen keeps its content inside the window and its heading", async (ctx) => {
+    const context = await contextFor(ctx, "light");
+    const watched = await watchedPage(context);
+    for (const name of SCREEN_NAMES) {
+      await open(watched, name, "light");
+      // The user's text size doubled: every size in the app is in rem, so all of it follows.
+      await watched.page.evaluate(() => {
+        document.documentElement.style.fontSize = "200%";
+        return document.fonts.ready.then(() => undefined);
+      });
+      const overflow = await watched.page.evaluate(
+        () => document.documentElement.scrollWidth - window.innerWidth,
+      );
+      expect.soft(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+      // The whole page: nothing may be cut off, however far it scrolls.
+      await watched.page.screenshot({ path: join(shots, "text-200", `${name}.png`), fullPage: true });
+    }
+    expect(await watched.problems()).toEqual([]);
+  });
+});

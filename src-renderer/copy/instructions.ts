@@ -1,0 +1,78 @@
+// The four directions of a sign-in as this device sees them (its role x whether it shows or scans the QR code),
+// each with one set of numbered instructions worded after what the other app (Element X, Element Web) shows,
+// its steps for the progress indicator, and where each phase sits among those steps.
+import type { FlowPhaseName, FlowRole, FlowSide } from "../../src-shared/flow";
+import type { PlainKey } from "./format";
+
+export type Direction = `${FlowRole}.${FlowSide}`;
+
+export const DIRECTIONS: readonly Direction[] = [
+  "existing_device.generator",
+  "existing_device.scanner",
+  "new_device.generator",
+  "new_device.scanner",
+];
+
+export function directionOf(role: FlowRole, side: FlowSide): Direction {
+  return `${role}.${side}`;
+}
+
+export const INSTRUCTIONS = {
+  // Direction A, this computer shows: a new Element X phone scans it from its welcome screen.
+  "existing_device.generator": [
+    "instructions.existing_device.generator.1",
+    "instructions.existing_device.generator.2",
+    "instructions.existing_device.generator.3",
+    "instructions.existing_device.generator.4",
+  ],
+  // Direction B, this computer scans: the new device (Element Web's "Sign in with QR code") shows.
+  "existing_device.scanner": [
+    "instructions.existing_device.scanner.1",
+    "instructions.existing_device.scanner.2",
+    "instructions.existing_device.scanner.3",
+  ],
+  // Direction B, this computer shows: Element X's "Link new device" > "Desktop computer" scans it.
+  "new_device.generator": [
+    "instructions.new_device.generator.1",
+    "instructions.new_device.generator.2",
+    "instructions.new_device.generator.3",
+    "instructions.new_device.generator.4",
+  ],
+  // Direction A, this computer scans: the signed-in device's "Link new device" shows the QR code.
+  "new_device.scanner": [
+    "instructions.new_device.scanner.1",
+    "instructions.new_device.scanner.2",
+    "instructions.new_device.scanner.3",
+    "instructions.new_device.scanner.4",
+  ],
+} as const satisfies Record<Direction, readonly PlainKey[]>;
+
+/** The steps the progress indicator shows, the same four in every direction apart from the first. */
+export function stepsOf(side: FlowSide): readonly PlainKey[] {
+  return [
+    side === "generator" ? "flow.step.show" : "flow.step.scan",
+    "flow.step.checkCode",
+    "flow.step.approve",
+    "flow.step.done",
+  ];
+}
+
+/** Which step (0-based) a phase belongs to; `error` stays on the step where it happened. */
+export const PHASE_STEP = {
+  preflight: 0,
+  instructions: 0,
+  preparing: 0,
+  showing_qr: 0,
+  scanning: 0,
+  connecting: 0,
+  check_code_display: 1,
+  check_code_entry: 1,
+  confirm_homeserver: 2,
+  approve_device: 2,
+  negotiating: 2,
+  waiting_for_approval: 2,
+  consent: 2,
+  syncing_secrets: 3,
+  done: 4,
+  error: undefined,
+} as const satisfies Record<FlowPhaseName, number | undefined>;

@@ -1,0 +1,62 @@
+// The page's side of the QR decoder: sends ImageBitmaps to the decoder worker (transferred, not copied) and
+// gets the exact bytes back. One worker per scanner screen, closed with it.
+import type { DecodeRequest, DecodeResponse } from "./decoder.worker";
+
+export type DecodeOutcome =
+  | { readonly ok: true; readonly bytes: Uint8Array }
+  | { readonly ok: false; readonly reason: "not_found" | "unreadable" };
+
+export interface QrDecoder {
+  decode(image: ImageBitmap): Promise<DecodeOutcome>;
+  close(): void;
+}
+
+/** The longest side an image is scaled down to before decoding: enough for a QR code, bounded work. */
+const MAX_SIDE = 2048;
+
+export function createQrDecoder(): QrDecoder {
+  const worker = new Worker(new URL("./decoder.worker.ts", import.meta.url), { type: "module" });
+  const pending = new Map<number, (outcome: DecodeOutcome) => void>();
+  let nextId = 1;
+  worker.addEventListener("message", (event: MessageEvent<DecodeResponse>) => {
+    const answer = event.data;
+    const resolve = pending.get(answer.id);
+    pending.delete(answer.id);
+    resolve?.(answer.ok ? { ok: true, bytes: answer.bytes } : { ok: false, reason: answer.reason });
+  });
+  worker.addEventListener("error", (event) => {
+    console.error("QR decoder worker failed", event.message);
+    for (const resolve of pending.values()) resolve({ ok: false, reason: "unreadable" });
+    pending.clear();
+  });
+  return {
+    decode(image) {
+      const id = nextId++;
+      const request: DecodeRequest = { id, image };
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        worker.postMessage(request, [image]);
+      });
+    },
+    close() {
+      worker.terminate();
+      for (const resolve of pending.values()) resolve({ ok: false, reason: "unreadable" });
+      pending.clear();
+    },
+  };
+}
+
+/** An image file or blob as a bitmap the worker can take, scaled down when it is very large. */
+export async function bitmapFromBlob(blob: Blob): Promise<ImageBitmap> {
+  const full = await createImageBitmap(blob);
+  const longest = Math.max(full.width, full.height);
+  if (longest <= MAX_SIDE) return full;
+  const scale = MAX_SIDE / longest;
+  const scaled = await createImageBitmap(full, {
+    resizeWidth: Math.round(full.width * scale),
+    resizeHeight: Math.round(full.height * scale),
+    resizeQuality: "high",
+  });
+  full.close();
+  return scaled;
+}

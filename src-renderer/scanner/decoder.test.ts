@@ -1,0 +1,53 @@
+// The decoder returns a QR code's exact bytes whatever segments it was written with: a payload split into
+// alphanumeric, byte and numeric segments (as other encoders do to save space) comes back whole, byte for byte,
+// and agrees with an independent reader (jsQR). Bytes 0x80-0x9f, which a windows-1252 reading would change,
+// survive.
+import jsQR from "jsqr";
+import QRCode from "qrcode";
+import { describe, expect, it } from "vitest";
+import { rasterize } from "../qr/raster.testing";
+import { decodeRgba } from "./decoder.worker";
+
+const ascii = (text: string) => Uint8Array.from(text, (char) => char.charCodeAt(0));
+
+function mixedSegments() {
+  const binary = Uint8Array.from([
+    0x02, 0x03, 0x80, 0x81, 0x8d, 0x90, 0x9f, 0xa0, 0xff, 0x00, 0x7f, 0xc3, 0x28,
+  ]);
+  const segments = [
+    { mode: "alphanumeric" as const, data: "HTTPS://MATRIX.EXAMPLE.ORG/" },
+    { mode: "byte" as const, data: binary },
+    { mode: "numeric" as const, data: "0123456789012" },
+  ];
+  const expected = new Uint8Array([
+    ...ascii("HTTPS://MATRIX.EXAMPLE.ORG/"),
+    ...binary,
+    ...ascii("0123456789012"),
+  ]);
+  return { segments, expected };
+}
+
+describe("the QR decoder", () => {
+  it("keeps every segment's bytes, in order", () => {
+    const { segments, expected } = mixedSegments();
+    const code = QRCode.create(segments, { errorCorrectionLevel: "M" });
+    // The symbol really has three segments of three modes (the point of the test).
+    expect(code.segments.map((segment) => segment.mode.id)).toEqual(["Alphanumeric", "Byte", "Numeric"]);
+    const image = rasterize(code.modules, 4);
+    expect(decodeRgba(image.rgba, image.width, image.height)).toEqual(expected);
+    const independent = jsQR(image.rgba, image.width, image.height);
+    expect(Uint8Array.from(independent?.binaryData ?? [])).toEqual(expected);
+  });
+
+  it("reads a light code on a dark background", () => {
+    const { segments, expected } = mixedSegments();
+    const code = QRCode.create(segments, { errorCorrectionLevel: "Q" });
+    const image = rasterize(code.modules, 3, { inverted: true });
+    expect(decodeRgba(image.rgba, image.width, image.height)).toEqual(expected);
+  });
+
+  it("answers 'nothing found' for an image without a QR code", () => {
+    const blank = new Uint8ClampedArray(200 * 200 * 4).fill(255);
+    expect(decodeRgba(blank, 200, 200)).toBeUndefined();
+  });
+});
