@@ -51,6 +51,9 @@ export const ERROR_COPY = {
   camera_unavailable: row("camera_unavailable"),
   signed_out: row("signed_out"),
   profile_in_use: row("profile_in_use"),
+  profile_error: row("profile_error"),
+  wrong_recovery_key: row("wrong_recovery_key"),
+  approval_needed: row("approval_needed"),
   internal_error: row("internal_error"),
 } as const satisfies Record<FlowErrorCode, ErrorCopy>;
 

@@ -185,6 +185,18 @@ export const MESSAGES = {
   "error.profile_in_use.title": "This profile is already open",
   "error.profile_in_use.cause": "Another window of this app is using the same profile.",
   "error.profile_in_use.next": "Close the other window, then try again.",
+  "error.profile_error.title": "This profile can't be opened",
+  "error.profile_error.cause":
+    "Its files were written by a newer version of this app, or they are damaged. Nothing was changed.",
+  "error.profile_error.next": "Update the app, or remove this profile and sign in again.",
+  "error.wrong_recovery_key.title": "That recovery key doesn't fit",
+  "error.wrong_recovery_key.cause": "The key you entered does not open this account's secret storage.",
+  "error.wrong_recovery_key.next":
+    'Check the key (it starts with "E" and has 12 groups of 4) and enter it again.',
+  "error.approval_needed.title": "Approve this on your account page",
+  "error.approval_needed.cause":
+    "Your account provider asks you to confirm resetting your identity on its own page first.",
+  "error.approval_needed.next": "Approve the reset on the page that opened, then try again here.",
   "error.internal_error.title": "Something went wrong in this app",
   "error.internal_error.cause": "This is a bug in this app, not a problem with your account or homeserver.",
   "error.internal_error.next": "Try again, and please report it with the diagnostic transcript.",
