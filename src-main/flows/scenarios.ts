@@ -78,6 +78,11 @@ export interface Scenario {
   readonly inject: Injection;
   readonly existing: ExpectedSide;
   readonly new: ExpectedSide;
+  /**
+   * Where the outcome depends on who shows the QR code rather than on the role (a wrong QR fails the scanner,
+   * whichever role it has): these replace `existing` / `new` for the side that shows and the side that scans.
+   */
+  readonly bySide?: { readonly shows?: ExpectedSide; readonly scans?: ExpectedSide };
   /** Whether the existing device may seal `m.login.secrets` (asserted from a test-only sink). */
   readonly secretsSealed: boolean;
 }
@@ -228,6 +233,11 @@ export const SCENARIOS: readonly Scenario[] = [
     inject: { kind: "wrong_intent_qr" },
     existing: { phases: ["error"], error: "wrong_qr" },
     new: { phases: ["error"], error: "wrong_qr" },
+    // The device showing its QR code is not involved; its user gives up afterwards.
+    bySide: {
+      shows: { phases: ["showing_qr", "error"], error: "cancelled_here" },
+      scans: { phases: ["scanning", "error"], error: "wrong_qr" },
+    },
     secretsSealed: false,
   },
   {
@@ -237,6 +247,10 @@ export const SCENARIOS: readonly Scenario[] = [
     versions: ["v2024"],
     existing: { phases: ["error"], error: "wrong_qr" },
     new: { phases: ["error"], error: "wrong_qr" },
+    bySide: {
+      shows: { phases: ["showing_qr", "error"], error: "cancelled_here" },
+      scans: { phases: ["scanning", "error"], error: "wrong_qr" },
+    },
     secretsSealed: false,
   },
   {
@@ -245,6 +259,12 @@ export const SCENARIOS: readonly Scenario[] = [
     inject: { kind: "mitm_replaces_initiate" },
     existing: { phases: ["check_code", "error"], error: "insecure_channel" },
     new: { phases: ["check_code", "error"], error: "insecure_channel" },
+    // The showing device talks to the attacker without knowing it: only the check code can tell, and the user
+    // (who sees no code on the real scanner) types what they guess, twice.
+    bySide: {
+      shows: { phases: ["check_code_entry", "error"], error: "check_code_mismatch" },
+      scans: { phases: ["connecting", "error"], error: "insecure_channel" },
+    },
     secretsSealed: false,
   },
   {
@@ -293,6 +313,10 @@ export const SCENARIOS: readonly Scenario[] = [
     inject: { kind: "validators_rewritten" },
     existing: { phases: ["error"], error: "proxy_interference" },
     new: { phases: ["error"], error: "proxy_interference" },
+    bySide: {
+      shows: { phases: ["error"], error: "proxy_interference" },
+      scans: { phases: [], absent: true },
+    },
     secretsSealed: false,
   },
   {
@@ -301,6 +325,11 @@ export const SCENARIOS: readonly Scenario[] = [
     inject: { kind: "third_device_scans_first" },
     existing: { phases: ["error"], error: "qr_used_elsewhere" },
     new: { phases: ["error"], error: "qr_used_elsewhere" },
+    // The showing device answered the third device, which never shows a code: its user gives up.
+    bySide: {
+      shows: { phases: ["check_code_entry", "error"], error: "cancelled_here" },
+      scans: { phases: ["connecting", "error"], error: "qr_used_elsewhere" },
+    },
     secretsSealed: false,
   },
   {
@@ -312,6 +341,13 @@ export const SCENARIOS: readonly Scenario[] = [
     secretsSealed: true,
   },
 ];
+
+/** What `device` must do in `direction`: the side override when the row has one, else the role's. */
+export function expectationFor(row: Scenario, device: Device, direction: Direction): ExpectedSide {
+  const shows = (direction === "existing_shows") === (device === "existing");
+  const bySide = shows ? row.bySide?.shows : row.bySide?.scans;
+  return bySide ?? (device === "existing" ? row.existing : row.new);
+}
 
 /** The rows that run in `direction` and `version`. */
 export function scenariosFor(direction: Direction, version: WireVersion): readonly Scenario[] {

@@ -1,0 +1,32 @@
+// Every duration a flow waits, in one options object (docs/testing.md "Time budget"): production uses the
+// defaults; tests pass small values instead of waiting.
+import { MACHINE_REPLY_DUE, PERSON_ACTING, type PollSchedule } from "../protocol";
+
+export interface FlowTimings {
+  /** How to poll when the peer is a program about to answer. */
+  readonly machineReply: PollSchedule;
+  /** How to poll when the peer waits for a person (scanning, typing the check code, consenting). */
+  readonly personActing: PollSchedule;
+  /** How long the existing device waits for the new device to appear on the homeserver (MSC4108: 10 s). */
+  readonly deviceWaitMs: number;
+  /** How often it looks meanwhile. */
+  readonly devicePollMs: number;
+  /** How long the existing device waits, after sending the secrets, to see the new device verified. */
+  readonly verifyWaitMs: number;
+  /** How long a cancel waits for the peer to answer our unread message before it only deletes the rendezvous. */
+  readonly cancelLingerMs: number;
+  /** A QR code nobody scanned is replaced this long before its rendezvous expires. */
+  readonly qrReplaceMarginMs: number;
+  /** The device grant's polling floor (the server's `interval` wins when it is longer); tests pass less. */
+  readonly minGrantIntervalMs?: number;
+}
+
+export const DEFAULT_TIMINGS: FlowTimings = {
+  machineReply: MACHINE_REPLY_DUE,
+  personActing: PERSON_ACTING,
+  deviceWaitMs: 10_000,
+  devicePollMs: 500,
+  verifyWaitMs: 10_000,
+  cancelLingerMs: 5_000,
+  qrReplaceMarginMs: 2_000,
+};
