@@ -23,13 +23,15 @@ export const RENDERER_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-/** Builds the renderer alone into `outDir` with the app's own Vite config. */
+/** Builds the renderer alone into `outDir` with the app's own Vite config, as it ships (a production build:
+ * Vitest sets NODE_ENV=test, which would otherwise give React's development build). */
 export async function buildRenderer(outDir: string): Promise<void> {
   await promisify(execFile)(
     "npx",
     ["vite", "build", "--config", "vite.renderer.config.ts", "--outDir", outDir, "--logLevel", "warn"],
     {
       cwd: root,
+      env: { ...process.env, NODE_ENV: "production" },
     },
   );
 }

@@ -1,18 +1,23 @@
-// The page's side of the QR decoder: sends ImageBitmaps to the decoder worker (transferred, not copied) and
-// gets the exact bytes back. One worker per scanner screen, closed with it.
-import type { DecodeRequest, DecodeResponse } from "./decoder.worker";
+// The page's side of the QR decoder: sends pictures to the decoder worker (transferred, not copied) and gets
+// the exact bytes back. One worker per scanner screen, closed with it.
+import type { DecodeImage, DecodeRequest, DecodeResponse } from "./decoder.worker";
 
-export type DecodeOutcome =
+export type DecodeOutcome = (
   | { readonly ok: true; readonly bytes: Uint8Array }
-  | { readonly ok: false; readonly reason: "not_found" | "unreadable" };
+  | { readonly ok: false; readonly reason: "not_found" | "unreadable" }
+) & {
+  /** The worker's time on this picture (0 when it never answered). */
+  readonly ms: number;
+};
 
 export interface QrDecoder {
-  decode(image: ImageBitmap): Promise<DecodeOutcome>;
+  /** Decodes `image`, read at most `maxSide` pixels on its longer side. The image is transferred and closed. */
+  decode(image: DecodeImage, maxSide?: number): Promise<DecodeOutcome>;
   close(): void;
 }
 
-/** The longest side an image is scaled down to before decoding: enough for a QR code, bounded work. */
-const MAX_SIDE = 2048;
+/** The longest side an image file is scaled down to before decoding: enough for a QR code, bounded work. */
+export const IMAGE_MAX_SIDE = 2048;
 
 export function createQrDecoder(): QrDecoder {
   const worker = new Worker(new URL("./decoder.worker.ts", import.meta.url), { type: "module" });
@@ -22,17 +27,21 @@ export function createQrDecoder(): QrDecoder {
     const answer = event.data;
     const resolve = pending.get(answer.id);
     pending.delete(answer.id);
-    resolve?.(answer.ok ? { ok: true, bytes: answer.bytes } : { ok: false, reason: answer.reason });
+    resolve?.(
+      answer.ok
+        ? { ok: true, bytes: answer.bytes, ms: answer.ms }
+        : { ok: false, reason: answer.reason, ms: answer.ms },
+    );
   });
   worker.addEventListener("error", (event) => {
     console.error("QR decoder worker failed", event.message);
-    for (const resolve of pending.values()) resolve({ ok: false, reason: "unreadable" });
+    for (const resolve of pending.values()) resolve({ ok: false, reason: "unreadable", ms: 0 });
     pending.clear();
   });
   return {
-    decode(image) {
+    decode(image, maxSide = IMAGE_MAX_SIDE) {
       const id = nextId++;
-      const request: DecodeRequest = { id, image };
+      const request: DecodeRequest = { id, image, maxSide };
       return new Promise((resolve) => {
         pending.set(id, resolve);
         worker.postMessage(request, [image]);
@@ -40,7 +49,7 @@ export function createQrDecoder(): QrDecoder {
     },
     close() {
       worker.terminate();
-      for (const resolve of pending.values()) resolve({ ok: false, reason: "unreadable" });
+      for (const resolve of pending.values()) resolve({ ok: false, reason: "unreadable", ms: 0 });
       pending.clear();
     },
   };
@@ -50,8 +59,8 @@ export function createQrDecoder(): QrDecoder {
 export async function bitmapFromBlob(blob: Blob): Promise<ImageBitmap> {
   const full = await createImageBitmap(blob);
   const longest = Math.max(full.width, full.height);
-  if (longest <= MAX_SIDE) return full;
-  const scale = MAX_SIDE / longest;
+  if (longest <= IMAGE_MAX_SIDE) return full;
+  const scale = IMAGE_MAX_SIDE / longest;
   const scaled = await createImageBitmap(full, {
     resizeWidth: Math.round(full.width * scale),
     resizeHeight: Math.round(full.height * scale),
