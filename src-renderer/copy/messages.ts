@@ -11,6 +11,7 @@ export const MESSAGES = {
   "app.name": "Matrix QR Login",
   "app.tagline": "Sign in to your Matrix account on this computer, or link a new device, with a QR code.",
   "app.preview": "Preview with sample data: no engine is connected, so nothing here signs anyone in.",
+  "app.previewLabel": "Preview",
   "app.loading": "Starting…",
   "app.engineFailed": "The app could not reach its engine.",
   "app.skipToContent": "Skip to content",
