@@ -13,6 +13,9 @@ import { useStreamScan } from "./use-stream-scan";
 /** The longest side a shared screen is decoded at: a QR code is a small part of a whole screen. */
 export const SCREEN_MAX_SIDE = 1920;
 
+/** A shared screen is still and sharp: every fifth frame is worth every reading (decoder.worker.ts). */
+const SCREEN_STILL_EVERY = 5;
+
 type ScreenState =
   | { readonly kind: "idle" }
   | { readonly kind: "choosing"; readonly pending: Promise<MediaStream> }
@@ -87,6 +90,7 @@ export function ScreenPanel({ enabled, getDecoder, onBytes, pending }: ScreenPan
   const { videoRef, live: showing } = useStreamScan({
     stream: enabled ? live : undefined,
     maxSide: SCREEN_MAX_SIDE,
+    stillEvery: SCREEN_STILL_EVERY,
     getDecoder,
     onBytes: (bytes) => {
       setState({ kind: "found" });

@@ -1,6 +1,13 @@
 // The page's side of the QR decoder: sends pictures to the decoder worker (transferred, not copied) and gets
 // the exact bytes back. One worker per scanner screen, closed with it.
-import type { DecodeImage, DecodeRequest, DecodeResponse } from "./decoder.worker";
+import type {
+  DecodeEffort,
+  DecodeImage,
+  DecodeRequest,
+  DecodeResponse,
+  DecoderReady,
+} from "./decoder.worker";
+import { markDecoderReady } from "./scan-timing";
 
 export type DecodeOutcome = (
   | { readonly ok: true; readonly bytes: Uint8Array }
@@ -11,8 +18,11 @@ export type DecodeOutcome = (
 };
 
 export interface QrDecoder {
-  /** Decodes `image`, read at most `maxSide` pixels on its longer side. The image is transferred and closed. */
-  decode(image: DecodeImage, maxSide?: number): Promise<DecodeOutcome>;
+  /**
+   * Decodes `image`, read at most `maxSide` pixels on its longer side, with every reading for a still picture or
+   * the quick ones for a video frame. The image is transferred and closed.
+   */
+  decode(image: DecodeImage, maxSide?: number, effort?: DecodeEffort): Promise<DecodeOutcome>;
   close(): void;
 }
 
@@ -23,8 +33,12 @@ export function createQrDecoder(): QrDecoder {
   const worker = new Worker(new URL("./decoder.worker.ts", import.meta.url), { type: "module" });
   const pending = new Map<number, (outcome: DecodeOutcome) => void>();
   let nextId = 1;
-  worker.addEventListener("message", (event: MessageEvent<DecodeResponse>) => {
+  worker.addEventListener("message", (event: MessageEvent<DecodeResponse | DecoderReady>) => {
     const answer = event.data;
+    if ("ready" in answer) {
+      markDecoderReady();
+      return;
+    }
     const resolve = pending.get(answer.id);
     pending.delete(answer.id);
     resolve?.(
@@ -39,9 +53,9 @@ export function createQrDecoder(): QrDecoder {
     pending.clear();
   });
   return {
-    decode(image, maxSide = IMAGE_MAX_SIDE) {
+    decode(image, maxSide = IMAGE_MAX_SIDE, effort = "still") {
       const id = nextId++;
-      const request: DecodeRequest = { id, image, maxSide };
+      const request: DecodeRequest = { id, image, maxSide, effort };
       return new Promise((resolve) => {
         pending.set(id, resolve);
         worker.postMessage(request, [image]);
@@ -53,6 +67,37 @@ export function createQrDecoder(): QrDecoder {
       pending.clear();
     },
   };
+}
+
+/** How long a decoder started ahead of a scanner waits to be taken before it is closed. */
+const PREWARM_MS = 60_000;
+
+let prewarmed: { readonly decoder: QrDecoder; readonly timer: ReturnType<typeof setTimeout> } | undefined;
+
+/**
+ * Starts a decoder worker ahead of a scanner screen (as a flow that scans starts), so that it has loaded and
+ * warmed up by the camera's first frame; loading takes longer than a camera takes to start. Closed if no
+ * scanner takes it within a minute.
+ */
+export function prewarmQrDecoder(): void {
+  if (prewarmed !== undefined) return;
+  const decoder = createQrDecoder();
+  prewarmed = {
+    decoder,
+    timer: setTimeout(() => {
+      decoder.close();
+      prewarmed = undefined;
+    }, PREWARM_MS),
+  };
+}
+
+/** The decoder started ahead, or a new one. */
+export function takeQrDecoder(): QrDecoder {
+  if (prewarmed === undefined) return createQrDecoder();
+  clearTimeout(prewarmed.timer);
+  const { decoder } = prewarmed;
+  prewarmed = undefined;
+  return decoder;
 }
 
 /** An image file or blob as a bitmap the worker can take, scaled down when it is very large. */

@@ -20,6 +20,8 @@ export interface FramePumpOptions {
   /** Called once, when the video shows its first frame. */
   readonly onFirstFrame?: () => void;
   readonly intervalMs?: number;
+  /** Every so many frames, one is read as a still picture (every reading; slow on a textured scene). */
+  readonly stillEvery?: number;
 }
 
 export interface FramePump {
@@ -67,7 +69,10 @@ export function startFramePump(options: FramePumpOptions): FramePump {
           image.close();
           return undefined;
         }
-        return timed(SCAN_MEASURE.post, frame, () => decoder.decode(image, maxSide));
+        const still = options.stillEvery !== undefined && frame % options.stillEvery === 0;
+        return timed(SCAN_MEASURE.post, frame, () =>
+          decoder.decode(image, maxSide, still ? "still" : "frame"),
+        );
       })
       .then(
         (outcome) => {

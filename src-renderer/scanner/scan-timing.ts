@@ -17,6 +17,8 @@ export const SCAN_MEASURE = {
 } as const;
 
 export const FIRST_FRAME_MARK = "scan:first-frame";
+/** The decoder worker has loaded and warmed up. */
+export const DECODER_READY_MARK = "scan:decoder-ready";
 
 const enabled = typeof location !== "undefined" && new URLSearchParams(location.search).has("scan-timing");
 
@@ -40,6 +42,10 @@ export function recordWorker(frame: number, ms: number): void {
 
 export function markFirstFrame(): void {
   if (enabled) performance.mark(FIRST_FRAME_MARK);
+}
+
+export function markDecoderReady(): void {
+  if (enabled) performance.mark(DECODER_READY_MARK);
 }
 
 export function markFirstDecode(): void {

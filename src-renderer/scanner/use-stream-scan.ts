@@ -2,33 +2,38 @@
 // scanner), and a live stream shown in a <video> and fed to that worker until a QR code is found, when the
 // stream is stopped at once.
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
-import { createQrDecoder, type QrDecoder } from "./decode-client";
+import { takeQrDecoder, type QrDecoder } from "./decode-client";
 import { startFramePump } from "./frame-pump";
 import { stopStream } from "./media";
 
-/** A getter for this scanner's decoder worker, which is terminated when the scanner unmounts. */
+/**
+ * A getter for this scanner's decoder worker: the one started ahead of the screen (prewarmQrDecoder), or one
+ * started with the scanner, while the camera starts. It is terminated when the scanner unmounts.
+ */
 export function useQrDecoder(): () => QrDecoder {
   const [holder] = useState<{ decoder: QrDecoder | undefined }>(() => ({ decoder: undefined }));
-  useEffect(
-    () => () => {
+  useEffect(() => {
+    holder.decoder ??= takeQrDecoder();
+    return () => {
       holder.decoder?.close();
       holder.decoder = undefined;
-    },
-    [holder],
-  );
-  return useCallback(() => (holder.decoder ??= createQrDecoder()), [holder]);
+    };
+  }, [holder]);
+  return useCallback(() => (holder.decoder ??= takeQrDecoder()), [holder]);
 }
 
 export interface StreamScanOptions {
   /** The stream to show and scan; undefined shows and scans nothing. */
   readonly stream: MediaStream | undefined;
   readonly maxSide: number;
+  /** Every so many frames, one is read as a still picture (see FramePumpOptions). */
+  readonly stillEvery?: number;
   readonly getDecoder: () => QrDecoder;
   /** The bytes of the QR code found; the stream has been stopped by then. */
   readonly onBytes: (bytes: Uint8Array) => void;
 }
 
-export function useStreamScan({ stream, maxSide, getDecoder, onBytes }: StreamScanOptions): {
+export function useStreamScan({ stream, maxSide, stillEvery, getDecoder, onBytes }: StreamScanOptions): {
   readonly videoRef: RefObject<HTMLVideoElement | null>;
   /** The stream shows its first frame. */
   readonly live: boolean;
@@ -53,6 +58,7 @@ export function useStreamScan({ stream, maxSide, getDecoder, onBytes }: StreamSc
       video,
       decoder: getDecoder(),
       maxSide,
+      ...(stillEvery === undefined ? {} : { stillEvery }),
       onFirstFrame: () => {
         setShowing(stream);
       },
@@ -65,6 +71,6 @@ export function useStreamScan({ stream, maxSide, getDecoder, onBytes }: StreamSc
       pump.stop();
       video.srcObject = null;
     };
-  }, [stream, maxSide, getDecoder]);
+  }, [stream, maxSide, stillEvery, getDecoder]);
   return { videoRef, live: stream !== undefined && showing === stream };
 }
