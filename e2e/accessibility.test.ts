@@ -12,6 +12,7 @@ import { FAKE_CHECK_CODE } from "../src-renderer/fake-engine";
 import { qrMatrix } from "../src-renderer/qr/matrix";
 import { useChromium } from "../test/helpers/chromium";
 import { axeFindings, blocking, withAxe, type AxeFinding } from "./helpers/axe";
+import { liveTrackLabels, recordMediaStreams, trackCounts } from "./helpers/camera-scan";
 import { buildRenderer, serveRenderer, watchedPage, type StaticServer } from "./renderer-page";
 import { openCanned } from "./helpers/canned-page";
 
@@ -19,7 +20,8 @@ const root = join(import.meta.dirname, "..");
 const outDir = join(root, "out", "renderer-a11y");
 const THEMES = ["light", "dark"] as const;
 
-const browser = useChromium({ args: ["--use-fake-device-for-media-stream"] });
+/** Two fake cameras (Chromium's moving test pattern), given to the contexts that ask. */
+const browser = useChromium({ args: ["--use-fake-device-for-media-stream=device-count=2"] });
 let server: StaticServer | undefined;
 
 beforeAll(async () => {
@@ -72,7 +74,9 @@ async function focused(page: Page): Promise<{ name: string; tag: string; visible
     const name =
       element.getAttribute("aria-label") ??
       (labelled === null ? null : document.getElementById(labelled)?.textContent) ??
-      (element instanceof HTMLInputElement ? element.labels?.[0]?.textContent : null) ??
+      (element instanceof HTMLInputElement || element instanceof HTMLSelectElement
+        ? element.labels?.[0]?.textContent
+        : null) ??
       element.textContent;
     const style = getComputedStyle(element);
     const visible =
@@ -170,6 +174,30 @@ describe("with the keyboard alone", () => {
     await tabTo(page, t("action.done"));
     await page.keyboard.press("Enter");
     await heading(page, t("home.title")).waitFor();
+    expect(await problems()).toEqual([]);
+  });
+});
+
+describe("the camera, with the keyboard", () => {
+  it("switches to another camera, releasing the first, and opens the chosen one next time", async (ctx) => {
+    const context = await browser.newContext(ctx, {
+      viewport: { width: 1280, height: 800 },
+      reducedMotion: "reduce",
+      permissions: ["camera"],
+    });
+    await recordMediaStreams(context);
+    const { page, problems } = await watchedPage(context);
+    await page.goto(`${server?.url ?? ""}?canned=scanning&theme=light`);
+    await page.getByText(t("scanner.camera.live")).waitFor();
+    expect(await liveTrackLabels(page)).toEqual(["fake_device_0"]);
+    await tabTo(page, t("scanner.camera.label"));
+    await page.keyboard.press("ArrowDown");
+    await expect.poll(() => liveTrackLabels(page)).toEqual(["fake_device_1"]);
+    expect(await trackCounts(page)).toEqual({ opened: 2, live: 1 });
+
+    await page.reload();
+    await page.getByText(t("scanner.camera.live")).waitFor();
+    expect(await liveTrackLabels(page)).toEqual(["fake_device_1"]);
     expect(await problems()).toEqual([]);
   });
 });

@@ -93,6 +93,17 @@ export async function recordMediaStreams(context: BrowserContext): Promise<void>
   });
 }
 
+/** The labels of the tracks still running (a fake camera's is its device's name). */
+export async function liveTrackLabels(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const streams = (globalThis as unknown as { openedStreams?: MediaStream[] }).openedStreams ?? [];
+    return streams
+      .flatMap((stream) => stream.getTracks())
+      .filter((track) => track.readyState === "live")
+      .map((track) => track.label);
+  });
+}
+
 /** How many tracks the page opened, and how many of them still run. */
 export async function trackCounts(page: Page): Promise<{ opened: number; live: number }> {
   return page.evaluate(() => {
