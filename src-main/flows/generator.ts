@@ -10,6 +10,7 @@ import {
   createGeneratorChannel,
   createRendezvous,
   encodeLoginQr,
+  isRendezvousError,
   loginQrForSession,
   RendezvousError,
   SecureSession,
@@ -83,9 +84,14 @@ export async function showQrUntilConfirmed(input: ShowQrInput): Promise<SecureSe
     // G2: wait for a scanner's LoginInitiate, the QR's end, or the user switching version.
     const waiting = childSignal(ctx.signal);
     const outcome = await Promise.race([
-      rendezvous
-        .receive({ signal: waiting.signal, schedule: timings.personActing })
-        .then((message) => ({ kind: "initiate" as const, message })),
+      rendezvous.receive({ signal: waiting.signal, schedule: timings.personActing }).then(
+        (message) => ({ kind: "initiate" as const, message }),
+        (error: unknown) => {
+          // The server forgot it before anyone scanned it (an expiry we did not foresee): show a fresh one.
+          if (isRendezvousError(error, "expired")) return { kind: "replace" as const };
+          throw error;
+        },
+      ),
       host
         .sleep(Math.max(0, rendezvous.expiresAt - timings.qrReplaceMarginMs - host.now()), waiting.signal)
         .then(() => ({ kind: "replace" as const })),
