@@ -138,7 +138,7 @@ export async function showQrUntilConfirmed(input: ShowQrInput): Promise<SecureSe
 
 /**
  * G4: the user types the code the scanner shows. Meanwhile one poll on the slow schedule watches the session:
- * it notices the session ending, and keeps (unopened) a message the scanner sends before the code is typed.
+ * it notices the session ending, and keeps (unopened) what the scanner sends before the code is typed.
  */
 async function confirmCheckCode(
   input: ShowQrInput,
@@ -147,18 +147,13 @@ async function confirmCheckCode(
 ): Promise<SecureSession> {
   const { ctx, host, timings } = input;
   const watching = childSignal(ctx.signal);
-  let held: ReceivedMessage | undefined;
-  const watch = rendezvous
-    .receive({ signal: watching.signal, schedule: timings.personActing })
-    .then((message) => {
-      held = message;
-    });
-  // Once a message is held nothing polls any more: the session's end is then the local deadline.
-  const ended = watch.then(async () => {
-    await host.sleep(Math.max(0, rendezvous.expiresAt - host.now()), watching.signal);
-    throw new RendezvousError("expired", "the rendezvous expired while the check code was being typed");
-  });
-  ended.catch(() => undefined);
+  // Everything the scanner writes meanwhile, unopened, in order; the poll goes on after a message so that the
+  // session vanishing (the scanner cancelled, or it expired) is noticed too.
+  const held: ReceivedMessage[] = [];
+  const watch = (async (): Promise<never> => {
+    for (;;) held.push(await rendezvous.receive({ signal: watching.signal, schedule: timings.personActing }));
+  })();
+  watch.catch(() => undefined);
 
   input.host.step(`${input.direction}-G4`);
   let mismatch = false;
@@ -167,7 +162,7 @@ async function confirmCheckCode(
       ctx.show({ phase: "check_code_entry", attemptsLeft: unconfirmed.attemptsLeft, mismatch }, [
         "submitCheckCode",
       ]);
-      const command = await Promise.race([ctx.next(["submitCheckCode"], watching.signal), ended]);
+      const command = await Promise.race([ctx.next(["submitCheckCode"], watching.signal), watch]);
       // A second mismatch throws `check_code_mismatch` and closes the channel: nothing more is sent over it.
       const result = unconfirmed.confirm(command.code);
       if (!result.ok) {
@@ -180,7 +175,7 @@ async function confirmCheckCode(
       return new SecureSession(rendezvous, result.channel, {
         runtime: host,
         ourTurn: false,
-        ...(held === undefined ? {} : { pending: held }),
+        pending: held,
         ...(input.onSeal === undefined ? {} : { onSeal: input.onSeal }),
       });
     }
