@@ -12,7 +12,6 @@ import {
   encodeLoginQr,
   isRendezvousError,
   loginQrForSession,
-  RendezvousError,
   SecureSession,
   type GeneratorPendingOk,
   type GeneratorUnconfirmed,
