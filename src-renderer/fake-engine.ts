@@ -145,7 +145,7 @@ export class FakeEngine implements EngineApi {
 
   emitSnapshot(snapshot: FlowSnapshot): void {
     // A FlowSnapshot is what the schema describes; its readonly arrays are the only difference in the types.
-    this.emit("flow.snapshot", snapshot as unknown as EventPayload<"flow.snapshot">);
+    this.emit("flow.snapshot", snapshot);
   }
 
   emit<N extends EventName>(name: N, payload: EventPayload<N>): void {
@@ -223,7 +223,9 @@ export class FakeEngine implements EngineApi {
     },
     "account.resetIdentity": async () => {
       await this.#wait(0.5);
-      return this.#setAccount({ ...this.#account, verified: true, crossSigning: "ready", backup: false });
+      this.#setAccount({ ...this.#account, verified: true, crossSigning: "ready", backup: false });
+      // A sample string in the recovery key's shape; no key exists behind it.
+      return { recoveryKey: "EsTd 2345 6789 abcd efgh ijkm nopq rstu vwxy z123 4567 89ab cdef" };
     },
     "account.devices": async () => {
       await this.#wait(0.2);
