@@ -1,7 +1,7 @@
 // The scenario matrix of the sign-in flows, written before the flows themselves: for each row, what happens
 // (the injected event), which phases each device passes through, how each ends, and whether the existing
 // device may seal `m.login.secrets`. Tests are generated from this table for both who-shows directions and
-// both wire versions (test/flows/scenarios.test.ts), so a row is a promise about behaviour, not an example.
+// both wire versions (test/flows/suite.ts), so a row is a promise about behaviour, not an example.
 //
 // Directions (docs/protocol.md §5): `existing_shows` is direction A (the existing device shows the QR code, the
 // new device scans it); `new_shows` is direction B. Phases are listed in the order they must appear (other
