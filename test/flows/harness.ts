@@ -85,7 +85,7 @@ function quietRuntime(): Runtime {
 }
 
 /** The existing device: signed in with the device grant (consent through the hook), encryption set up. */
-async function existingAccount(
+export async function existingAccount(
   server: Devserver,
   root: string,
 ): Promise<{ account: Account; recoveryKey: string }> {
@@ -291,6 +291,7 @@ export async function runScenario(
   row: Scenario,
   direction: Direction,
   version: WireVersion,
+  options: { readonly afterSuccess?: (result: RunResult) => Promise<void> } = {},
 ): Promise<RunResult> {
   const inject = row.inject;
   const newProfile = await Profile.open({
@@ -598,7 +599,9 @@ export async function runScenario(
     for (const side of [sides.existing, sides.new]) {
       expect(side.host.pending, `${side.device} left work running`).toEqual({ sleeps: 0, fetches: 0 });
     }
-    return { existing: sides.existing, new: sides.new, newAccount };
+    const result = { existing: sides.existing, new: sides.new, newAccount };
+    await options.afterSuccess?.(result);
+    return result;
   } finally {
     for (const side of [sides.existing, sides.new]) side.controller?.cancel();
     world.server.hooks.clearFaults();
