@@ -89,7 +89,7 @@ export async function answerDeviceCode(
 }
 
 export function createOAuthTestHooksHandler(dependencies: OAuthTestHookDependencies): RequestHandler {
-  const { provider, accounts, provisioner, resource } = dependencies;
+  const { provider, accounts, provisioner } = dependencies;
 
   function knownUser(value: unknown): string {
     const localpart = typeof value === "string" ? accounts.localpartOf(value) : undefined;
