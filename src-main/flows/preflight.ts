@@ -7,6 +7,8 @@ import type { WireVersion } from "../../src-shared/flow";
 import { rendezvousOffer } from "../doctor/offer";
 import type { Runtime } from "../protocol";
 
+export { rendezvousOffer, type VersionOffer } from "../doctor/offer";
+
 export interface VersionChoice {
   readonly version: WireVersion;
   /** Every version this server offers (the user may switch among them while the QR is shown). */
