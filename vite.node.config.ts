@@ -7,6 +7,7 @@ const root = import.meta.dirname;
 
 export const nodeEntries: Record<string, string> = {
   devserver: resolve(root, "devserver/cli.ts"),
+  "bench-flow": resolve(root, "scripts/bench/flow.ts"),
 };
 
 export default defineConfig({

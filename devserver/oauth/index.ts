@@ -152,15 +152,16 @@ export function createOAuthServer(dependencies: OAuthServerDependencies): OAuthS
       await toProvider(req, res);
     },
   }));
-  const discovery = createRouter([
-    ...discoveryRoutes,
-    {
-      method: "GET",
-      path: "/_matrix/client/unstable/org.matrix.msc2965/auth_issuer",
-      handle: ({ res }) => {
-        sendJson(res, 200, { issuer });
-      },
+  // Without the OAuth API (`authMetadata: false`) these paths fall through to 404 M_UNRECOGNIZED.
+  const issuerRoute = {
+    method: "GET",
+    path: "/_matrix/client/unstable/org.matrix.msc2965/auth_issuer",
+    handle: ({ res }: { res: ServerResponse }) => {
+      sendJson(res, 200, { issuer });
     },
+  };
+  const discovery = createRouter([
+    ...(options.authMetadata ? [...discoveryRoutes, issuerRoute] : []),
     {
       method: "GET",
       path: "/.well-known/matrix/client",
@@ -168,7 +169,11 @@ export function createOAuthServer(dependencies: OAuthServerDependencies): OAuthS
         // What Synapse 1.160 adds with MAS in charge (synapse/rest/well_known.py).
         sendJson(res, 200, {
           "m.homeserver": { base_url: publicBaseUrl },
-          "org.matrix.msc2965.authentication": { issuer, account: new URL(ACCOUNT_PATH, issuer).href },
+          ...(options.authMetadata
+            ? {
+                "org.matrix.msc2965.authentication": { issuer, account: new URL(ACCOUNT_PATH, issuer).href },
+              }
+            : {}),
         });
       },
     },
