@@ -3,7 +3,7 @@
 // Linux) into `secrets.keychain`, mode 0600.
 //
 // Two situations need the user:
-// - A profile made by the command line or the browser host keeps its secrets in `secrets.json` (plain Node has no
+// - A profile made by the command line or the browser host keeps its secrets in `<profile>/secrets.json` (plain Node has no
 //   keychain). The first time Electron opens it with a real keychain, the secrets move into the keychain, the file
 //   is removed, and the user is told (`onMoved`).
 // - Where Linux offers only the `basic_text` backend (no keyring running), safeStorage "encrypts" with a key built
@@ -41,7 +41,7 @@ export interface SafeStorageSecretStoreOptions {
    * user's account can read.
    */
   readonly askToStoreWithoutKeychain: () => Promise<boolean>;
-  /** Told once when secrets moved from `secrets.json` into the keychain. */
+  /** Told once when secrets moved from `<profile>/secrets.json` into the keychain. */
   readonly onMoved?: (notice: string) => void;
 }
 

@@ -1,7 +1,7 @@
 // The engine's face for the hosts (Electron, the browser host, the command line): one factory. Each host calls it
 // once per profile it serves and adapts the EngineHost it gets to its transport.
 //
-// PLACEHOLDER until src-main/engine/engine.ts lands: the factory's signature is what the hosts are written
+// PLACEHOLDER until the engine itself lands: the factory's signature is what the hosts are written
 // against; its body only says that the engine is not built yet.
 import type { OpenUrlResult } from "../flows/host";
 import type { ProfileLocation, SecretStore } from "../matrix";
