@@ -7,6 +7,7 @@ const root = import.meta.dirname;
 
 export const nodeEntries: Record<string, string> = {
   devserver: resolve(root, "devserver/cli.ts"),
+  "browser-host": resolve(root, "src-main/hosts/browser/cli.ts"),
 };
 
 export default defineConfig({

@@ -26,6 +26,12 @@ export interface Received {
 
 /** 16 bytes of a v2024 QR payload's start ("MATRIX", 0x02, 0x03...), enough for a canned showing_qr snapshot. */
 type Snapshot = EventPayload<"flow.snapshot">;
+/** A snapshot of any phase, less what the engine numbers itself. */
+export type SnapshotWithoutIds = Snapshot extends infer S
+  ? S extends unknown
+    ? Omit<S, "seq" | "flowId">
+    : never
+  : never;
 
 const SAMPLE_QR = Buffer.from("MATRIX\u0002\u0003sample-qr-bytes").toString("base64");
 
@@ -146,7 +152,7 @@ export class TestEngine implements EngineHost {
   }
 
   /** Puts a snapshot of a given phase for the current flow (a test moving the pretend flow along). */
-  showPhase(snapshot: Omit<Snapshot, "seq" | "flowId">): void {
-    this.#show({ ...snapshot, flowId: this.#current?.flowId ?? "test-flow-0", seq: ++this.#seq } as Snapshot);
+  showPhase(snapshot: SnapshotWithoutIds): void {
+    this.#show({ ...snapshot, flowId: this.#current?.flowId ?? "test-flow-0", seq: ++this.#seq });
   }
 }
