@@ -147,12 +147,15 @@ export class SafeStorageSecretStore implements SecretStore {
     }
     const damaged = (reason: string) =>
       new MatrixError("profile_corrupt", `${this.file} is damaged (${reason})`, { file: this.file, reason });
-    let envelope: z.infer<typeof keychainFileSchema>;
+    let parsed: unknown;
     try {
-      envelope = keychainFileSchema.parse(JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch {
       throw damaged("not_json");
     }
+    const read = keychainFileSchema.safeParse(parsed);
+    if (!read.success) throw damaged("unknown_format");
+    const envelope = read.data;
     let decrypted: { result: string; shouldReEncrypt: boolean };
     try {
       decrypted = await this.#options.safeStorage.decryptStringAsync(Buffer.from(envelope.data, "base64"));

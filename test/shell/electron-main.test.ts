@@ -4,11 +4,21 @@
 // window's web preferences, the app:// handler with crafted requests, the navigation and window-open listeners,
 // the permission handlers, openExternal through the contract, and the IPC handlers with fake senders.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { COMMAND_NAMES, MAX_MESSAGE_CHARS } from "../../src-shared/contract";
+import {
+  COMMAND_NAMES,
+  COMMANDS,
+  EVENT_NAMES,
+  MAX_MESSAGE_CHARS,
+  type CommandName,
+} from "../../src-shared/contract";
+import { engineFromBridge } from "../../src-renderer/engine";
+import { invalid, overTheWire, oversize, unknownName } from "./contract-arbitraries";
 import { commandChannel, eventChannel } from "../../src-shared/contract-names";
 import { TestEngine } from "../../src-main/engine/test-engine.testing";
 import type { EngineOptions } from "../../src-main/engine/index";
@@ -392,6 +402,85 @@ describe("the Electron main process, started on one profile", () => {
     expect(engine?.received.length).toBe(before + 1);
   });
 
+  it("refuses generated wrong payloads on every channel with a typed answer, before the engine", async () => {
+    const engine = harness.engines[0]?.engine;
+    const before = engine?.received.length ?? 0;
+    const own = { sender: contents, senderFrame: contents.mainFrame };
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .constantFrom(...COMMAND_NAMES)
+          .chain((name: CommandName) =>
+            fc.tuple(
+              fc.constant(name),
+              fc.oneof(invalid(COMMANDS[name].request), oversize(COMMANDS[name].request)),
+            ),
+          ),
+        unknownName,
+        async ([name, payload], unknown) => {
+          const answer = (await fake.invokeMain(commandChannel(name), own, overTheWire(payload))) as {
+            contractError?: { code: string };
+          };
+          expect(["invalid_request", "too_large"]).toContain(answer.contractError?.code);
+          await expect(fake.invokeMain(`matrixQrLogin:command:${unknown}`, own, {})).rejects.toThrow(
+            "No handler registered",
+          );
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect(engine?.received.length).toBe(before);
+  });
+
+  it("gives the page, through the preload, one named function per command and event, and nothing else", async () => {
+    const require = createRequire(import.meta.url);
+    const electronId = require.resolve("electron");
+    // The sandboxed preload's require("electron") finds the fake (Electron's own index.js would download a binary).
+    require.cache[electronId] = {
+      id: electronId,
+      filename: electronId,
+      loaded: true,
+      exports: fake.module(),
+    } as unknown as NodeJS.Module;
+    const preload = join(OUT, "preload", "index.cjs");
+    try {
+      Reflect.deleteProperty(require.cache, preload);
+      require(preload);
+    } finally {
+      Reflect.deleteProperty(require.cache, electronId);
+    }
+    expect([...fake.exposed.keys()]).toEqual(["matrixQrLogin"]);
+    const bridge = fake.exposed.get("matrixQrLogin") as {
+      host: string;
+      commands: Record<string, unknown>;
+      events: Record<string, unknown>;
+    };
+    expect(Object.keys(bridge).sort()).toEqual(["commands", "events", "host"]);
+    expect(bridge.host).toBe("electron");
+    expect(Object.keys(bridge.commands).sort()).toEqual([...COMMAND_NAMES].sort());
+    expect(Object.keys(bridge.events).sort()).toEqual([...EVENT_NAMES].sort());
+    for (const fn of [...Object.values(bridge.commands), ...Object.values(bridge.events)]) {
+      expect(typeof fn).toBe("function");
+    }
+
+    // The renderer's own reading of the bridge, end to end: page -> preload -> IPC -> engine -> back.
+    fake.rendererSender = { sender: contents, senderFrame: contents.mainFrame };
+    const api = engineFromBridge(bridge);
+    if (api === undefined) throw new Error("the renderer found no engine on the bridge");
+    expect(await api.invoke("account.get", {})).toMatchObject({ ok: true, value: { status: "signed_out" } });
+    const seen: unknown[] = [];
+    const off = api.on("account.state", (state) => seen.push(state));
+    const engine = harness.engines[0]?.engine;
+    engine?.emit({ name: "account.state", payload: engine.account });
+    expect(seen).toEqual([engine?.account]);
+    off();
+    expect(fake.rendererListenerCount(eventChannel("account.state"))).toBe(0);
+    // Unchecked requests never leave the page: the renderer refuses them itself.
+    await expect(api.invoke("account.get", { extra: 1 } as unknown as Record<string, never>)).rejects.toThrow(
+      TypeError,
+    );
+  });
+
   it("sends the engine's events to the window on their own channels, and drops one that breaks the contract", () => {
     const engine = harness.engines[0]?.engine;
     if (engine === undefined) throw new Error("no engine");
@@ -451,8 +540,13 @@ describe("the Electron main process, started again", () => {
     try {
       const fake = await loadMain(["--profile", "busy"]);
       fake.ready();
-      await settle();
-      expect(fake.errorBoxes.at(-1)?.title).toBe("Matrix QR Login cannot open this profile");
+      await vi.waitFor(
+        () => {
+          expect(fake.errorBoxes.at(-1)?.title).toBe("Matrix QR Login cannot open this profile");
+        },
+        { timeout: 20_000 },
+      );
+      expect(fake.errorBoxes.at(-1)?.content).toContain("open in cli");
       expect(fake.exitCode).toBe(2);
     } finally {
       harness.engineFailure = undefined;
