@@ -37,7 +37,7 @@ export function appProtocolHandler(rendererDir: string): (request: Request) => P
     // The raw path, before any resolution of dot segments, is what the guard must judge.
     const rawPath = request.url.slice(`${APP_SCHEME}://${APP_HOST}`.length).split(/[?#]/, 1)[0] ?? "";
     const found = rendererFile(rendererDir, rawPath === "" ? "/" : rawPath);
-    if (found === undefined || url.pathname !== (rawPath === "" ? "/" : rawPath)) return answer(404, null);
+    if (found === undefined) return answer(404, null);
     try {
       const body = await readFile(found.file);
       return answer(200, request.method === "HEAD" ? null : new Uint8Array(body), found.contentType);

@@ -1,7 +1,7 @@
 // Which file of the renderer's build a request path names, for every host that serves it (Electron's app://
 // handler, the browser host's HTTP server). A path that would leave the build's folder by any spelling (`..`,
 // `%2e%2e`, an encoded slash or backslash, an absolute path, a NUL) names nothing: the caller answers 404.
-import { extname, isAbsolute, join, relative, sep } from "node:path";
+import { extname, join } from "node:path";
 import { RENDERER_CONTENT_TYPES } from "./csp";
 
 export interface RendererFile {
@@ -18,15 +18,12 @@ export function rendererFile(rendererDir: string, pathname: string): RendererFil
     return undefined;
   }
   if (!decoded.startsWith("/") || decoded.includes("\0") || decoded.includes("\\")) return undefined;
-  const segments = decoded.split("/").slice(1);
-  // Refused rather than normalised: no page of ours links with them, so any is an attempt.
-  if (segments.some((segment) => segment === ".." || segment === ".")) return undefined;
-  const wanted = decoded === "/" ? "index.html" : segments.join("/");
-  if (wanted === "" || isAbsolute(wanted)) return undefined;
-  const file = join(rendererDir, wanted);
-  const inside = relative(rendererDir, file);
-  if (inside === "" || inside.startsWith(`..${sep}`) || inside === ".." || isAbsolute(inside))
+  const wanted = decoded === "/" ? "index.html" : decoded.slice(1);
+  // Refused rather than normalised: no page of ours links with them, so any is an attempt. An empty segment
+  // would make the rest an absolute path (`//etc/passwd`).
+  if (wanted.split("/").some((segment) => segment === "" || segment === "." || segment === ".."))
     return undefined;
+  const file = join(rendererDir, wanted);
   const contentType = RENDERER_CONTENT_TYPES[extname(file)];
   return contentType === undefined ? undefined : { file, contentType };
 }

@@ -172,6 +172,9 @@ describe("the Electron main process, started on one profile", () => {
     // secret.txt sits beside the renderer's folder: each of these would reach it (or /etc/passwd) unguarded.
     const attempts = [
       "app://renderer/../secret.txt",
+      // Dot segments are refused even where they would stay inside: no page of ours links with them.
+      "app://renderer/assets/../index.html",
+      "app://renderer/./index.html",
       "app://renderer/assets/../../secret.txt",
       "app://renderer/%2e%2e/secret.txt",
       "app://renderer/%2E%2E%2Fsecret.txt",

@@ -9,6 +9,7 @@ import { FlowWatch } from "../../src-main/electron/flow-watch";
 import { findChromium, openAppWindow } from "../../src-main/hosts/browser/app-window";
 import { checkExternalUrl } from "../../src-main/hosts/external-url";
 import { HostArgsError, readHostArgs } from "../../src-main/hosts/host-args";
+import { rendererFile } from "../../src-main/hosts/renderer-files";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -49,6 +50,45 @@ describe("URLs that may leave the app", () => {
     ];
     for (const [url, reason] of refused)
       expect.soft(checkExternalUrl(url, dev), url).toEqual({ ok: false, reason });
+  });
+});
+
+describe("which file of the renderer's build a path names", () => {
+  const dir = "/srv/renderer";
+
+  it("names files inside the build, index.html for the root", () => {
+    expect(rendererFile(dir, "/")).toEqual({
+      file: "/srv/renderer/index.html",
+      contentType: "text/html; charset=utf-8",
+    });
+    expect(rendererFile(dir, "/assets/index-C1.js")?.file).toBe("/srv/renderer/assets/index-C1.js");
+    expect(rendererFile(dir, "/assets/inter%20latin.woff2")?.file).toBe(
+      "/srv/renderer/assets/inter latin.woff2",
+    );
+  });
+
+  it("names nothing for any path with a dot segment, an empty segment, a backslash, a NUL, or an unknown type", () => {
+    for (const path of [
+      "/../secret.js",
+      "/assets/../index.html",
+      "/./index.html",
+      "/%2e%2e/secret.js",
+      "/..%2fsecret.js",
+      "/assets/%2E%2E%2F%2E%2E%2Fsecret.js",
+      "//etc/passwd.js",
+      "/%2fetc/passwd.js",
+      "/assets//app.js",
+      "/..%5csecret.js",
+      "/C:%5cwin.js",
+      "/index.html%00.png",
+      "/%",
+      "index.html",
+      "/assets/",
+      "/package.json.map",
+      "/run.sh",
+    ]) {
+      expect.soft(rendererFile(dir, path), path).toBeUndefined();
+    }
   });
 });
 
