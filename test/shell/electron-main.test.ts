@@ -438,7 +438,7 @@ describe("the Electron main process, started on one profile", () => {
   it("gives the page, through the preload, one named function per command and event, and nothing else", async () => {
     const require = createRequire(import.meta.url);
     const electronId = require.resolve("electron");
-    // The sandboxed preload's require("electron") finds the fake (Electron's own index.js would download a binary).
+    // The sandboxed preload's require("electron") finds the fake (Electron's own entry would download a binary).
     require.cache[electronId] = {
       id: electronId,
       filename: electronId,
