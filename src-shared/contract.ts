@@ -45,14 +45,14 @@ const snapshotBase = {
   side: z.enum(["generator", "scanner"]),
   version: wireVersion,
   expiresAt: z.number().optional(),
-  accepts: z.array(z.enum(FLOW_COMMAND_TYPES as [string, ...string[]])).max(FLOW_COMMAND_TYPES.length),
+  accepts: z.array(z.enum(FLOW_COMMAND_TYPES)).max(FLOW_COMMAND_TYPES.length).readonly(),
 };
 
 const phase = <P extends string, S extends z.ZodRawShape>(name: P, shape: S) =>
   z.strictObject({ ...snapshotBase, phase: z.literal(name), ...shape });
 
 export const flowSnapshotSchema = z.discriminatedUnion("phase", [
-  phase("preflight", { checks: z.array(preflightCheckSchema).max(16) }),
+  phase("preflight", { checks: z.array(preflightCheckSchema).max(16).readonly() }),
   phase("instructions", {}),
   phase("preparing", {}),
   phase("showing_qr", { qr: base64, serial: z.number().int().nonnegative() }),
@@ -101,7 +101,7 @@ const transcriptEntrySchema = z.discriminatedUnion("kind", [
     layer: z.literal("channel"),
     direction: z.enum(["sent", "received"]),
     messageType: text(120),
-    fields: z.array(text(64)).max(32).optional(),
+    fields: z.array(text(64)).max(32).readonly().optional(),
   }),
   z.strictObject({
     kind: z.literal("step"),
@@ -200,7 +200,11 @@ export const COMMANDS = {
     response: z.strictObject({ recoveryKey: text(200) }),
   },
   "account.recover": { request: z.strictObject({ recoveryKey: text(200) }), response: accountStateSchema },
-  "account.resetIdentity": { request: empty, response: accountStateSchema },
+  "account.resetIdentity": {
+    request: empty,
+    // A new identity comes with a new recovery key: its one display, as with bootstrap.
+    response: z.strictObject({ recoveryKey: text(200) }),
+  },
   "account.devices": {
     request: empty,
     response: z.strictObject({ devices: z.array(deviceSchema).max(500) }),

@@ -322,7 +322,12 @@ class V2025Session implements V2025RendezvousSession {
           const seen = await this.read(signal);
           if (seen.token === held.token) {
             if (seen.data !== held.data) {
-              throw new RendezvousError("invalid_response", "GET: the data changed under the same token");
+              // Every write changes the token, so other data under the token we hold was not what was written:
+              // something between us and the server altered our write or this answer.
+              throw proxyInterference(
+                "data_changed_without_token",
+                "GET: the data changed under the same token",
+              );
             }
             return undefined;
           }
