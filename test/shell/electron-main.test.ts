@@ -128,7 +128,7 @@ describe("the Electron main process, started on one profile", () => {
       },
       { timeout: 20_000 },
     );
-    expect(harness.engines[0]?.options).toMatchObject({ app: "electron", profile: { dir: profileDir } });
+    expect(harness.engines[0]?.options).toMatchObject({ app: "electron", location: { dir: profileDir } });
   });
 
   it("opens one window, sandboxed and isolated, without Node, from app://renderer/", () => {
