@@ -18,6 +18,7 @@ import {
   systemPreferences,
 } from "electron";
 import { toFlowError } from "../../src-shared/errors";
+import { createLogger } from "../../src-shared/logger";
 import type { EngineHost } from "../engine/host";
 import { describeProfile, HostArgsError, readHostArgs } from "../hosts/host-args";
 import { resolveProfileDir } from "../matrix/paths";
@@ -73,6 +74,8 @@ mkdirSync(profileDir, { recursive: true, mode: 0o700 });
 // Chromium's own files (caches, local storage) beside the profile's, and the single-instance lock with them.
 app.setPath("userData", join(profileDir, "electron"));
 
+/** Background failures of the engine, redacted. */
+const log = createLogger("matrix-qr-login");
 const own = new OwnContents();
 const flows = new FlowWatch();
 let mainWindow: BrowserWindow | undefined;
@@ -107,9 +110,12 @@ async function startEngine(): Promise<EngineHost> {
   return createEngine({
     app: "electron",
     runtime: createRuntime(),
-    profile: { dir: profileDir },
+    location: { dir: profileDir },
     allowInsecureHttp,
     openUrl: openExternal,
+    onError: (error) => {
+      log.error(toFlowError(error).message);
+    },
     secretStore: (dir) =>
       new SafeStorageSecretStore(dir, {
         safeStorage,

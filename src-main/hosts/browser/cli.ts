@@ -5,8 +5,10 @@
 // system's Chromium unless told not to. Built to out/node/browser-host.js (vite.node.config.ts).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { createLogger } from "../../../src-shared/logger";
+import { toFlowError } from "../../../src-shared/errors";
 import type { EngineHost } from "../../engine/host";
-import { createEngine } from "../../engine/index";
+import { createEngine, type Engine } from "../../engine/index";
 import { createRuntime } from "../../protocol";
 import { describeProfile, HostArgsError, readHostArgs } from "../host-args";
 import { findChromium, openAppWindow, type AppWindow } from "./app-window";
@@ -22,6 +24,9 @@ Serves the app to your browser on 127.0.0.1, one page per profile.
   --allow-insecure-http   allow plain http to this machine (the local devserver)
   -h, --help              this text
 `;
+
+/** Background failures, on stderr (error level), redacted. */
+const log = createLogger("browser host");
 
 /** The renderer's build, beside this file's folder in out/. */
 const RENDERER_DIR = join(import.meta.dirname, "..", "renderer");
@@ -68,20 +73,25 @@ async function main(): Promise<void> {
   for (const profile of args.profiles) {
     // The engine's openUrl needs the server, which needs the engine: the server is filled in once it runs.
     const server: { host?: BrowserHost } = {};
-    let engine: EngineHost;
+    let engine: Engine;
     try {
       engine = await createEngine({
         app: "browser-host",
         runtime: createRuntime(),
-        profile,
+        location: profile,
         allowInsecureHttp: args.allowInsecureHttp,
         openUrl: openUrlThroughPage(() => server.host, args.allowInsecureHttp),
+        onError: (error) => {
+          log.error(`${describeProfile(profile)}: ${toFlowError(error).message}`);
+        },
       });
     } catch (error) {
       process.stderr.write(`browser host: ${describeProfile(profile)}: ${(error as Error).message}\n`);
       await stop(1);
       return;
     }
+    // The file store's one-line warning (plain Node has no keychain), once.
+    for (const warning of engine.profile.warnings) process.stderr.write(`browser host: ${warning}\n`);
     const host = await startBrowserHost({ rendererDir: RENDERER_DIR, engine });
     server.host = host;
     served.push({ engine, host });
