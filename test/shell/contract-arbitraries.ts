@@ -76,6 +76,8 @@ export function valid(schema: z.ZodType): fc.Arbitrary<unknown> {
     }
     case "unknown":
       return fc.jsonValue({ maxDepth: 2 });
+    case "readonly":
+      return valid(def.innerType as z.ZodType);
     default:
       throw new TypeError(`no arbitrary for a ${def.type} schema`);
   }
