@@ -36,7 +36,7 @@ import { checkMatrixScopes } from "./matrix-scopes";
 import type { ResolvedOAuthOptions } from "./options";
 import { accountPage, sendPage } from "./pages";
 import { ACCOUNT_PATH, OAUTH_ROUTES, createOAuthProvider } from "./provider";
-import { createOAuthTestHooksHandler } from "./test-hooks";
+import { answerDeviceCode, createOAuthTestHooksHandler } from "./test-hooks";
 
 export type { OAuthOptions, DeviceCodeOptions, ResolvedOAuthOptions } from "./options";
 export { resolveOAuthOptions } from "./options";
@@ -65,6 +65,8 @@ export interface OAuthServer {
   readonly handlers: readonly RequestHandler[];
   /** `/_devserver/approve` and `/_devserver/token`; mount only with `testHooks`. */
   readonly testHooks: RequestHandler;
+  /** What `/_devserver/approve` does, in process (the local demo consents without the HTTP hooks). */
+  answerDeviceCode(userCode: string, user: string, approve: boolean): Promise<void>;
 }
 
 /** The paths oidc-provider serves: its endpoints, plus `/{uid}` resume paths after authorize and link. */
@@ -185,5 +187,10 @@ export function createOAuthServer(dependencies: OAuthServerDependencies): OAuthS
     provider,
     handlers: [discovery, providerHandler, createInteractionHandler({ provider, accounts })],
     testHooks: createOAuthTestHooksHandler({ provider, accounts, provisioner, resource }),
+    answerDeviceCode: (userCode, user, approve) => {
+      const localpart = accounts.localpartOf(user);
+      if (localpart === undefined) return Promise.reject(new TypeError(`${user} is not a configured user`));
+      return answerDeviceCode({ provider, accounts, provisioner, resource }, userCode, localpart, approve);
+    },
   };
 }
