@@ -14,13 +14,15 @@ const root = join(import.meta.dirname, "..");
 /** The Content-Security-Policy the app's pages are served with (Electron's app:// and the browser host): the one. */
 export { RENDERER_CSP };
 
-/** Builds the renderer alone into `outDir` with the app's own Vite config. */
+/** Builds the renderer alone into `outDir` with the app's own Vite config, as it ships (a production build:
+ * Vitest sets NODE_ENV=test, which would otherwise give React's development build). */
 export async function buildRenderer(outDir: string): Promise<void> {
   await promisify(execFile)(
     "npx",
     ["vite", "build", "--config", "vite.renderer.config.ts", "--outDir", outDir, "--logLevel", "warn"],
     {
       cwd: root,
+      env: { ...process.env, NODE_ENV: "production" },
     },
   );
 }
