@@ -5,7 +5,7 @@ import { useApp } from "./app-context";
 import { useFocusOnScreenChange } from "./components/focus";
 import { ProgressRing } from "./components/ui";
 import { t } from "./copy/format";
-import { FlowScreen } from "./screens/flow/FlowScreen";
+import { FlowView } from "./demo/ProjectorLayout";
 import { Home, LinkChoice, SettingsScreen } from "./screens/signed-in";
 import { HomeserverScreen, ManualSignIn, SignInChoice, Welcome } from "./screens/signed-out";
 import type { ViewName } from "./views";
@@ -79,6 +79,7 @@ function Screen({ view }: { readonly view: ViewName }) {
     case "settings":
       return <SettingsScreen />;
     case "flow":
-      return <FlowScreen />;
+      // The flow screen, or projector mode's layout around it.
+      return <FlowView />;
   }
 }

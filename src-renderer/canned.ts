@@ -241,6 +241,8 @@ export interface CannedScreen {
   readonly fullscreen?: boolean;
   /** What shows once the screen has loaded what it loads (for screenshots), as a CSS selector. */
   readonly ready?: string;
+  /** The transcript entries the flow made so far (projector screens, demo/canned-projector.ts). */
+  readonly transcript?: (now: number) => readonly TranscriptEntry[];
 }
 
 const flow = (

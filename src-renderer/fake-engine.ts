@@ -17,6 +17,7 @@ import {
   type EventPayload,
 } from "../src-shared/contract";
 import { isRetryable, type FlowError, type FlowErrorCode } from "../src-shared/errors";
+import type { TranscriptEntry } from "../src-shared/transcript";
 import type {
   FlowCommand,
   FlowCommandType,
@@ -39,6 +40,8 @@ import {
   toBase64,
   type CannedScreen,
 } from "./canned";
+import { projectorScreen } from "./demo/canned-projector";
+import { TranscriptPlayer } from "./demo/transcript-player";
 import { FAKE_CHECK_CODE_HINT } from "./preview";
 import type { ViewName } from "./views";
 
@@ -89,11 +92,15 @@ export class FakeEngine implements EngineApi {
   #account: AccountState;
   #flow: FakeFlow | undefined;
   #cannedSnapshots: FlowSnapshot[];
+  #cannedTranscript: TranscriptEntry[];
   #flowCount = 0;
 
   constructor(options: FakeOptions = {}) {
     this.#pace = options.pace ?? 1500;
-    this.#canned = options.canned === undefined ? undefined : cannedScreen(options.canned);
+    this.#canned =
+      options.canned === undefined
+        ? undefined
+        : (cannedScreen(options.canned) ?? projectorScreen(options.canned));
     if (options.canned !== undefined && this.#canned === undefined) {
       console.error(`no canned screen named ${options.canned}`);
     }
@@ -111,6 +118,7 @@ export class FakeEngine implements EngineApi {
       ...(before === undefined ? [] : [before(now)]),
       ...(make === undefined ? [] : [make(now)]),
     ];
+    this.#cannedTranscript = [...(this.#canned?.transcript?.(now) ?? [])];
   }
 
   async invoke<N extends CommandName>(name: N, request: CommandRequest<N>): Promise<CommandOutcome<N>> {
@@ -140,12 +148,19 @@ export class FakeEngine implements EngineApi {
         for (const item of canned) this.emitSnapshot(item);
       });
     }
+    // Likewise its transcript so far (the projector screens).
+    if (name === "transcript.entry" && this.#cannedTranscript.length > 0) {
+      const canned = this.#cannedTranscript.splice(0);
+      queueMicrotask(() => {
+        for (const entry of canned) this.emit("transcript.entry", entry);
+      });
+    }
     return () => set.delete(listener);
   }
 
   emitSnapshot(snapshot: FlowSnapshot): void {
     // A FlowSnapshot is what the schema describes; its readonly arrays are the only difference in the types.
-    this.emit("flow.snapshot", snapshot as unknown as EventPayload<"flow.snapshot">);
+    this.emit("flow.snapshot", snapshot);
   }
 
   emit<N extends EventName>(name: N, payload: EventPayload<N>): void {
@@ -223,7 +238,9 @@ export class FakeEngine implements EngineApi {
     },
     "account.resetIdentity": async () => {
       await this.#wait(0.5);
-      return this.#setAccount({ ...this.#account, verified: true, crossSigning: "ready", backup: false });
+      this.#setAccount({ ...this.#account, verified: true, crossSigning: "ready", backup: false });
+      // A sample string in the recovery key's shape; no key exists behind it.
+      return { recoveryKey: "EsTd 2345 6789 abcd efgh ijkm nopq rstu vwxy z123 4567 89ab cdef" };
     },
     "account.devices": async () => {
       await this.#wait(0.2);
@@ -294,11 +311,16 @@ class FakeFlow {
   #current: FlowSnapshot | undefined;
   #timers = new Set<ReturnType<typeof setTimeout>>();
   #finished = false;
+  readonly #player: TranscriptPlayer;
 
   constructor(options: FakeFlowOptions) {
     this.flowId = options.flowId;
     this.#o = options;
     this.#version = options.version;
+    this.#player = new TranscriptPlayer(options.role, options.side, options.version, (entry) => {
+      // A TranscriptEntry is what the schema describes; its readonly arrays are the only difference in the types.
+      options.transcript(entry);
+    });
   }
 
   start(): void {
@@ -336,13 +358,6 @@ class FakeFlow {
         this.#showQr();
         break;
       case "submitScannedQr":
-        this.#o.transcript({
-          kind: "step",
-          step: "A-S1",
-          time: Date.now(),
-          layer: "flow",
-          name: "QR code scanned",
-        });
         this.#show({ phase: "connecting" });
         this.#after(1, () => {
           this.#show({ phase: "check_code_display", code: FAKE_CHECK_CODE });
@@ -389,6 +404,8 @@ class FakeFlow {
 
   #showQr(): void {
     this.#serial += 1;
+    // A fresh QR code is a fresh rendezvous: the transcript carries on from a new first step.
+    if (this.#serial > 1) this.#player.restart(this.#version);
     const life = this.#version === "v2024" ? 60_000 : 120_000;
     this.#show(
       {
@@ -405,14 +422,6 @@ class FakeFlow {
     });
     this.#after(6, () => {
       this.#clearTimers();
-      this.#o.transcript({
-        kind: "message",
-        step: "A-G2",
-        time: Date.now(),
-        layer: "channel",
-        direction: "received",
-        messageType: "LoginInitiate",
-      });
       this.#show({ phase: "connecting" });
       this.#after(1, () => {
         this.#show({ phase: "check_code_entry", attemptsLeft: this.#attempts, mismatch: false }, [
@@ -504,6 +513,8 @@ class FakeFlow {
     );
     const withExpiry = keepExpiry ? { ...next, expiresAt: this.#current?.expiresAt } : next;
     this.#current = withExpiry as FlowSnapshot;
+    // What the flow did to get here, for the demo's diagram and transcript.
+    this.#player.reach(phase.phase);
     this.#o.emit(this.#current);
   }
 

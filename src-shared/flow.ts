@@ -83,7 +83,7 @@ export type FlowPhase =
 
 export type FlowPhaseName = FlowPhase["phase"];
 
-export const FLOW_PHASES: readonly FlowPhaseName[] = [
+export const FLOW_PHASES = [
   "preflight",
   "instructions",
   "preparing",
@@ -100,7 +100,7 @@ export const FLOW_PHASES: readonly FlowPhaseName[] = [
   "syncing_secrets",
   "done",
   "error",
-];
+] as const satisfies readonly FlowPhaseName[];
 
 /** What a user (through a host) can tell a flow. */
 export type FlowCommand =
@@ -116,7 +116,7 @@ export type FlowCommand =
 
 export type FlowCommandType = FlowCommand["type"];
 
-export const FLOW_COMMAND_TYPES: readonly FlowCommandType[] = [
+export const FLOW_COMMAND_TYPES = [
   "submitScannedQr",
   "submitCheckCode",
   "approveDevice",
@@ -126,7 +126,7 @@ export const FLOW_COMMAND_TYPES: readonly FlowCommandType[] = [
   "newQr",
   "switchVersion",
   "cancel",
-];
+] as const satisfies readonly FlowCommandType[];
 
 /** Everything a host needs to render one moment of one flow. */
 export type FlowSnapshot = {

@@ -85,6 +85,8 @@ export class FlowController {
   #accepts: FlowCommandType[] = [];
   #listeners = new Set<(snapshot: FlowSnapshot) => void>();
   #waiters = new Set<Waiter>();
+  /** Accepted commands that came before the flow asked for them (a host may answer within the snapshot's event). */
+  #queued: FlowCommand[] = [];
   #abort = new AbortController();
   #finished = false;
   #outcome: Promise<FlowOutcome>;
@@ -170,11 +172,9 @@ export class FlowController {
         return { type: "accepted" };
       }
     }
-    return {
-      type: "rejected",
-      reason: "not_accepted_now",
-      detail: `${command.type} in ${this.#current.phase}`,
-    };
+    // The snapshot takes it, but the flow has not started waiting for it yet: keep it for that moment.
+    this.#queued.push(command);
+    return { type: "accepted" };
   }
 
   /** Cancels from whatever phase: the flow's cleanup runs and it ends with `cancelled_here`. */
@@ -223,6 +223,14 @@ export class FlowController {
             reject(aborted.reason as Error);
             return;
           }
+          const queued = this.#queued.findIndex((command) =>
+            (types as readonly string[]).includes(command.type),
+          );
+          if (queued !== -1) {
+            const [command] = this.#queued.splice(queued, 1);
+            resolve(command as CommandOf<T>);
+            return;
+          }
           const onAbort = (event: Event): void => {
             this.#waiters.delete(waiter);
             reject((event.target as AbortSignal).reason as Error);
@@ -260,6 +268,8 @@ export class FlowController {
 
   #publish(snapshot: FlowSnapshot): void {
     this.#current = snapshot;
+    // A queued command the new phase does not take anymore is dropped, not kept for a later phase.
+    this.#queued = this.#queued.filter((command) => snapshot.accepts.includes(command.type));
     for (const listener of [...this.#listeners]) {
       try {
         listener(snapshot);

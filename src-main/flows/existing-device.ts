@@ -84,6 +84,7 @@ async function approveNewDevice(
       preferred: options.version,
       accessToken: (s) => account.accessToken(s),
       signal,
+      allowInsecureHttp: options.allowInsecureHttp,
     });
     session = await showQrUntilConfirmed({
       ctx,

@@ -10,8 +10,8 @@ import {
   createGeneratorChannel,
   createRendezvous,
   encodeLoginQr,
+  isRendezvousError,
   loginQrForSession,
-  RendezvousError,
   SecureSession,
   type GeneratorPendingOk,
   type GeneratorUnconfirmed,
@@ -83,9 +83,14 @@ export async function showQrUntilConfirmed(input: ShowQrInput): Promise<SecureSe
     // G2: wait for a scanner's LoginInitiate, the QR's end, or the user switching version.
     const waiting = childSignal(ctx.signal);
     const outcome = await Promise.race([
-      rendezvous
-        .receive({ signal: waiting.signal, schedule: timings.personActing })
-        .then((message) => ({ kind: "initiate" as const, message })),
+      rendezvous.receive({ signal: waiting.signal, schedule: timings.personActing }).then(
+        (message) => ({ kind: "initiate" as const, message }),
+        (error: unknown) => {
+          // The server forgot it before anyone scanned it (an expiry we did not foresee): show a fresh one.
+          if (isRendezvousError(error, "expired")) return { kind: "replace" as const };
+          throw error;
+        },
+      ),
       host
         .sleep(Math.max(0, rendezvous.expiresAt - timings.qrReplaceMarginMs - host.now()), waiting.signal)
         .then(() => ({ kind: "replace" as const })),
@@ -132,7 +137,7 @@ export async function showQrUntilConfirmed(input: ShowQrInput): Promise<SecureSe
 
 /**
  * G4: the user types the code the scanner shows. Meanwhile one poll on the slow schedule watches the session:
- * it notices the session ending, and keeps (unopened) a message the scanner sends before the code is typed.
+ * it notices the session ending, and keeps (unopened) what the scanner sends before the code is typed.
  */
 async function confirmCheckCode(
   input: ShowQrInput,
@@ -141,18 +146,13 @@ async function confirmCheckCode(
 ): Promise<SecureSession> {
   const { ctx, host, timings } = input;
   const watching = childSignal(ctx.signal);
-  let held: ReceivedMessage | undefined;
-  const watch = rendezvous
-    .receive({ signal: watching.signal, schedule: timings.personActing })
-    .then((message) => {
-      held = message;
-    });
-  // Once a message is held nothing polls any more: the session's end is then the local deadline.
-  const ended = watch.then(async () => {
-    await host.sleep(Math.max(0, rendezvous.expiresAt - host.now()), watching.signal);
-    throw new RendezvousError("expired", "the rendezvous expired while the check code was being typed");
-  });
-  ended.catch(() => undefined);
+  // Everything the scanner writes meanwhile, unopened, in order; the poll goes on after a message so that the
+  // session vanishing (the scanner cancelled, or it expired) is noticed too.
+  const held: ReceivedMessage[] = [];
+  const watch = (async (): Promise<never> => {
+    for (;;) held.push(await rendezvous.receive({ signal: watching.signal, schedule: timings.personActing }));
+  })();
+  watch.catch(() => undefined);
 
   input.host.step(`${input.direction}-G4`);
   let mismatch = false;
@@ -161,7 +161,7 @@ async function confirmCheckCode(
       ctx.show({ phase: "check_code_entry", attemptsLeft: unconfirmed.attemptsLeft, mismatch }, [
         "submitCheckCode",
       ]);
-      const command = await Promise.race([ctx.next(["submitCheckCode"], watching.signal), ended]);
+      const command = await Promise.race([ctx.next(["submitCheckCode"], watching.signal), watch]);
       // A second mismatch throws `check_code_mismatch` and closes the channel: nothing more is sent over it.
       const result = unconfirmed.confirm(command.code);
       if (!result.ok) {
@@ -174,7 +174,7 @@ async function confirmCheckCode(
       return new SecureSession(rendezvous, result.channel, {
         runtime: host,
         ourTurn: false,
-        ...(held === undefined ? {} : { pending: held }),
+        pending: held,
         ...(input.onSeal === undefined ? {} : { onSeal: input.onSeal }),
       });
     }

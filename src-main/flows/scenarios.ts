@@ -1,7 +1,7 @@
 // The scenario matrix of the sign-in flows, written before the flows themselves: for each row, what happens
 // (the injected event), which phases each device passes through, how each ends, and whether the existing
 // device may seal `m.login.secrets`. Tests are generated from this table for both who-shows directions and
-// both wire versions (test/flows/scenarios.test.ts), so a row is a promise about behaviour, not an example.
+// both wire versions (test/flows/suite.ts), so a row is a promise about behaviour, not an example.
 //
 // Directions (docs/protocol.md §5): `existing_shows` is direction A (the existing device shows the QR code, the
 // new device scans it); `new_shows` is direction B. Phases are listed in the order they must appear (other
@@ -68,6 +68,13 @@ export interface ExpectedSide {
   readonly absent?: boolean;
 }
 
+export interface SideExpectations {
+  readonly shows?: ExpectedSide;
+  readonly scans?: ExpectedSide;
+  /** Replaces the row's `secretsSealed`. */
+  readonly secretsSealed?: boolean;
+}
+
 export interface Scenario {
   readonly id: string;
   readonly title: string;
@@ -82,7 +89,9 @@ export interface Scenario {
    * Where the outcome depends on who shows the QR code rather than on the role (a wrong QR fails the scanner,
    * whichever role it has): these replace `existing` / `new` for the side that shows and the side that scans.
    */
-  readonly bySide?: { readonly shows?: ExpectedSide; readonly scans?: ExpectedSide };
+  readonly bySide?: SideExpectations;
+  /** Where one wire version behaves differently (its rendezvous API, its AAD): replaces `bySide` for it. */
+  readonly byVersion?: Partial<Record<WireVersion, SideExpectations>>;
   /** Whether the existing device may seal `m.login.secrets` (asserted from a test-only sink). */
   readonly secretsSealed: boolean;
 }
@@ -199,6 +208,11 @@ export const SCENARIOS: readonly Scenario[] = [
     inject: { kind: "check_codes", typed: ["wrong", "wrong"] },
     existing: { phases: ["check_code", "error"], error: "check_code_mismatch" },
     new: { phases: ["check_code", "error"], error: "expired" },
+    // The showing device compares the codes and deletes the rendezvous; the scanner sees it vanish.
+    bySide: {
+      shows: { phases: ["check_code_entry", "error"], error: "check_code_mismatch" },
+      scans: { phases: ["check_code_display", "error"], error: "expired" },
+    },
     secretsSealed: false,
   },
   {
@@ -265,6 +279,13 @@ export const SCENARIOS: readonly Scenario[] = [
       shows: { phases: ["check_code_entry", "error"], error: "check_code_mismatch" },
       scans: { phases: ["connecting", "error"], error: "insecure_channel" },
     },
+    // MSC4388's cell says which data a sequence token stands for: the scanner sees its write replaced.
+    byVersion: {
+      v2025: {
+        shows: { phases: ["check_code_entry", "error"], error: "check_code_mismatch" },
+        scans: { phases: ["connecting", "error"], error: "proxy_interference" },
+      },
+    },
     secretsSealed: false,
   },
   {
@@ -305,6 +326,15 @@ export const SCENARIOS: readonly Scenario[] = [
     inject: { kind: "lost_put_response" },
     existing: { phases: FULL_EXISTING },
     new: { phases: FULL_NEW },
+    // MSC4388 on the PUT shape Synapse 1.160 serves cannot recover a lost answer once the peer has replied: the
+    // reply is sealed to the token the lost answer carried (docs/protocol.md §2.3). Both sides say so.
+    byVersion: {
+      v2025: {
+        shows: { phases: ["check_code_entry", "error"], error: "expired" },
+        scans: { phases: ["connecting", "error"], error: "network" },
+        secretsSealed: false,
+      },
+    },
     secretsSealed: true,
   },
   {
@@ -313,9 +343,19 @@ export const SCENARIOS: readonly Scenario[] = [
     inject: { kind: "validators_rewritten" },
     existing: { phases: ["error"], error: "proxy_interference" },
     new: { phases: ["error"], error: "proxy_interference" },
+    // v2024: the weakened ETag of the create answer gives it away before any QR is shown.
     bySide: {
       shows: { phases: ["error"], error: "proxy_interference" },
       scans: { phases: [], absent: true },
+    },
+    // v2025: tokens are opaque, so nothing gives the rewrite away before the scanner's LoginInitiate, which the
+    // showing device opens against the rewritten token it was handed: the AAD does not match, and the channel
+    // fails as it would under a forged message (the doctor's round trip names the proxy).
+    byVersion: {
+      v2025: {
+        shows: { phases: ["showing_qr", "error"], error: "insecure_channel" },
+        scans: { phases: ["connecting", "error"], error: "expired" },
+      },
     },
     secretsSealed: false,
   },
@@ -325,9 +365,10 @@ export const SCENARIOS: readonly Scenario[] = [
     inject: { kind: "third_device_scans_first" },
     existing: { phases: ["error"], error: "qr_used_elsewhere" },
     new: { phases: ["error"], error: "qr_used_elsewhere" },
-    // The showing device answered the third device, which never shows a code: its user gives up.
+    // The scanner that lost the race deletes the rendezvous: whoever took the QR code (perhaps from a photo of
+    // it) loses the session too, and the showing device sees it end.
     bySide: {
-      shows: { phases: ["check_code_entry", "error"], error: "cancelled_here" },
+      shows: { phases: ["showing_qr", "error"], error: "expired" },
       scans: { phases: ["connecting", "error"], error: "qr_used_elsewhere" },
     },
     secretsSealed: false,
@@ -343,10 +384,21 @@ export const SCENARIOS: readonly Scenario[] = [
 ];
 
 /** What `device` must do in `direction`: the side override when the row has one, else the role's. */
-export function expectationFor(row: Scenario, device: Device, direction: Direction): ExpectedSide {
+export function expectationFor(
+  row: Scenario,
+  device: Device,
+  direction: Direction,
+  version: WireVersion,
+): ExpectedSide {
   const shows = (direction === "existing_shows") === (device === "existing");
-  const bySide = shows ? row.bySide?.shows : row.bySide?.scans;
+  const sides = row.byVersion?.[version] ?? row.bySide;
+  const bySide = shows ? sides?.shows : sides?.scans;
   return bySide ?? (device === "existing" ? row.existing : row.new);
+}
+
+/** Whether the existing device may seal `m.login.secrets` in this row and version. */
+export function secretsSealedIn(row: Scenario, version: WireVersion): boolean {
+  return row.byVersion?.[version]?.secretsSealed ?? row.secretsSealed;
 }
 
 /** The rows that run in `direction` and `version`. */

@@ -20,11 +20,11 @@ import type { WireVersion } from "./types";
 export interface SecureSessionOptions {
   readonly runtime: Runtime;
   /**
-   * A message the peer wrote before the channel was confirmed: the showing device polls it up while its user
-   * types the check code, keeps it as ciphertext, and opens it only now (docs/protocol.md §5, "before the check
-   * code"). The first `receiveMessage` returns it.
+   * Messages the peer wrote before the channel was confirmed: the showing device polls them up while its user
+   * types the check code, keeps them as ciphertext, and opens them only now (docs/protocol.md §5, "before the
+   * check code"). The first `receiveMessage` calls return them, in order.
    */
-  readonly pending?: ReceivedMessage;
+  readonly pending?: readonly ReceivedMessage[];
   /** Whether the peer wrote last (we have read its message and not answered): true for the scanner after LoginOk. */
   readonly ourTurn: boolean;
   /** For tests: told the type of every message this side seals, before it is sealed. */
@@ -46,7 +46,7 @@ export class SecureSession {
   readonly #channel: EstablishedChannel;
   readonly #runtime: Runtime;
   readonly #onSeal: ((type: LoginMessageType) => void) | undefined;
-  #pending: ReceivedMessage | undefined;
+  #pending: ReceivedMessage[];
   #ourTurn: boolean;
 
   constructor(rendezvous: RendezvousSession, channel: EstablishedChannel, options: SecureSessionOptions) {
@@ -56,8 +56,8 @@ export class SecureSession {
     this.#rendezvous = rendezvous;
     this.#channel = channel;
     this.#runtime = options.runtime;
-    this.#pending = options.pending;
-    this.#ourTurn = options.ourTurn && options.pending === undefined;
+    this.#pending = [...(options.pending ?? [])];
+    this.#ourTurn = options.ourTurn && this.#pending.length === 0;
     this.#onSeal = options.onSeal;
   }
 
@@ -75,7 +75,7 @@ export class SecureSession {
    * overwriting a message the peer has not read.
    */
   get ourTurn(): boolean {
-    return this.#ourTurn && this.#pending === undefined;
+    return this.#ourTurn && this.#pending.length === 0;
   }
 
   /** Seals and writes one message. Sending out of turn is our own bug: TypeError. */
@@ -83,17 +83,17 @@ export class SecureSession {
     if (!this.ourTurn) throw new TypeError(`${message.type} sent while the peer's answer is due`);
     const text = serializeLoginMessage(message, this.version);
     this.#onSeal?.(message.type);
-    await this.#rendezvous.send((aad) => this.#channel.seal(text, aad), { signal: options.signal });
+    // From the moment the write starts it may land, whatever happens to its answer: the turn is the peer's.
     this.#ourTurn = false;
+    await this.#rendezvous.send((aad) => this.#channel.seal(text, aad), { signal: options.signal });
     this.#record("sent", message, options.step);
   }
 
   /** Waits for the peer's next message, opens and reads it. Any failure to open it closes the channel. */
   async receiveMessage(options: ReceiveMessageOptions): Promise<LoginMessage> {
     const received =
-      this.#pending ??
+      this.#pending.shift() ??
       (await this.#rendezvous.receive({ signal: options.signal, schedule: options.schedule }));
-    this.#pending = undefined;
     const text = await this.#channel.open(received.data, received.aad);
     this.#ourTurn = true;
     const message = parseLoginMessage(text, this.version);

@@ -4,6 +4,7 @@ import { useState, type ReactNode } from "react";
 import { ArrowLeft, Check, CircleQuestionMark, X } from "lucide-react";
 import type { FlowRole, FlowSide, WireVersion } from "../../src-shared/flow";
 import { useApp } from "../app-context";
+import { ProjectorToggle } from "../demo/ProjectorToggle";
 import { t } from "../copy/format";
 import { stepsOf } from "../copy/instructions";
 import type { PlainKey } from "../copy/format";
@@ -74,6 +75,7 @@ export function FlowFrame({
               </span>
             </button>
           )}
+          <ProjectorToggle />
           <Button
             kind="quiet"
             className="icon-button"

@@ -3,6 +3,7 @@
 // proxy's evidence) to a more precise cause. A unit test walks FLOW_ERROR_CODES and fails on a missing row.
 import type { FlowError, FlowErrorCode } from "../../src-shared/errors";
 import type { FlowRole } from "../../src-shared/flow";
+import type { ProxyInterferenceReason } from "../../src-main/protocol";
 import type { PlainKey } from "./format";
 
 export interface ErrorCopy {
@@ -67,7 +68,8 @@ export const PROXY_REASONS = [
   "etag_changed_without_write",
   "token_changed_without_write",
   "token_rewritten",
-] as const;
+  "data_changed_without_token",
+] as const satisfies readonly ProxyInterferenceReason[];
 
 /**
  * The finer causes, by `reason`: the preflight's and the doctor's causes, the rendezvous errors kept as reasons,

@@ -66,7 +66,6 @@ export function Home() {
 function Verification() {
   const account = useApp((state) => state.account);
   const engine = useApp((state) => state.engine);
-  const setAccount = useApp((state) => state.setAccount);
   const [dialog, setDialog] = useState<"recover" | "reset" | undefined>(undefined);
   const [recoveryKey, setRecoveryKey] = useState<string | undefined>(undefined);
   if (account === undefined) return null;
@@ -148,9 +147,9 @@ function Verification() {
               kind="danger"
               onClick={() => {
                 void call(engine, "account.resetIdentity", {}).then(
-                  (next) => {
-                    setAccount(next);
+                  (answer) => {
                     setDialog(undefined);
+                    setRecoveryKey(answer.recoveryKey);
                   },
                   (error: unknown) => {
                     console.error("identity reset failed", error);

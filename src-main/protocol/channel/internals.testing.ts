@@ -1,7 +1,7 @@
 // The channel's face for tests only: what the product may not reach. A scanner keyed to a bare public key (the
 // product keys one only from an accepted QR code, create.ts), and the intermediate values of both key
 // schedules that the fixed-key vectors pin down. No product module imports a `*.testing.ts` file
-// (testing-imports.test.ts checks).
+// (the ESLint layer rules refuse it, test/repo/layers.test.ts).
 import { secureRandom, type RandomSource } from "../random";
 import type { WireVersion } from "../types";
 import type { V2025Profile } from "../v2025-profile";

@@ -56,7 +56,9 @@ export type ProxyInterferenceReason =
   /** v2025: the sequence token changed while the data did not (every real write here carries new data). */
   | "token_changed_without_write"
   /** v2025: the data is what we last saw, yet the server refuses the sequence token we were given for it. */
-  | "token_rewritten";
+  | "token_rewritten"
+  /** v2025: other data under the token we hold: a write was altered on the way (every write changes the token). */
+  | "data_changed_without_token";
 
 /** Why a `network` error is final even though the session is still alive. */
 export type NetworkFailureReason =

@@ -7,6 +7,7 @@ import { useApp } from "../../app-context";
 import { CheckCodeInput } from "../../components/CheckCodeInput";
 import { CheckList, Countdown, Instructions, SafetyLine } from "../../components/flow-parts";
 import { Button, CopyButton, Msg, ProgressRing } from "../../components/ui";
+import { PROJECTOR_QR, useProjector } from "../../demo/demo-state";
 import { FAKE_CHECK_CODE_HINT } from "../../preview";
 import { t, tCount } from "../../copy/format";
 import { QrCode } from "../../qr/QrCode";
@@ -129,7 +130,10 @@ const QR_ROOM = 320;
 
 function ShowingQr({ flow }: { readonly flow: Of<"showing_qr"> }) {
   const send = useSend();
-  const level = useApp((state) => state.account?.settings.qrErrorCorrection ?? "M");
+  const setting = useApp((state) => state.account?.settings.qrErrorCorrection ?? "M");
+  // Projector mode: error correction Q and a bigger code (demo/demo-state.ts).
+  const projector = useProjector();
+  const level = projector ? PROJECTOR_QR.level : setting;
   const fullscreen = useApp((state) => state.fullscreenQr);
   const setFullscreen = useApp((state) => state.setFullscreenQr);
   const announce = useApp((state) => state.announce);
@@ -151,7 +155,12 @@ function ShowingQr({ flow }: { readonly flow: Of<"showing_qr"> }) {
               setFullscreen(true);
             }}
           >
-            <QrCode bytes={flow.qr} level={level} available={QR_ROOM} label={t("phase.showing_qr.alt")} />
+            <QrCode
+              bytes={flow.qr}
+              level={level}
+              available={projector ? PROJECTOR_QR.room : QR_ROOM}
+              label={t("phase.showing_qr.alt")}
+            />
           </button>
         </div>
         <Countdown expiresAt={flow.expiresAt} qr />

@@ -1,0 +1,815 @@
+// Runs one row of the flows' scenario table (src-main/flows/scenarios.ts) with two real devices of the app against
+// the devserver: the existing device (a signed-in profile with cross-signing, secret storage and a backup) and a
+// new, empty profile. The harness plays both users: it carries the QR code from one screen to the other, reads the
+// check code on one and types it on the other, approves the device, answers the consent page through the
+// devserver's hook, and does whatever the row injects. Then it checks what each side showed and how it ended.
+//
+// Both devices run on the real clock with short timings; the devserver's rendezvous clock is moved forward where a
+// row needs a session to expire.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { startDevserver, type Devserver, type DevserverOptions } from "../../devserver/index";
+import { Account } from "../../src-main/engine/account";
+import type { FlowController, FlowOutcome } from "../../src-main/flows/controller";
+import type { FlowHost } from "../../src-main/flows/host";
+import type { FlowTimings } from "../../src-main/flows/options";
+import {
+  expectationFor,
+  expectedPhases,
+  secretsSealedIn,
+  type Device,
+  type Direction,
+  type Scenario,
+} from "../../src-main/flows/scenarios";
+import { startFlow } from "../../src-main/flows/start";
+import { Profile } from "../../src-main/matrix";
+import { discoverAuthMetadata, pollDeviceToken, startDeviceAuthorization } from "../../src-main/oauth";
+import {
+  acceptScannedQr,
+  createRuntime,
+  createScannerChannel,
+  decodeBase64,
+  decodeLoginQr,
+  encodeBase64,
+  encodeLoginQr,
+  joinRendezvous,
+  MACHINE_REPLY_DUE,
+  newV2025LoginQr,
+  SecureSession,
+  type Intent,
+  type LoginMessageType,
+  type LoginQr,
+  type Runtime,
+  type WireVersion,
+} from "../../src-main/protocol/testing";
+import type { FlowPhaseName, FlowSnapshot } from "../../src-shared/flow";
+import type { TranscriptEntry } from "../../src-shared/transcript";
+import { TEST_CRYPTO_STORE, TEST_TIMINGS, postHook } from "../helpers/matrix-device";
+
+/** Short waits, so that no scenario waits on a real timer for more than a few seconds. */
+export const FLOW_TEST_TIMINGS: Partial<FlowTimings> = {
+  machineReply: [{ everyMs: 50, forMs: 5_000 }, { everyMs: 250 }],
+  personActing: [{ everyMs: 150 }],
+  deviceWaitMs: 1_000,
+  devicePollMs: 100,
+  verifyWaitMs: 4_000,
+  cancelLingerMs: 300,
+  qrReplaceMarginMs: 1_000,
+  minGrantIntervalMs: 1_000,
+};
+
+const USER = "alice";
+const SIGNAL = new AbortController().signal;
+
+/** The devserver every row of a suite shares (the existing device lives there), and a second one for rows that
+ * need another homeserver. */
+export interface FlowWorld {
+  readonly server: Devserver;
+  readonly other: Devserver;
+  readonly root: string;
+  readonly existing: Account;
+  readonly recoveryKey: string;
+  close(): Promise<void>;
+}
+
+export const DEVSERVER: DevserverOptions = {
+  testHooks: true,
+  users: [`${USER}:secret`],
+  deviceCode: { intervalS: 1 },
+};
+
+function quietRuntime(): Runtime {
+  return createRuntime();
+}
+
+/** The existing device: signed in with the device grant (consent through the hook), encryption set up. */
+export async function existingAccount(
+  server: Devserver,
+  root: string,
+): Promise<{ account: Account; recoveryKey: string }> {
+  const runtime = quietRuntime();
+  const profile = await Profile.open({ location: { dir: join(root, "existing") }, app: "test" });
+  const account = new Account({
+    runtime,
+    profile,
+    allowInsecureHttp: true,
+    device: { timings: TEST_TIMINGS, cryptoStore: TEST_CRYPTO_STORE },
+  });
+  const metadata = await discoverAuthMetadata(server.baseUrl, {
+    runtime,
+    signal: SIGNAL,
+    allowInsecureHttp: true,
+  });
+  const clientId = await account.clientId(metadata, SIGNAL);
+  const deviceId = "EXISTINGDEVICE";
+  const authorization = await startDeviceAuthorization({
+    runtime,
+    signal: SIGNAL,
+    allowInsecureHttp: true,
+    metadata,
+    clientId,
+    deviceId,
+  });
+  const approved = await postHook(server, "/_devserver/approve", {
+    user_code: authorization.userCode,
+    user: USER,
+    approve: true,
+  });
+  expect(approved.status).toBe(200);
+  const tokens = await pollDeviceToken(authorization, {
+    runtime,
+    signal: SIGNAL,
+    allowInsecureHttp: true,
+    intervalFloorMs: 200,
+  });
+  const device = await account.signedIn(
+    { baseUrl: server.baseUrl, metadata, clientId, deviceId, tokens },
+    SIGNAL,
+  );
+  const { recoveryKey } = await device.setUpEncryption(SIGNAL);
+  return { account, recoveryKey };
+}
+
+export async function createFlowWorld(): Promise<FlowWorld> {
+  const root = await mkdtemp(join(tmpdir(), "mql-flows-"));
+  const server = await startDevserver(DEVSERVER);
+  const other = await startDevserver(DEVSERVER);
+  const { account, recoveryKey } = await existingAccount(server, root);
+  return {
+    server,
+    other,
+    root,
+    existing: account,
+    recoveryKey,
+    close: async () => {
+      await account.stop();
+      await account.profile.close();
+      await Promise.all([server.close(), other.close()]);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A host whose timers and requests are counted, so that a test can prove none outlives the flow. */
+export interface CountingHost extends FlowHost {
+  readonly pending: { sleeps: number; fetches: number };
+  readonly transcript: (entry: TranscriptEntry) => void;
+  readonly entries: TranscriptEntry[];
+  /** Changes what the network does for this device (a proxy on its path). */
+  interceptFetch(wrap: (next: Runtime["fetch"]) => Runtime["fetch"]): void;
+  opened: string[];
+}
+
+export function countingHost(): CountingHost {
+  const base = createRuntime();
+  const pending = { sleeps: 0, fetches: 0 };
+  const entries: TranscriptEntry[] = [];
+  let fetch: Runtime["fetch"] = base.fetch;
+  const host: CountingHost = {
+    pending,
+    entries,
+    opened: [],
+    now: base.now,
+    random: base.random,
+    sleep: async (ms, signal) => {
+      pending.sleeps += 1;
+      try {
+        await base.sleep(ms, signal);
+      } finally {
+        pending.sleeps -= 1;
+      }
+    },
+    fetch: async (url, init) => {
+      pending.fetches += 1;
+      try {
+        return await fetch(url, init);
+      } finally {
+        pending.fetches -= 1;
+      }
+    },
+    transcript: (entry) => {
+      entries.push(entry);
+    },
+    openUrl: (url) => {
+      host.opened.push(url);
+      return Promise.resolve("opened");
+    },
+    interceptFetch: (wrap) => {
+      fetch = wrap(fetch);
+    },
+  };
+  return host;
+}
+
+/** One side of a run: its flow, its host and everything it showed. */
+interface RunSide {
+  readonly device: Device;
+  readonly shows: boolean;
+  readonly host: CountingHost;
+  readonly snapshots: FlowSnapshot[];
+  readonly sealed: LoginMessageType[];
+  controller?: FlowController;
+  outcome?: FlowOutcome;
+  /** A scripted stand-in runs instead of our flow. */
+  scripted?: Promise<void>;
+}
+
+export interface RunResult {
+  readonly existing: RunSide;
+  readonly new: RunSide;
+  readonly newAccount: Account;
+}
+
+function phasesOf(snapshots: readonly FlowSnapshot[]): FlowPhaseName[] {
+  const phases: FlowPhaseName[] = [];
+  for (const snapshot of snapshots) if (phases.at(-1) !== snapshot.phase) phases.push(snapshot.phase);
+  return phases;
+}
+
+/** Whether `expected` appears in `actual` in order (other phases may come between). */
+function inOrder(actual: readonly FlowPhaseName[], expected: readonly FlowPhaseName[]): boolean {
+  let at = 0;
+  for (const phase of actual) if (phase === expected[at]) at += 1;
+  return at === expected.length;
+}
+
+function wait(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function until(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await wait(20);
+  }
+}
+
+const VERIFICATION_QR = Uint8Array.from([
+  0x4d,
+  0x41,
+  0x54,
+  0x52,
+  0x49,
+  0x58,
+  0x02,
+  0x00,
+  ...new Array<number>(80).fill(1),
+]);
+
+/** A sign-in QR code of `intent` that points nowhere useful: what a scanner of the same role must refuse. */
+function qrOfIntent(intent: Intent, version: WireVersion): Uint8Array {
+  const publicKey = new Uint8Array(32).fill(9);
+  const qr: LoginQr =
+    version === "v2024"
+      ? intent === "new_device"
+        ? { version, intent, publicKey, rendezvousUrl: "https://example.org/rendezvous/x" }
+        : {
+            version,
+            intent,
+            publicKey,
+            rendezvousUrl: "https://example.org/rendezvous/x",
+            serverName: "https://example.org/",
+          }
+      : newV2025LoginQr({
+          intent,
+          publicKey,
+          rendezvousId: "01HX9K00Q1H6KPD47EG4G1T3XG",
+          baseUrl: "https://example.org",
+        });
+  return encodeLoginQr(qr);
+}
+
+/**
+ * Runs `row` in `direction` and `version` against `world`, and checks everything the row promises. Returns
+ * both sides for any further checks.
+ */
+export async function runScenario(
+  world: FlowWorld,
+  row: Scenario,
+  direction: Direction,
+  version: WireVersion,
+  options: { readonly afterSuccess?: (result: RunResult) => Promise<void> } = {},
+): Promise<RunResult> {
+  const inject = row.inject;
+  const newProfile = await Profile.open({
+    location: { dir: join(world.root, `new-${row.id}-${direction}-${version}`) },
+    app: "test",
+  });
+  const homeserverDiffers = inject.kind === "homeserver_differs";
+  await newProfile.updateSettings({
+    homeserver: homeserverDiffers ? world.other.baseUrl : world.server.baseUrl,
+  });
+  const newAccount = new Account({
+    runtime: quietRuntime(),
+    profile: newProfile,
+    allowInsecureHttp: true,
+    device: { timings: TEST_TIMINGS, cryptoStore: TEST_CRYPTO_STORE },
+  });
+  const existingShows = direction === "existing_shows";
+  const sides: Record<Device, RunSide> = {
+    existing: { device: "existing", shows: existingShows, host: countingHost(), snapshots: [], sealed: [] },
+    new: { device: "new", shows: !existingShows, host: countingHost(), snapshots: [], sealed: [] },
+  };
+  const generator = existingShows ? sides.existing : sides.new;
+  const scanner = existingShows ? sides.new : sides.existing;
+  const failures: unknown[] = [];
+  const act = (what: Promise<unknown>): void => {
+    what.catch((error: unknown) => failures.push(error));
+  };
+
+  // Device IDs and the device check.
+  let deviceId: string | undefined;
+  if (inject.kind === "device_id") deviceId = inject.deviceId;
+  if (inject.kind === "device_already_exists") {
+    deviceId = `TAKEN${row.id.length}${Date.now()}`;
+    const minted = await postHook(world.server, "/_devserver/token", { user: USER, device_id: deviceId });
+    expect(minted.status).toBe(200);
+  }
+  if (inject.kind === "device_never_appears") {
+    world.server.hooks.addFault({
+      method: "GET",
+      pathPattern: "/_matrix/client/v3/devices/",
+      count: 1000,
+      status: 404,
+    });
+  }
+  if (inject.kind === "lost_put_response") {
+    world.server.hooks.addFault({
+      method: "PUT",
+      pathPattern: "rendezvous",
+      count: 1,
+      dropResponseAfterCommit: true,
+    });
+  }
+  if (inject.kind === "validators_rewritten") rewriteValidators(generator.host);
+
+  const common = { timings: FLOW_TEST_TIMINGS, allowInsecureHttp: true, version };
+  let existingPort;
+  try {
+    existingPort = world.existing.existingDevice();
+  } catch (error) {
+    await newProfile.close();
+    throw error;
+  }
+
+  let scannedOnce = false;
+  const startSide = (side: RunSide): void => {
+    const controller =
+      side.device === "existing"
+        ? startFlow({
+            ...common,
+            role: "existing_device",
+            side: side.shows ? "generator" : "scanner",
+            host: side.host,
+            account: existingPort,
+            onSeal: (type) => side.sealed.push(type),
+          })
+        : startFlow({
+            ...common,
+            role: "new_device",
+            side: side.shows ? "generator" : "scanner",
+            host: side.host,
+            account: newAccount.newDevice(),
+            ...(deviceId === undefined ? {} : { deviceId }),
+            onSeal: (type) => side.sealed.push(type),
+          });
+    side.controller = controller;
+    controller.subscribe((snapshot) => {
+      side.snapshots.push(snapshot);
+      // An error that offers a fresh start keeps the flow open (for `newQr`): for the row, it has ended there.
+      if (snapshot.phase === "error") side.outcome ??= { ok: false, error: snapshot.error };
+      react(side, snapshot);
+    });
+    side.snapshots.push(controller.snapshot());
+    void controller.finished.then((outcome) => {
+      side.outcome = outcome;
+    });
+  };
+
+  const command = (side: RunSide, value: unknown): void => {
+    const answer = side.controller?.command(value);
+    if (answer?.type !== "accepted")
+      failures.push(new Error(`${side.device} refused ${JSON.stringify(value)}: ${JSON.stringify(answer)}`));
+  };
+
+  const cancelIf = (side: RunSide, phase: FlowPhaseName): boolean => {
+    if (inject.kind !== "cancel" || inject.by !== side.device) return false;
+    const during = expectedPhases({ phases: [inject.during] }, side.shows)[0];
+    if (during !== phase) return false;
+    // Let the other side settle into its own wait first, as a person would take a moment.
+    act(wait(200).then(() => side.controller?.cancel()));
+    return true;
+  };
+
+  let wrongCodesTyped = 0;
+  let mitm: ManInTheMiddle | undefined;
+  const typeCheckCode = async (): Promise<void> => {
+    await until("the scanner's check code", () =>
+      scanner.snapshots.some((s) => s.phase === "check_code_display"),
+    );
+    const shown = scanner.snapshots.find((s) => s.phase === "check_code_display");
+    const code = shown?.phase === "check_code_display" ? shown.code : "00";
+    const wrong = code === "42" ? "43" : "42";
+    if (inject.kind === "peer_message_before_check_code") {
+      // Typed only once the scanner's next message waits in the rendezvous, unread.
+      await until("the scanner's next message", () =>
+        scanner.host.entries.some((e) => e.kind === "message" && e.direction === "sent"),
+      );
+      await wait(300);
+    }
+    const typed = inject.kind === "check_codes" ? inject.typed : ["right" as const];
+    const answer = typed[wrongCodesTyped] ?? "right";
+    if (answer === "wrong") wrongCodesTyped += 1;
+    command(generator, { type: "submitCheckCode", code: answer === "wrong" ? wrong : code });
+  };
+
+  const react = (side: RunSide, snapshot: FlowSnapshot): void => {
+    if (cancelIf(side, snapshot.phase)) return;
+    switch (snapshot.phase) {
+      case "showing_qr": {
+        if (inject.kind === "qr_expires_before_scan" && snapshot.serial === 1) {
+          // Nobody scans this one: the server forgets it, and the generator shows a fresh code.
+          world.server.hooks.clock.advance(60 * 60_000);
+          return;
+        }
+        const shown = decodeBase64(snapshot.qr, "invalid_qr");
+        if (scannedOnce) return;
+        scannedOnce = true;
+        act(
+          (async () => {
+            if (inject.kind === "third_device_scans_first") thirdDeviceFirst(scanner, generator, shown);
+            if (inject.kind === "mitm_replaces_initiate") mitm = replaceInitiate(scanner, generator, shown);
+            if (inject.kind === "unsupported_protocol") {
+              scanner.scripted = scriptedScanner(scanner, shown, version, world, {
+                onCheckCode: (code) => {
+                  act(
+                    until(
+                      "the check code entry",
+                      () => generator.controller?.snapshot().phase === "check_code_entry",
+                    ).then(() => {
+                      command(generator, { type: "submitCheckCode", code });
+                    }),
+                  );
+                },
+              });
+              return;
+            }
+            await until(
+              "the scanner to be scanning",
+              () => scanner.controller?.snapshot().phase === "scanning",
+            );
+            const bytes =
+              inject.kind === "wrong_intent_qr"
+                ? qrOfIntent(scanner.device === "existing" ? "existing_device" : "new_device", version)
+                : inject.kind === "verification_qr"
+                  ? VERIFICATION_QR
+                  : shown;
+            command(scanner, { type: "submitScannedQr", bytes: encodeBase64(bytes) });
+          })(),
+        );
+        return;
+      }
+      case "check_code_entry": {
+        if (inject.kind === "mitm_replaces_initiate" || inject.kind === "third_device_scans_first") {
+          // The real scanner shows no code (it failed): the user guesses, or gives up.
+          if (inject.kind === "third_device_scans_first") {
+            act(
+              until("the scanner's end", () => scanner.outcome !== undefined).then(() =>
+                side.controller?.cancel(),
+              ),
+            );
+            return;
+          }
+          act(
+            (async () => {
+              const theirs = await mitm?.checkCode();
+              const guess = theirs === "42" ? "43" : "42";
+              command(generator, { type: "submitCheckCode", code: guess });
+            })(),
+          );
+          return;
+        }
+        if (inject.kind === "unsupported_protocol") return;
+        // Whoever cancels while the codes are compared does so instead of typing the code.
+        if (inject.kind === "cancel" && inject.during === "check_code") return;
+        act(typeCheckCode());
+        return;
+      }
+      case "approve_device":
+        command(side, { type: "approveDevice", approve: true });
+        return;
+      case "consent":
+        if (snapshot.accepts.includes("consentOpened")) command(side, { type: "consentOpened" });
+        return;
+      case "waiting_for_approval": {
+        const userCode = snapshot.userCode;
+        if (inject.kind === "authorization_expires") {
+          act(postHook(world.server, "/_devserver/expire-device-code", { user_code: userCode }));
+          return;
+        }
+        if (inject.kind === "rendezvous_expires_during_consent") {
+          act(
+            wait(300).then(() => {
+              world.server.hooks.clock.advance(60 * 60_000);
+            }),
+          );
+          return;
+        }
+        if (inject.kind === "cancel") return;
+        const approve = inject.kind !== "consent_denied";
+        act(
+          wait(100).then(async () => {
+            const answered = await postHook(world.server, "/_devserver/approve", {
+              user_code: userCode,
+              user: USER,
+              approve,
+            });
+            if (answered.status !== 200) throw new Error(`approve hook answered ${answered.status}`);
+          }),
+        );
+        return;
+      }
+      case "confirm_homeserver":
+        command(side, {
+          type: "confirmHomeserver",
+          accept: inject.kind === "homeserver_differs" && inject.accept,
+        });
+        return;
+      case "error":
+        if (
+          (inject.kind === "wrong_intent_qr" || inject.kind === "verification_qr") &&
+          side === scanner &&
+          generator.controller?.snapshot().phase === "showing_qr"
+        ) {
+          // The user at the showing device gives up waiting.
+          generator.controller.cancel();
+        }
+        return;
+      default:
+        return;
+    }
+  };
+
+  const expectations = {
+    existing: expectationFor(row, "existing", direction, version),
+    new: expectationFor(row, "new", direction, version),
+  };
+  // Start the generator first: the scanner's user opens its camera once the QR is there.
+  startSide(generator);
+  // A scanner that never gets a QR code (or a scripted one) does not run our flow.
+  if (expectations[scanner.device].absent !== true && inject.kind !== "unsupported_protocol")
+    startSide(scanner);
+
+  try {
+    const running = [generator, scanner].filter((side) => side.controller !== undefined);
+    await until(
+      "both flows to end",
+      () => running.every((side) => side.outcome !== undefined) || failures.length > 0,
+      25_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${describeRun([generator, scanner])}`);
+    });
+    if (scanner.scripted !== undefined) await scanner.scripted;
+    if (failures.length > 0) throw failures[0];
+
+    for (const side of [sides.existing, sides.new]) {
+      const expected = expectations[side.device];
+      if (expected.absent === true || side.controller === undefined) continue;
+      const label = `${side.device} (${side.shows ? "shows" : "scans"})`;
+      const outcome = side.outcome;
+      const ended = outcome?.ok === true ? "done" : outcome?.ok === false ? outcome.error.code : "running";
+      expect(ended, `${label} ended ${JSON.stringify(outcome)}`).toBe(expected.error ?? "done");
+      const phases = phasesOf(side.snapshots);
+      const wanted = expectedPhases(expected, side.shows);
+      expect(
+        inOrder(phases, wanted),
+        `${label} phases ${phases.join(" > ")}; expected ${wanted.join(" > ")}`,
+      ).toBe(true);
+    }
+    // "No secret left": from what the existing device sealed, not from its phases.
+    expect(
+      sides.existing.sealed.includes("m.login.secrets"),
+      `sealed: ${sides.existing.sealed.join(", ")}`,
+    ).toBe(secretsSealedIn(row, version));
+    // Nothing of either flow is left running: no timer, no poll, no request.
+    await wait(150);
+    for (const side of [sides.existing, sides.new]) {
+      expect(side.host.pending, `${side.device} left work running`).toEqual({ sleeps: 0, fetches: 0 });
+    }
+    const result = { existing: sides.existing, new: sides.new, newAccount };
+    await options.afterSuccess?.(result);
+    return result;
+  } finally {
+    for (const side of [sides.existing, sides.new]) side.controller?.cancel();
+    world.server.hooks.clearFaults();
+    await newAccount.stop();
+    await newProfile.close();
+  }
+}
+
+/** What each side showed and its last transcript entries: printed when a run hangs. */
+function describeRun(sides: readonly RunSide[]): string {
+  return sides
+    .map((side) => {
+      const last = side.host.entries.slice(-12).map((entry) => {
+        if (entry.kind === "http")
+          return `  ${entry.step ?? ""} ${entry.method} ${entry.path} ${entry.status ?? entry.error ?? ""}`;
+        if (entry.kind === "message") return `  ${entry.step ?? ""} ${entry.direction} ${entry.messageType}`;
+        return `  ${entry.step ?? ""} step ${entry.name} ${entry.detail ?? ""}`;
+      });
+      const outcome = side.outcome === undefined ? "running" : JSON.stringify(side.outcome);
+      return `${side.device} (${side.shows ? "shows" : "scans"}): ${phasesOf(side.snapshots).join(" > ")} — ${outcome}\n${last.join("\n")}`;
+    })
+    .join("\n");
+}
+
+/** A proxy on the showing device's path that rewrites validators: `W/` ETags (v2024) and tokens (v2025). */
+function rewriteValidators(host: CountingHost): void {
+  host.interceptFetch((next) => async (url, init) => {
+    const response = await next(url, init);
+    if (!url.includes("rendezvous")) return response;
+    const headers = new Headers(response.headers);
+    const etag = headers.get("etag");
+    if (etag !== null) headers.set("etag", `W/${etag}`);
+    let body: BodyInit | null = response.body;
+    if ((headers.get("content-type") ?? "").includes("json")) {
+      const json = (await response.json()) as Record<string, unknown>;
+      if (typeof json.sequence_token === "string") json.sequence_token = `W/${json.sequence_token}`;
+      body = JSON.stringify(json);
+      headers.delete("content-length");
+    }
+    return new Response(response.status === 304 || response.status === 204 ? null : body, {
+      status: response.status,
+      headers,
+    });
+  });
+}
+
+/**
+ * Before the scanner's first write, a third device joins with the same QR code and writes its own initiate. The
+ * order is fixed whatever the devices' poll timings and request pacing: the showing device reads the third
+ * device's initiate before the scanner's own write goes out, and its answer goes out only once the scanner has given
+ * up and deleted the rendezvous, so that it meets an ended session.
+ */
+function thirdDeviceFirst(scanner: RunSide, generator: RunSide, qr: Uint8Array | undefined): void {
+  let done = false;
+  scanner.host.interceptFetch((next) => async (url, init) => {
+    if (!done && init.method === "PUT" && qr !== undefined) {
+      done = true;
+      const ourRole: Intent = scanner.device === "existing" ? "existing_device" : "new_device";
+      const scanned = acceptScannedQr(qr, ourRole);
+      const runtime = createRuntime();
+      const rendezvous = await joinRendezvous(scanned, { runtime, signal: SIGNAL, allowInsecureHttp: true });
+      const channel = createScannerChannel(scanned);
+      await rendezvous.send((aad) => channel.sealInitiate(aad), { signal: SIGNAL });
+      await until("the showing device to read the third device's initiate", () =>
+        generator.snapshots.some((snapshot) => snapshot.phase === "connecting"),
+      );
+    }
+    return next(url, init);
+  });
+  let answered = false;
+  generator.host.interceptFetch((next) => async (url, init) => {
+    if (!answered && init.method === "PUT") {
+      answered = true;
+      await until("the scanner to delete the rendezvous", () => sentDelete(scanner));
+    }
+    return next(url, init);
+  });
+}
+
+/** Whether `side` has had an answer to a DELETE (the end of its rendezvous). */
+function sentDelete(side: RunSide): boolean {
+  return side.host.entries.some((entry) => entry.kind === "http" && entry.method === "DELETE");
+}
+
+/** What the man in the middle learns: the check code the showing device now expects (theirs). */
+interface ManInTheMiddle {
+  checkCode(): Promise<string>;
+}
+
+/**
+ * Someone on the scanner's network path swaps its LoginInitiate for one sealed with their own key. The order is
+ * fixed whatever the devices' poll timings and request pacing: in v2025 the scanner looks at the cell before the
+ * showing device answers (and sees its write replaced); the attacker reads the showing device's answer before the
+ * scanner, having given up, deletes the rendezvous; the showing device deletes it only after the scanner's end.
+ */
+function replaceInitiate(scanner: RunSide, generator: RunSide, qr: Uint8Array): ManInTheMiddle {
+  let done = false;
+  const ourRole: Intent = scanner.device === "existing" ? "existing_device" : "new_device";
+  const decoded = decodeLoginQr(qr);
+  const attacker = createScannerChannel(acceptScannedQr(qr, ourRole));
+  let tokenAfterPut: string | undefined;
+  let putUrl: string | undefined;
+  let scannerLooked = false;
+  scanner.host.interceptFetch((next) => async (url, init) => {
+    if (done && init.method === "GET") scannerLooked = true;
+    if (init.method === "DELETE") {
+      await until("the attacker to read the showing device's answer", () => learnedCode !== undefined);
+    }
+    if (done || init.method !== "PUT" || init.body === undefined || init.body === null)
+      return next(url, init);
+    done = true;
+    putUrl = url;
+    const sent = new TextDecoder().decode(init.body as Uint8Array);
+    if (decoded.version === "v2024") {
+      return next(url, { ...init, body: new TextEncoder().encode(await attacker.sealInitiate(undefined)) });
+    }
+    const body = JSON.parse(sent) as { sequence_token: string; data: string };
+    const data = await attacker.sealInitiate({
+      baseUrl: decoded.baseUrl,
+      rendezvousId: decoded.rendezvousId,
+      sequenceToken: body.sequence_token,
+    });
+    const response = await next(url, {
+      ...init,
+      body: new TextEncoder().encode(JSON.stringify({ ...body, data })),
+    });
+    const answer = (await response.clone().json()) as { sequence_token?: string };
+    tokenAfterPut = answer.sequence_token;
+    return response;
+  });
+  let answered = false;
+  generator.host.interceptFetch((next) => async (url, init) => {
+    // The user's guesses end the showing device's flow at once: its DELETE waits for the scanner to have seen
+    // what it sees (the answer, or its own write replaced) and given up.
+    if (init.method === "DELETE") await until("the scanner's end", () => scanner.outcome !== undefined);
+    if (answered || init.method !== "PUT") return next(url, init);
+    answered = true;
+    if (decoded.version === "v2025") await until("the scanner to look at its write", () => scannerLooked);
+    const response = await next(url, init);
+    learned ??= learn();
+    learned.then(
+      (code) => {
+        learnedCode = code;
+      },
+      () => undefined,
+    );
+    return response;
+  });
+  let learned: Promise<string> | undefined;
+  let learnedCode: string | undefined;
+  const learn = async (): Promise<string> => {
+    if (putUrl === undefined) throw new Error("the initiate was not replaced");
+    const response = await fetch(putUrl);
+    if (decoded.version === "v2024") {
+      return (await attacker.openOk(await response.text(), undefined)).checkCode;
+    }
+    const body = (await response.json()) as { data: string };
+    const unconfirmed = await attacker.openOk(body.data, {
+      baseUrl: decoded.baseUrl,
+      rendezvousId: decoded.rendezvousId,
+      sequenceToken: tokenAfterPut ?? "",
+    });
+    return unconfirmed.checkCode;
+  };
+  return {
+    // The showing device's LoginOk is readable by the attacker, who then knows the code it expects.
+    checkCode: () => (learned ??= learn()),
+  };
+}
+
+/**
+ * A peer that speaks the protocol but offers only something we do not: as the new device it asks for an unknown
+ * protocol; as the existing device it offers one. It must receive `m.login.failure unsupported_protocol`.
+ */
+async function scriptedScanner(
+  scanner: RunSide,
+  qr: Uint8Array | undefined,
+  version: WireVersion,
+  world: FlowWorld,
+  hooks: { onCheckCode: (code: string) => void },
+): Promise<void> {
+  if (qr === undefined) throw new Error("no QR code to scan");
+  const runtime = createRuntime();
+  const scanned = acceptScannedQr(qr, scanner.device === "existing" ? "existing_device" : "new_device");
+  expect(scanned.qr.version).toBe(version);
+  const rendezvous = await joinRendezvous(scanned, { runtime, signal: SIGNAL, allowInsecureHttp: true });
+  const channel = createScannerChannel(scanned);
+  await rendezvous.send((aad) => channel.sealInitiate(aad), { signal: SIGNAL });
+  const ok = await rendezvous.receive({ signal: SIGNAL, schedule: MACHINE_REPLY_DUE });
+  const unconfirmed = await channel.openOk(ok.data, ok.aad);
+  hooks.onCheckCode(unconfirmed.checkCode);
+  const session = new SecureSession(rendezvous, unconfirmed.acknowledge(), { runtime, ourTurn: true });
+  if (scanner.device === "existing") {
+    await session.sendMessage(
+      { type: "m.login.protocols", protocols: ["org.example.other"], homeserver: world.server.baseUrl },
+      { signal: SIGNAL },
+    );
+  } else {
+    await session.sendMessage(
+      {
+        type: "m.login.protocol",
+        protocol: { unknown: "org.example.other" },
+        device_id: "SCRIPTEDDEV1",
+      } as never,
+      { signal: SIGNAL },
+    );
+  }
+  const answer = await session.receiveMessage({ signal: SIGNAL, schedule: [{ everyMs: 100 }] });
+  expect(answer).toMatchObject({ type: "m.login.failure", reason: "unsupported_protocol" });
+  session.close();
+}

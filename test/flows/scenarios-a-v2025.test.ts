@@ -1,0 +1,4 @@
+// The scenario matrix, direction A (existing shows), v2025: see suite.ts.
+import { scenarioSuite } from "./suite";
+
+scenarioSuite("existing_shows", "v2025");
