@@ -216,6 +216,52 @@ describe("the camera, with the keyboard", () => {
   });
 });
 
+describe("at 200 %", () => {
+  // Screens with the most text, the widest controls and the scanner's three sources.
+  const SCREENS = [
+    "welcome",
+    "home",
+    "settings",
+    "scanning",
+    "showing_qr",
+    "check_code_entry",
+    "consent",
+    "done",
+    "error--server_unsupported",
+  ];
+  const ways = [
+    // The browser's zoom (Ctrl +): a 1280x800 window at 200 % lays out in 640x400 CSS pixels.
+    { way: "zoomed", size: { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 }, fontSize: "" },
+    // The user's text size (Chromium's font size setting): only the text doubles.
+    { way: "with text twice as large", size: { viewport: { width: 1280, height: 800 } }, fontSize: "200%" },
+  ];
+
+  it.for(ways)(
+    "every screen $way keeps all its text, and the page never scrolls sideways",
+    async ({ size, fontSize }, ctx) => {
+      const context = await browser.newContext(ctx, {
+        ...size,
+        reducedMotion: "reduce",
+        permissions: ["camera"],
+      });
+      const watched = await watchedPage(context);
+      const lost: string[] = [];
+      for (const name of SCREENS) {
+        await openCanned(watched.page, server?.url ?? "", name, "light");
+        if (fontSize !== "") {
+          await watched.page.evaluate((size) => {
+            document.documentElement.style.fontSize = size;
+          }, fontSize);
+        }
+        if (name === "scanning") await watched.page.getByText(t("scanner.camera.live")).waitFor();
+        lost.push(...(await lostText(watched.page)).map((problem) => `${name}: ${problem}`));
+      }
+      expect(lost).toEqual([]);
+      expect(await watched.problems()).toEqual([]);
+    },
+  );
+});
+
 describe("the settings", () => {
   let profileDir = "";
   const running: { engine: Engine; host: BrowserHost }[] = [];
@@ -293,6 +339,50 @@ describe("the settings", () => {
     expect(await after.problems()).toEqual([]);
   });
 });
+
+/**
+ * What does not fit the page: the page scrolling sideways, and text cut off, either by a box that hides its
+ * overflow or by the window's sides. Text hidden on purpose for screen readers (a 1-pixel box) and the skip
+ * link (off screen until focused) do not count.
+ */
+async function lostText(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const found: string[] = [];
+    const root = document.documentElement;
+    if (root.scrollWidth > root.clientWidth) {
+      found.push(`the page scrolls sideways: ${root.scrollWidth} > ${root.clientWidth} px`);
+    }
+    const describe = (element: Element) => {
+      const classes = (element.getAttribute("class") ?? "").split(" ").filter((name) => name !== "");
+      const tag = [element.tagName.toLowerCase(), ...classes].join(".");
+      return `${tag} "${element.textContent.trim().slice(0, 40)}"`;
+    };
+    for (const element of document.body.querySelectorAll("*")) {
+      if (!(element instanceof HTMLElement) || element.closest(".skip-link") !== null) continue;
+      const text = [...element.childNodes].some(
+        (node) => node.nodeType === Node.TEXT_NODE && (node.textContent ?? "").trim() !== "",
+      );
+      const box = element.getBoundingClientRect();
+      if (box.width <= 1 || box.height <= 1) continue;
+      const style = getComputedStyle(element);
+      if (style.visibility === "hidden" || style.display === "none") continue;
+      if (text && (box.left < -1 || box.right > root.clientWidth + 1)) {
+        found.push(
+          `${describe(element)} reaches past the window (${Math.round(box.left)} to ${Math.round(box.right)} px)`,
+        );
+      }
+      const hides = (value: string) => value !== "visible";
+      const wide = element.scrollWidth > element.clientWidth + 1 && hides(style.overflowX);
+      const tall = element.scrollHeight > element.clientHeight + 1 && hides(style.overflowY);
+      // A box that scrolls keeps its text reachable; one that hides or clips it loses it.
+      const scrolls = (value: string) => value === "auto" || value === "scroll";
+      if ((wide && !scrolls(style.overflowX)) || (tall && !scrolls(style.overflowY))) {
+        if (element.textContent.trim() !== "") found.push(`${describe(element)} cuts its content off`);
+      }
+    }
+    return found;
+  });
+}
 
 /** The values of the checked choices on the settings screen: theme, version, QR error correction. */
 async function checkedChoices(page: Page): Promise<string[]> {

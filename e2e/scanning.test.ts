@@ -23,6 +23,7 @@ import {
   recordMediaStreams,
   shownQrBase64,
   trackCounts,
+  trackStates,
 } from "./helpers/camera-scan";
 import { openCanned } from "./helpers/canned-page";
 import { blankY4m } from "./helpers/y4m";
@@ -100,6 +101,7 @@ describe("the camera", () => {
       // The camera is off. (A canned flow stays on its screen; a running one would move on.)
       await scanning.page.getByText(t("scanner.camera.found")).waitFor();
       expect(await trackCounts(scanning.page)).toEqual({ opened: 1, live: 0 });
+      expect(await trackStates(scanning.page)).toEqual(["ended"]);
       expect(await showing.problems()).toEqual([]);
       await showing.context.close();
     }
@@ -119,6 +121,7 @@ describe("the camera", () => {
     await page.getByRole("tab", { name: t("scanner.source.image") }).click();
     await page.getByText(t("scanner.dropTitle")).waitFor();
     expect(await trackCounts(page)).toEqual({ opened: 1, live: 0 });
+    expect(await trackStates(page)).toEqual(["ended"]);
 
     await page.getByRole("tab", { name: t("scanner.source.camera") }).click();
     await page.getByText(t("scanner.camera.live")).waitFor();
@@ -126,6 +129,7 @@ describe("the camera", () => {
     await page.getByRole("button", { name: t("action.cancel"), exact: true }).click();
     await heading(page, t("app.name")).waitFor();
     expect(await trackCounts(page)).toEqual({ opened: 2, live: 0 });
+    expect(await trackStates(page)).toEqual(["ended", "ended"]);
     expect(await problems()).toEqual([]);
   });
 });
