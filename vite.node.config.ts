@@ -7,6 +7,7 @@ const root = import.meta.dirname;
 
 export const nodeEntries: Record<string, string> = {
   devserver: resolve(root, "devserver/cli.ts"),
+  cli: resolve(root, "src-main/hosts/cli/main.ts"),
 };
 
 export default defineConfig({
