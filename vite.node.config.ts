@@ -28,5 +28,7 @@ export default defineConfig({
       output: { format: "es", entryFileNames: "[name].js", chunkFileNames: "chunks/[name]-[hash].js" },
     },
   },
-  ssr: { target: "node" },
+  // zxing's ESM modules (the QR decoder the command line shares with the renderer imports them by path) are
+  // bundled: Node would read the package's esm/ files as CommonJS.
+  ssr: { target: "node", noExternal: ["@zxing/library"] },
 });

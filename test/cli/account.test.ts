@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevserver, type Devserver } from "../../devserver/index";
 import { cliEnv, loginWithCli, signInWithLogin, useBuiltCli, type CliProcess } from "../helpers/cli";
 
-const cli = useBuiltCli("out/cli-test-account");
+const cli = useBuiltCli();
 
 let server: Devserver;
 let root: string;

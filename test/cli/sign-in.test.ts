@@ -5,17 +5,31 @@
 // types it on the other, approves, says the consent page is open, and answers the consent page through the
 // devserver's hook. stdout carries JSON lines and nothing else. Ctrl-C (SIGINT) cancels properly: the other
 // device ends with `cancelled_there`.
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevserver, type Devserver } from "../../devserver/index";
+import { decodeQrPixels } from "../../src-main/hosts/cli/qr-decode";
+import { encodeBase64 } from "../../src-main/protocol/index";
 import type { WireVersion } from "../../src-shared/flow";
-import { cliEnv, FAST_TIMINGS, signInWithLogin, useBuiltCli, type CliProcess } from "../helpers/cli";
+import { rasterize } from "../../src-renderer/qr/raster.testing";
+import {
+  cliEnv,
+  expectOnlyJson,
+  FAST_TIMINGS,
+  playUsers,
+  ROOT,
+  signInWithLogin,
+  startPair,
+  useBuiltCli,
+  type PairSetup,
+} from "../helpers/cli";
 import { postHook } from "../helpers/matrix-device";
+import { readHalfBlocks } from "../helpers/terminal-qr";
+import { hasTmux, openTerminal } from "../helpers/tmux";
 
-const cli = useBuiltCli("out/cli-test-sign-in");
+const cli = useBuiltCli();
 
 let server: Devserver;
 let root: string;
@@ -42,90 +56,24 @@ afterAll(async () => {
 
 let runs = 0;
 
-interface Run {
-  readonly existing: CliProcess;
-  readonly fresh: CliProcess;
-}
-
-/** Starts both processes; the showing one first, the scanning one with the code the showing one put out. */
-async function startPair(
-  shows: "existing" | "new",
-  version: WireVersion,
-  carry: "base64" | "png",
-): Promise<Run & { shower: CliProcess; scanner: CliProcess }> {
+function pairSetup(): PairSetup {
   runs += 1;
-  const flags = ["--json", "--allow-insecure-http"];
-  const existingArgs = ["link", "--profile-dir", existingDir(), ...flags];
-  const newArgs = [
-    "sign-in",
-    "--profile-dir",
-    join(root, `new-${runs}`),
-    "--homeserver",
-    server.baseUrl,
-    ...flags,
-  ];
-  const png = join(root, `qr-${runs}.png`);
-  const showArgs = ["--show", "--version", version, ...(carry === "png" ? ["--png", png] : [])];
-  const shower = cli.run([...(shows === "existing" ? existingArgs : newArgs), ...showArgs], { env });
-  const shown = await shower.state("showing_qr");
-  expect(shown.version).toBe(version);
-  if (carry === "png") await until("the PNG file", () => existsSync(png));
-  const source = carry === "png" ? png : shown.qr;
-  const scanner = cli.run([...(shows === "existing" ? newArgs : existingArgs), "--scan", source], { env });
-  const [existing, fresh] = shows === "existing" ? [shower, scanner] : [scanner, shower];
-  return { existing, fresh, shower, scanner };
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Plays both users: the check code, the approval, the consent page. */
-async function playUsers(run: Run & { shower: CliProcess; scanner: CliProcess }): Promise<void> {
-  const { existing, fresh, shower, scanner } = run;
-  await Promise.all([
-    (async () => {
-      const { code } = await scanner.state("check_code_display");
-      await shower.state("check_code_entry");
-      shower.send({ type: "submitCheckCode", code });
-    })(),
-    (async () => {
-      await existing.state("approve_device");
-      existing.send({ type: "approveDevice", approve: true });
-      await existing.waitFor(
-        "the consent screen waiting for the user",
-        (line) =>
-          line.type === "state" && (line.snapshot as { accepts: string[] }).accepts.includes("consentOpened"),
-      );
-      existing.send({ type: "consentOpened" });
-    })(),
-    (async () => {
-      const { userCode } = await fresh.state("waiting_for_approval");
+  return {
+    cli,
+    env,
+    homeserver: server.baseUrl,
+    existingDir: existingDir(),
+    newDir: join(root, `new-${runs}`),
+    png: join(root, `qr-${runs}.png`),
+    approve: async ({ userCode }) => {
       const answer = await postHook(server, "/_devserver/approve", {
         user_code: userCode,
         user: "alice",
         approve: true,
       });
       expect(answer.status).toBe(200);
-    })(),
-  ]);
-}
-
-const LINE_TYPES = new Set(["state", "transcript", "open", "exit", "rejected"]);
-
-/** stdout is JSON lines only, of the documented types, and the exit line is the last. */
-function expectOnlyJson(process: CliProcess): void {
-  const texts = process
-    .stdout()
-    .split("\n")
-    .filter((text) => text !== "");
-  expect(process.lines.length).toBe(texts.length);
-  for (const line of process.lines) expect(LINE_TYPES.has(line.type), line.type).toBe(true);
-  expect(process.lines.at(-1)?.type).toBe("exit");
+    },
+  };
 }
 
 describe("sign-in and link through --json, two processes", () => {
@@ -137,8 +85,9 @@ describe("sign-in and link through --json, two processes", () => {
   ];
 
   it.each(cases)("the %s device shows a %s QR code, carried as %s", async (shows, version, carry) => {
-    const run = await startPair(shows, version, carry);
-    if (runs === 1) {
+    const setup = pairSetup();
+    const run = await startPair(setup, shows, version, carry);
+    if (shows === "existing" && version === "v2024") {
       // Lines that are not a command the showing screen takes are refused, and change nothing.
       const { shower } = run;
       const from = shower.lines.length;
@@ -155,7 +104,7 @@ describe("sign-in and link through --json, two processes", () => {
       ).toEqual(["invalid_command", "not_accepted_now", "invalid_command"]);
       expect(refused).toHaveLength(3);
     }
-    await playUsers(run);
+    await playUsers(setup, run);
     expect(await run.existing.finished()).toEqual({ code: "ok", status: 0 });
     expect(await run.fresh.finished()).toEqual({ code: "ok", status: 0 });
 
@@ -179,7 +128,7 @@ describe("sign-in and link through --json, two processes", () => {
   });
 
   it("Ctrl-C on the existing device while it asks for approval: the new device ends with cancelled_there", async () => {
-    const run = await startPair("existing", "v2024", "base64");
+    const run = await startPair(pairSetup(), "existing", "v2024", "base64");
     const { existing, fresh } = run;
     const { code } = await fresh.state("check_code_display");
     await existing.state("check_code_entry");
@@ -190,5 +139,81 @@ describe("sign-in and link through --json, two processes", () => {
     expect(await fresh.finished()).toEqual({ code: "cancelled_there", status: 3 });
     expectOnlyJson(existing);
     expectOnlyJson(fresh);
+  });
+});
+
+// Human mode as a person meets it: `link --show` in a terminal (tmux). The QR code is read off the screen's half
+// blocks, the questions are answered by typing, and the whole session is kept in test-results/ for a reader.
+describe.skipIf(!hasTmux())("human mode in a terminal", () => {
+  it("the existing device shows the QR code on the terminal; its user types the check code, approves, opens the page", async () => {
+    const terminalEnv = { ...env };
+    delete terminalEnv.NO_COLOR;
+    const terminal = openTerminal(
+      [
+        process.execPath,
+        cli.entry,
+        "link",
+        "--show",
+        "--profile-dir",
+        existingDir(),
+        "--allow-insecure-http",
+      ],
+      terminalEnv,
+    );
+    try {
+      const shown = await terminal.waitFor(/Expires in \d+:\d\d/);
+      // The drawing on the screen is the QR code, byte for byte the base64 line printed under it.
+      const modules = readHalfBlocks(shown);
+      const image = rasterize(modules, 4);
+      const bytes = decodeQrPixels(image.rgba, image.width, image.height);
+      expect(bytes).toBeDefined();
+      const qr = encodeBase64(bytes ?? new Uint8Array());
+      expect(shown).toContain(qr);
+
+      runs += 1;
+      const fresh = cli.run(
+        [
+          "sign-in",
+          "--scan",
+          qr,
+          "--profile-dir",
+          join(root, `new-${runs}`),
+          "--homeserver",
+          server.baseUrl,
+          "--json",
+          "--allow-insecure-http",
+        ],
+        { env },
+      );
+      const { code } = await fresh.state("check_code_display");
+      await terminal.waitFor(/Enter the 2-digit code shown on your other device: $/m);
+      terminal.typeLine(code);
+      const asked = await terminal.waitFor(/Allow \S+ to sign in as @alice:\S+\? \[y\/N\] $/m);
+      terminal.typeLine("y");
+      const page = await terminal.waitFor(/Press Enter once the page is open in your browser.*: $/m);
+      // No graphical session: the page's address is printed for the user to open.
+      expect(page).toMatch(/Open this page in your browser: http:\/\/127\.0\.0\.1:\d+\//);
+      terminal.typeLine("");
+      const { userCode } = await fresh.state("waiting_for_approval");
+      const answer = await postHook(server, "/_devserver/approve", {
+        user_code: userCode,
+        user: "alice",
+        approve: true,
+      });
+      expect(answer.status).toBe(200);
+      expect(await fresh.finished()).toEqual({ code: "ok", status: 0 });
+      const newDone = await fresh.state("done");
+      expect(await terminal.exitStatus()).toBe(0);
+      const session = terminal.capture();
+      expect(asked).toContain(`Allow ${newDone.deviceId} to sign in`);
+      expect(session).toContain("The new device is signed in");
+      expect(session).toContain("The new device is verified");
+      // The check code was typed, never shown, on this side (it is the scanning device that shows it).
+      expect(session).toContain(`code shown on your other device: ${code}`);
+      await mkdir(join(ROOT, "test-results"), { recursive: true });
+      await writeFile(join(ROOT, "test-results", "cli-human-session.txt"), session);
+    } finally {
+      terminal.close();
+    }
   });
 });

@@ -9,10 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src-main/hosts/cli/args";
-import { cliEnv, ROOT, useBuiltCli } from "../helpers/cli";
+import { CLI_TEST_OUT, cliEnv, ROOT, useBuiltCli } from "../helpers/cli";
 
-const OUT = "out/cli-test-usage";
-const cli = useBuiltCli(OUT);
+const cli = useBuiltCli();
 
 let home: string;
 
@@ -115,7 +114,7 @@ describe("the bin launcher", () => {
       const missing = spawnSync(process.execPath, [launcher, "--help"], { encoding: "utf8" });
       expect(missing.status).toBe(1);
       expect(missing.stderr).toContain('build it with "npm run build:node"');
-      symlinkSync(join(ROOT, OUT), join(pack, "out", "node"));
+      symlinkSync(join(ROOT, CLI_TEST_OUT), join(pack, "out", "node"));
       const help = spawnSync(process.execPath, [launcher, "whoami", "--help"], { encoding: "utf8" });
       expect(help.status).toBe(0);
       expect(help.stdout).toContain("usage: matrix-qr-login whoami");

@@ -3,14 +3,15 @@
 // test's choosing (a data root of its own, no graphical session). With --json, every stdout line is parsed as it
 // arrives and a test waits for the line it needs; stdin takes one command per line.
 //
-//   const cli = useBuiltCli("out/cli-test-sign-in");
+//   const cli = useBuiltCli();
 //   const existing = cli.run(["link", "--show", "--json", "--profile-dir", dir, "--allow-insecure-http"]);
 //   const qr = (await existing.state("showing_qr")).qr;
 //   existing.send({ type: "submitCheckCode", code: "42" });
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { afterEach, beforeAll } from "vitest";
-import type { FlowPhaseName, FlowSnapshot } from "../../src-shared/flow";
+import { afterEach, expect } from "vitest";
+import type { FlowPhaseName, FlowSnapshot, WireVersion } from "../../src-shared/flow";
 import { approveOverHttp } from "./consent";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -63,7 +64,10 @@ export function cliEnv(home: string, extra: Readonly<Record<string, string>> = {
   return { ...env, MATRIX_QR_LOGIN_HOME: home, NO_COLOR: "1", ...extra };
 }
 
-function build(outDir: string): void {
+/** Where the cli lane's global setup (test/cli/build.global.ts) builds the bundle, relative to the repository. */
+export const CLI_TEST_OUT = "out/cli-test";
+
+export function buildCli(outDir: string): void {
   const result = spawnSync(
     "npx",
     ["vite", "build", "--config", "vite.node.config.ts", "--outDir", outDir, "--emptyOutDir"],
@@ -74,16 +78,13 @@ function build(outDir: string): void {
 }
 
 /**
- * Registers a `beforeAll` that builds the Node bundle into `outDir` (relative to the repository; skipped when
- * `outDir` is "out/node" and `prebuilt` is set: the Synapse lane builds that itself) and an `afterEach` that
- * kills every process the test left running.
+ * The bundle in `outDir` (relative to the repository): by default the one the cli lane's global setup built; the
+ * Synapse lane passes "out/node", which its script built. Registers an `afterEach` that kills every process the
+ * test left running.
  */
-export function useBuiltCli(outDir: string, options: { prebuilt?: boolean } = {}): BuiltCli {
+export function useBuiltCli(outDir: string = CLI_TEST_OUT): BuiltCli {
   const entry = resolve(ROOT, outDir, "cli.js");
   const children: ChildProcessWithoutNullStreams[] = [];
-  beforeAll(() => {
-    if (options.prebuilt !== true) build(outDir);
-  }, 120_000);
   afterEach(() => {
     for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
   });
@@ -251,4 +252,101 @@ export async function signInWithLogin(
   const ended = await bootstrap.finished();
   if (ended.code !== "ok") throw new Error(`bootstrap ended ${JSON.stringify(ended)}: ${bootstrap.stderr()}`);
   return { recoveryKey: String(key.recoveryKey) };
+}
+
+// --- two processes, one sign-in -------------------------------------------------------------------------------
+
+/** Where one sign-in between a signed-in `link` profile and a new `sign-in` profile happens. */
+export interface PairSetup {
+  readonly cli: BuiltCli;
+  readonly env: Readonly<Record<string, string>>;
+  /** What the new device is given as --homeserver (a URL or a server name). */
+  readonly homeserver: string;
+  /** The existing device's profile folder, signed in and with encryption set up. */
+  readonly existingDir: string;
+  /** A folder for the new device's profile, unused so far. */
+  readonly newDir: string;
+  /** Where the showing process writes the QR code when it is carried as a PNG. */
+  readonly png: string;
+  /** The user's answer on the consent page: approve the new device. */
+  approve(consent: { userCode: string; verificationUri: string }): Promise<void>;
+}
+
+export interface PairRun {
+  readonly existing: CliProcess;
+  readonly fresh: CliProcess;
+  readonly shower: CliProcess;
+  readonly scanner: CliProcess;
+}
+
+/**
+ * Starts both processes with --json: the showing one first, then the scanning one with the QR code as the showing
+ * one put it out, its base64 line or the PNG file it wrote.
+ */
+export async function startPair(
+  setup: PairSetup,
+  shows: "existing" | "new",
+  version: WireVersion,
+  carry: "base64" | "png",
+): Promise<PairRun> {
+  const flags = ["--json", "--allow-insecure-http"];
+  const existingArgs = ["link", "--profile-dir", setup.existingDir, ...flags];
+  const newArgs = ["sign-in", "--profile-dir", setup.newDir, "--homeserver", setup.homeserver, ...flags];
+  const showArgs = ["--show", "--version", version, ...(carry === "png" ? ["--png", setup.png] : [])];
+  const run = { env: setup.env };
+  const shower = setup.cli.run([...(shows === "existing" ? existingArgs : newArgs), ...showArgs], run);
+  const shown = await shower.state("showing_qr");
+  expect(shown.version).toBe(version);
+  if (carry === "png") await until("the PNG file", () => existsSync(setup.png));
+  const source = carry === "png" ? setup.png : shown.qr;
+  const scanner = setup.cli.run([...(shows === "existing" ? newArgs : existingArgs), "--scan", source], run);
+  const [existing, fresh] = shows === "existing" ? [shower, scanner] : [scanner, shower];
+  return { existing, fresh, shower, scanner };
+}
+
+async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 50));
+  }
+}
+
+/** Plays both users: reads the check code on one device and types it on the other, approves, opens the consent. */
+export async function playUsers(setup: PairSetup, run: PairRun): Promise<void> {
+  const { existing, fresh, shower, scanner } = run;
+  await Promise.all([
+    (async () => {
+      const { code } = await scanner.state("check_code_display");
+      await shower.state("check_code_entry");
+      shower.send({ type: "submitCheckCode", code });
+    })(),
+    (async () => {
+      await existing.state("approve_device");
+      existing.send({ type: "approveDevice", approve: true });
+      await existing.waitFor(
+        "the consent screen waiting for the user",
+        (line) =>
+          line.type === "state" && (line.snapshot as { accepts: string[] }).accepts.includes("consentOpened"),
+      );
+      existing.send({ type: "consentOpened" });
+    })(),
+    (async () => {
+      const waiting = await fresh.state("waiting_for_approval");
+      await setup.approve({ userCode: waiting.userCode, verificationUri: waiting.verificationUri });
+    })(),
+  ]);
+}
+
+const LINE_TYPES = new Set(["state", "transcript", "open", "exit", "rejected"]);
+
+/** stdout is JSON lines only, of the documented types, and the exit line is the last. */
+export function expectOnlyJson(process: CliProcess): void {
+  const texts = process
+    .stdout()
+    .split("\n")
+    .filter((text) => text !== "");
+  expect(process.lines.length).toBe(texts.length);
+  for (const line of process.lines) expect(LINE_TYPES.has(line.type), line.type).toBe(true);
+  expect(process.lines.at(-1)?.type).toBe("exit");
 }

@@ -3,7 +3,8 @@
 // The options every command shares choose the profile (`--profile <name>` under the data root every host of the
 // app shares, or `--profile-dir <path>`), the output (`--json`) and whether plain http to this machine is allowed.
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { DEFAULT_PROFILE, isProfileName, type ProfileLocation } from "../../matrix/paths";
+import { DEFAULT_PROFILE, type ProfileLocation } from "../../matrix/paths";
+import { HostArgsError, readHostArgs } from "../host-args";
 
 export const PROGRAM = "matrix-qr-login";
 
@@ -116,7 +117,8 @@ export const COMMANDS = {
     summary: "check whether a homeserver supports sign-in with a QR code",
     synopsis: "doctor <homeserver> [options]",
     about: `Runs every preflight check, each naming its real cause. Exit status 0 when a QR sign-in can
-work, 3 when it cannot; the last line names the missing piece. With --json: one result object.`,
+work, 3 when it cannot; the last line names the missing piece. With --json: one result object.
+It opens no profile: it checks what a device that is not signed in meets.`,
     options: {},
     positional: { name: "<homeserver>", help: "a server name (example.org) or a client-server API URL" },
   },
@@ -225,8 +227,6 @@ export function commandHelp(name: CommandName): string {
 export interface CommonArgs {
   readonly json: boolean;
   readonly location: ProfileLocation;
-  /** Whether the profile was named on the command line (the doctor uses a throwaway one otherwise). */
-  readonly profileGiven: boolean;
   readonly allowInsecureHttp: boolean;
   readonly verbose: boolean;
 }
@@ -342,19 +342,24 @@ function commonArgs(
   if (typeof name === "string" && typeof dir === "string") {
     throw new UsageError("give --profile or --profile-dir, not both", command);
   }
-  if (typeof name === "string" && !isProfileName(name)) {
-    throw new UsageError(
-      `--profile ${JSON.stringify(name.slice(0, 80))}: a profile name is 1-64 letters, digits, '.', '_' or '-', not starting with '.'`,
-      command,
+  // The profile is read as every host reads it (src-main/hosts/host-args.ts): the same names, the same data root.
+  let host;
+  try {
+    host = readHostArgs(
+      [
+        ...(typeof name === "string" ? [`--profile=${name}`] : []),
+        ...(typeof dir === "string" ? [`--profile-dir=${dir}`] : []),
+      ],
+      { strict: true },
     );
+  } catch (error) {
+    if (error instanceof HostArgsError) throw new UsageError(error.message, command);
+    throw error;
   }
-  if (dir === "") throw new UsageError("--profile-dir needs a folder", command);
-  const location: ProfileLocation =
-    typeof dir === "string" ? { dir } : { name: typeof name === "string" ? name : DEFAULT_PROFILE };
+  const [location = { name: DEFAULT_PROFILE }] = host.profiles;
   return {
     json: values.json === true,
     location,
-    profileGiven: typeof name === "string" || typeof dir === "string",
     allowInsecureHttp: values["allow-insecure-http"] === true,
     verbose: values.verbose === true,
   };

@@ -1,19 +1,20 @@
-// `doctor <homeserver>`: the engine's `doctor.run`, every preflight check with its real cause, on a throwaway
-// profile (or the one named, whose sign-in lets the doctor check what needs one). Exit status 0 when a QR sign-in
-// can work with that homeserver, 3 when it cannot; the last line names the missing piece. --json prints the one
-// report object (src-shared/contract.ts DoctorReport) and nothing else.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// `doctor <homeserver>`: the homeserver doctor (src-main/doctor, the same checks the app's report runs), every
+// preflight check with its real cause. It opens no profile: what it checks is what a device that is not signed
+// in meets. Exit status 0 when a QR sign-in can work with that homeserver, 3 when it cannot; the last line names
+// the missing piece. --json prints the one report object (src-shared/contract.ts DoctorReport) and nothing else.
 import type { DoctorReport } from "../../../src-shared/contract";
+import { runDoctor } from "../../doctor";
+import { createRuntime } from "../../protocol";
 import type { CommonArgs } from "./args";
-import { EXIT, outcomeError, type CliContext } from "./context";
+import { EXIT, type CliContext } from "./context";
 import { causeCopy, checkLabel, t } from "./copy";
-import { openEngine } from "./engine-session";
 
 const MARK = { ok: "ok     ", failed: "FAILED ", skipped: "skipped" } as const;
 
-/** The report as lines for a person: one per check, then whether a QR sign-in can work (the last line). */
+/**
+ * The report as lines for a person: one per check with the app's words for it and its cause, then whether a QR
+ * sign-in can work (the last line, naming the missing piece).
+ */
 export function doctorLines(report: DoctorReport): string[] {
   const width = Math.max(0, ...report.checks.map((check) => check.id.length));
   const lines = [
@@ -47,31 +48,20 @@ export async function runDoctorCommand(
   homeserver: string,
 ): Promise<number> {
   const { out } = context;
-  const throwaway = common.profileGiven
-    ? undefined
-    : await mkdtemp(join(tmpdir(), "matrix-qr-login-doctor-"));
+  const stop = new AbortController();
+  const stopInterrupt = context.onInterrupt(() => {
+    stop.abort(new Error("interrupted"));
+  });
   let report: DoctorReport;
   try {
-    const engine = await openEngine({
-      common,
-      streams: context.streams,
-      out,
-      ...(throwaway === undefined ? {} : { location: { dir: throwaway } }),
+    if (!out.json) out.say(t("doctor.checking", { homeserver }));
+    report = await runDoctor(homeserver, {
+      runtime: createRuntime(),
+      signal: stop.signal,
+      allowInsecureHttp: common.allowInsecureHttp,
     });
-    try {
-      if (!out.json) out.say(t("doctor.checking", { homeserver }));
-      const outcome = await engine.invoke("doctor.run", { homeserver });
-      if (outcome.ok) {
-        report = outcome.value;
-      } else {
-        const error = outcomeError(outcome);
-        report = { homeserver, checks: [], ok: false, missing: error.reason ?? error.code };
-      }
-    } finally {
-      await engine.close();
-    }
   } finally {
-    if (throwaway !== undefined) await rm(throwaway, { recursive: true, force: true });
+    stopInterrupt();
   }
   if (out.json) out.line(report);
   else for (const line of doctorLines(report)) out.result(line);

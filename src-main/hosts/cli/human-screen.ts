@@ -63,6 +63,7 @@ export class HumanScreen {
   #countdownDrawn = false;
   #asking = false;
   #ended = false;
+  #consentShown = false;
 
   constructor(options: HumanScreenOptions) {
     this.#options = options;
@@ -254,9 +255,13 @@ export class HumanScreen {
   }
 
   #consent(snapshot: Extract<FlowSnapshot, { phase: "consent" }>): void {
-    this.#title(t("phase.consent.title"));
-    this.#say(t("phase.consent.device", { device: snapshot.deviceId }));
-    this.#say(t("phase.consent.userCodeHint"));
+    // The page's screen changes once (opened): its title and hints are not repeated then.
+    if (!this.#consentShown) {
+      this.#consentShown = true;
+      this.#title(t("phase.consent.title"));
+      this.#say(t("phase.consent.device", { device: snapshot.deviceId }));
+      this.#say(t("phase.consent.userCodeHint"));
+    }
     if (!snapshot.accepts.includes("consentOpened")) {
       this.#say(t("phase.consent.lead", { host: snapshot.host }));
       this.#startCountdown(snapshot);
