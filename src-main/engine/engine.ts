@@ -16,8 +16,8 @@ import { createTranscript, type Transcript, type TranscriptEntry } from "../../s
 import type { FlowController } from "../flows/controller";
 import type { OpenUrlResult } from "../flows/host";
 import type { FlowTimings } from "../flows/options";
-import { runDoctor } from "../doctor";
 import { startFlow } from "../flows/start";
+import { runDoctor } from "../doctor";
 import { isProfileName, Profile, resolveProfileDir, type ProfileLocation, type SecretStore } from "../matrix";
 import { resolveHomeserver } from "../oauth";
 import { createRuntime, isLoopbackHostname, type Runtime } from "../protocol";
@@ -352,7 +352,7 @@ export class Engine implements EngineHost {
     }
   }
 
-  /** The homeserver doctor (src-main/doctor), the same checks whichever host asks. */
+  /** The homeserver checks the welcome screen shows live: every check of src-main/doctor, each with its cause. */
   #doctor(homeserver: string, signal: AbortSignal): Promise<DoctorReport> {
     return runDoctor(homeserver, {
       runtime: this.#runtime,
