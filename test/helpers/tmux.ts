@@ -92,16 +92,19 @@ export function openTerminal(
     exitStatus: async (timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const [dead, status] = tmux([
+        const [dead = "", status = "", signal = ""] = tmux([
           "display-message",
           "-p",
           "-t",
           session,
-          "#{pane_dead} #{pane_dead_status}",
+          "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}",
         ])
           .trim()
-          .split(" ");
-        if (dead === "1") return Number(status);
+          .split(":");
+        // tmux may mark the pane dead a moment before it has recorded how the program ended.
+        if (dead === "1" && /^\d+$/.test(status)) return Number(status);
+        if (dead === "1" && /^[1-9]\d*$/.test(signal))
+          throw new Error(`the program was killed by signal ${signal}; the terminal shows:\n${capture()}`);
         if (Date.now() > deadline)
           throw new Error(`the program did not exit; the terminal shows:\n${capture()}`);
         await sleep(100);
