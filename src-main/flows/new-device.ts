@@ -171,22 +171,30 @@ async function signInThisDevice(
   if (direction === "B") ctx.show({ phase: "negotiating" });
 
   // A-S4 / B-G7: OAuth discovery, registration, device authorization at the account's server.
+  // Each of these is safe to repeat (a second device code only leaves the first to expire): a transient failure
+  // is retried while the rendezvous lives, as the rendezvous clients do with theirs (docs/protocol.md §2.3).
   host.step(step(4));
-  const metadata = await discoverAuthMetadata(accountBaseUrl, {
-    runtime: host,
-    signal,
-    allowInsecureHttp: options.allowInsecureHttp,
-  });
-  const clientId = await account.clientId(metadata, signal);
+  const retrying = <T>(work: () => Promise<T>): Promise<T> =>
+    retryWhileSessionLives(host, session, signal, work);
+  const metadata = await retrying(() =>
+    discoverAuthMetadata(accountBaseUrl, {
+      runtime: host,
+      signal,
+      allowInsecureHttp: options.allowInsecureHttp,
+    }),
+  );
+  const clientId = await retrying(() => account.clientId(metadata, signal));
   const deviceId = options.deviceId ?? account.newDeviceId();
-  const authorization = await startDeviceAuthorization({
-    metadata,
-    clientId,
-    deviceId,
-    runtime: host,
-    signal,
-    allowInsecureHttp: options.allowInsecureHttp,
-  });
+  const authorization = await retrying(() =>
+    startDeviceAuthorization({
+      metadata,
+      clientId,
+      deviceId,
+      runtime: host,
+      signal,
+      allowInsecureHttp: options.allowInsecureHttp,
+    }),
+  );
 
   // A-S5 / B-G8
   host.step(step(5));
@@ -324,6 +332,37 @@ async function grantWhileWatching(
   } finally {
     stop.abort();
     await watch.catch(() => undefined);
+  }
+}
+
+/** The OAuth client's failures that a later attempt may not meet (its own table calls them transient too). */
+const TRANSIENT_OAUTH: ReadonlySet<unknown> = new Set(["network", "timeout", "server_error", "rate_limited"]);
+
+/** Backoff between attempts, as the rendezvous clients' default (0.5 s doubling to 5 s). */
+function retryDelay(failures: number): number {
+  return Math.min(5_000, 500 * 2 ** Math.min(failures, 10));
+}
+
+/** `work`, retried on transient OAuth failures until the next attempt would start after the rendezvous ends. */
+async function retryWhileSessionLives<T>(
+  host: SteppedHost,
+  session: SecureSession,
+  signal: AbortSignal,
+  work: () => Promise<T>,
+): Promise<T> {
+  for (let failures = 0; ; failures++) {
+    try {
+      return await work();
+    } catch (error) {
+      const { name, code } = (typeof error === "object" && error !== null ? error : {}) as {
+        name?: unknown;
+        code?: unknown;
+      };
+      if (name !== "OAuthError" || !TRANSIENT_OAUTH.has(code)) throw error;
+      const delay = retryDelay(failures);
+      if (host.now() + delay >= session.expiresAt) throw error;
+      await host.sleep(delay, signal);
+    }
   }
 }
 
