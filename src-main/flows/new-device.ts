@@ -1,7 +1,7 @@
 // The new device: it is signed in through the OAuth 2.0 device authorization grant and receives the account's
 // secrets (MSC4108, docs/protocol.md §5: direction A when it scans the QR code, A-S1..A-S11; direction B when it
 // shows it, B-G1..B-G12).
-import { FlowFailure, flowError, type FlowError } from "../../src-shared/errors";
+import { FlowFailure, flowError, receivedFailureToFlowError, type FlowError } from "../../src-shared/errors";
 import type { FlowPhase, WireVersion } from "../../src-shared/flow";
 import type { ProtocolStep } from "../../src-shared/protocol-steps";
 import {
@@ -294,9 +294,16 @@ async function grantWhileWatching(
       watch.then((message) => ({ message })),
     ]);
     if ("message" in outcome) {
-      if (outcome.message.type === "m.login.failure") {
+      const message = outcome.message;
+      if (message.type === "m.login.failure") {
+        // Out of turn, but it says why the other device stopped: show that, not the turn it broke.
         conversation.secure = undefined;
         session.close();
+        throw new FlowFailure(
+          receivedFailureToFlowError(
+            typeof message.reason === "string" ? message.reason : message.reason.unknown,
+          ),
+        );
       }
       throw new FlowFailure(
         flowError("unexpected_message", `received ${outcome.message.type} while waiting for approval`),

@@ -841,3 +841,66 @@ export function expectedPhases(side: ExpectedSide, showsQr: boolean): readonly F
     return phase;
   });
 }
+
+/** How one device ends: `done`, or the error it shows. */
+export type Ending = FlowErrorCode | "done";
+
+/**
+ * Endings the two devices of one sign-in may show together, each pair in either order: what one device shows
+ * must be explainable by what the other did or saw. The rows above are instances (`scenarios.test.ts` checks that
+ * every row's pair is here); the model-based tests check every sequence against it.
+ */
+const AGREEING: readonly (readonly [Ending, Ending])[] = [
+  ["done", "done"],
+  // The existing device gave the secrets; the new device's user cancelled the very last step, or the new device
+  // lost the session before it read them (v2025 `write_answer_lost`, or the session ended: signed in, unverified).
+  ["done", "cancelled_here"],
+  ["done", "network"],
+  ["done", "expired"],
+  ["declined", "declined"],
+  ["authorization_expired", "authorization_expired"],
+  ["device_already_exists", "device_already_exists"],
+  ["device_not_found", "device_not_found"],
+  // One side cancels: the other reads `m.login.failure user_cancelled`, or meets the session deleted; both at once.
+  ["cancelled_here", "cancelled_there"],
+  ["cancelled_here", "expired"],
+  ["cancelled_here", "cancelled_here"],
+  // The session ended, or one side deleted it on an error of its own.
+  ["expired", "expired"],
+  ["check_code_mismatch", "expired"],
+  ["insecure_channel", "expired"],
+  ["proxy_interference", "expired"],
+  ["network", "expired"],
+  ["server_error", "expired"],
+  ["qr_used_elsewhere", "expired"],
+  ["protocol_error", "expired"],
+  ["unexpected_message", "expired"],
+  ["rate_limited", "expired"],
+  // A man in the middle: the showing device's user types guesses, the scanner fails to open.
+  ["check_code_mismatch", "insecure_channel"],
+  ["check_code_mismatch", "proxy_interference"],
+  // The device showing the QR code waits on; its user gives up.
+  ["cancelled_here", "wrong_qr"],
+  ["cancelled_here", "proxy_interference"],
+  ["cancelled_here", "qr_used_elsewhere"],
+  // The same fault on both paths.
+  ["server_error", "server_error"],
+  ["network", "network"],
+  ["proxy_interference", "proxy_interference"],
+  // One side refused the other's message and said why (`unsupported_protocol`, `unexpected_message_received`, a
+  // consent URL it must not open: `unable_to_open_verification_uri` / `user_cancelled`).
+  ["protocol_error", "protocol_error"],
+  ["protocol_error", "unexpected_message"],
+  ["protocol_error", "cancelled_there"],
+  ["unexpected_message", "unexpected_message"],
+];
+
+/** For each way one device ends, the ways the other may end. */
+export const PEER_ENDINGS: Readonly<Record<Ending, readonly Ending[]>> = (() => {
+  const table = {} as Record<Ending, Ending[]>;
+  for (const [a, b] of AGREEING) {
+    (table[a] ??= []).push(b);
+    if (a !== b) (table[b] ??= []).push(a);
+  }
+  return table;
+})();
