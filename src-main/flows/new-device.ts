@@ -259,10 +259,17 @@ async function signInThisDevice(
   }
   conversation.secure = undefined;
   conversation.rendezvous = undefined;
-  session.close();
-  await device.importSecretsBundle(secrets, signal);
-  const view = await device.serverView(signal);
-  return { phase: "done", userId: device.userId, deviceId: device.deviceId, ...view };
+  // The last message of the sign-in is read and the peer reads nothing more: the rendezvous, the sealed secrets
+  // in it, goes now rather than lingering until it expires. Best effort (its own short timeout), while the secrets
+  // are imported.
+  const deleting = session.cancel().catch(() => undefined);
+  try {
+    await device.importSecretsBundle(secrets, signal);
+    const view = await device.serverView(signal);
+    return { phase: "done", userId: device.userId, deviceId: device.deviceId, ...view };
+  } finally {
+    await deleting;
+  }
 }
 
 /**

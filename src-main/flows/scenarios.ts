@@ -895,9 +895,9 @@ const AGREEING: readonly (readonly [Ending, Ending])[] = [
   ["unexpected_message", "unexpected_message"],
 ];
 
-/** For each way one device ends, the ways the other may end. */
-export const PEER_ENDINGS: Readonly<Record<Ending, readonly Ending[]>> = (() => {
-  const table = {} as Record<Ending, Ending[]>;
+/** For each way one device ends, the ways the other may end (none listed: no pair has it). */
+export const PEER_ENDINGS: Readonly<Partial<Record<Ending, readonly Ending[]>>> = (() => {
+  const table: Partial<Record<Ending, Ending[]>> = {};
   for (const [a, b] of AGREEING) {
     (table[a] ??= []).push(b);
     if (a !== b) (table[b] ??= []).push(a);
