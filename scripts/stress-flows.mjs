@@ -30,7 +30,9 @@ const resultsFile = join(tmpdir(), `mql-model-results-${process.pid}.json`);
 rmSync(resultsFile, { force: true });
 
 console.log(
-  `stress:flows: ${runs} sequences from seed ${seed}${values.path ? ` (path ${values.path})` : ""}`,
+  values.path === undefined
+    ? `stress:flows: ${runs} sequences from seed ${seed}`
+    : `stress:flows: replaying path ${values.path} of seed ${seed}`,
 );
 const started = Date.now();
 const vitest = spawnSync("npx", ["vitest", "run", "--project", "flows", "test/flows/model.test.ts"], {
