@@ -61,8 +61,20 @@ export const MACHINE_REPLY_DUE: PollSchedule = [
   { everyMs: 100, growth: 2, maxEveryMs: 1_000 },
 ];
 
-/** The peer waits for a person (scanning the QR, typing the check code, consenting in a browser). */
-export const PERSON_ACTING: PollSchedule = [{ everyMs: 2_000 }];
+/**
+ * The peer waits for a person (scanning the QR, typing the check code, consenting in a browser). The first look
+ * comes 250 ms after our own turn, for the person who answers at once (the device in their hand, the consent a
+ * click away), then the waits double up to 4 s: a person who takes 20 s costs 8 requests, under half of what a
+ * poll a second costs, and is seen within 4 s of acting.
+ */
+export const PERSON_ACTING: PollSchedule = [{ everyMs: 250, growth: 2, maxEveryMs: 4_000 }];
+
+/**
+ * Nothing is due from the peer; we only watch for the session ending (cancelled there, or expired) while our own
+ * user acts: the showing device while its user types the check code, the new device while it polls the token
+ * endpoint. What the peer writes meanwhile is read at the next receive, which looks at once.
+ */
+export const SESSION_WATCH: PollSchedule = [{ everyMs: 10_000 }];
 
 /**
  * The ceiling on request rate per session, whatever a schedule or a retry says (docs/protocol.md §2.3): a token
