@@ -64,10 +64,11 @@ export const MACHINE_REPLY_DUE: PollSchedule = [
 /**
  * The peer waits for a person (scanning the QR, typing the check code, consenting in a browser). The first look
  * comes 250 ms after our own turn, for the person who answers at once (the device in their hand, the consent a
- * click away), then the waits double up to 4 s: a person who takes 20 s costs 8 requests, under half of what a
- * poll a second costs, and is seen within 4 s of acting.
+ * click away), then the waits double up to 5 s: a person who takes 20 s costs 7 requests, a third of what a poll
+ * a second costs (with the 10 s session watch on the other device, under half per device), and is seen within
+ * 5 s of acting.
  */
-export const PERSON_ACTING: PollSchedule = [{ everyMs: 250, growth: 2, maxEveryMs: 4_000 }];
+export const PERSON_ACTING: PollSchedule = [{ everyMs: 250, growth: 2, maxEveryMs: 5_000 }];
 
 /**
  * Nothing is due from the peer; we only watch for the session ending (cancelled there, or expired) while our own
