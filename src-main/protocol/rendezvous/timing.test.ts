@@ -37,8 +37,8 @@ describe("poll schedules", () => {
     expect(pollIntervalAt(PERSON_ACTING, 3_600_000)).toBe(5_000);
   });
 
-  it("session watch: every 10 s, since nothing is due from the peer", () => {
-    expect(lookTimes(SESSION_WATCH, 30_000)).toEqual([10_000, 20_000, 30_000]);
+  it("session watch: every 15 s, since nothing is due from the peer", () => {
+    expect(lookTimes(SESSION_WATCH, 30_000)).toEqual([15_000, 30_000]);
   });
 
   // Replaces "never polls faster than 4 requests a second" (MIN_REQUEST_SPACING_MS, 250 ms): the schedule is now
