@@ -23,7 +23,7 @@ export default defineConfig({
       lane("flows", ["test/flows/**/*.test.ts"], 30_000),
       lane("cli", ["test/cli/**/*.test.ts"], 60_000),
       lane("shell", ["test/shell/**/*.test.ts"], 30_000),
-      lane("e2e", ["e2e/**/*.test.ts", "test/e2e/**/*.test.ts"], 60_000),
+      lane("e2e", ["e2e/**/*.test.ts"], 60_000),
     ],
   },
 });
