@@ -64,6 +64,9 @@ export async function showQrUntilConfirmed(input: ShowQrInput): Promise<SecureSe
       signal: ctx.signal,
       baseUrl: input.baseUrl,
       allowInsecureHttp: input.allowInsecureHttp,
+      ...(timings.rendezvousRequestTimeoutMs === undefined
+        ? {}
+        : { requestTimeoutMs: timings.rendezvousRequestTimeoutMs }),
       ...(version === "v2025" && input.accessToken !== undefined
         ? { accessToken: await input.accessToken(ctx.signal) }
         : {}),

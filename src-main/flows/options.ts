@@ -19,6 +19,11 @@ export interface FlowTimings {
   readonly qrReplaceMarginMs: number;
   /** The device grant's polling floor (the server's `interval` wins when it is longer); tests pass less. */
   readonly minGrantIntervalMs?: number;
+  /**
+   * How long one rendezvous request may take, its answer's body included, before it is cut off and retried (an
+   * answer that stops midway); default the rendezvous client's own (15 s).
+   */
+  readonly rendezvousRequestTimeoutMs?: number;
 }
 
 export const DEFAULT_TIMINGS: FlowTimings = {

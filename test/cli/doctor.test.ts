@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { Devserver, DevserverOptions } from "../../devserver/index";
 import { runDoctor, type DoctorCheckId, type RunDoctorOptions } from "../../src-main/doctor/index";
 import { createRuntime } from "../../src-main/protocol/index";
+import { causeCopy, checkLabel } from "../../src-renderer/copy/checks";
 import { doctorReportSchema, type DoctorReport } from "../../src-shared/contract";
 import { mintDeviceToken } from "../helpers/csapi";
 import { useDevservers } from "../helpers/devservers";
@@ -24,8 +25,22 @@ async function doctor(
   homeserver = server.baseUrl,
 ): Promise<DoctorReport> {
   const report = await runDoctor(homeserver, { ...OPTIONS, signal: new AbortController().signal, ...extra });
-  // Whatever it says, it says it in the shape the app's contract carries.
-  return doctorReportSchema.parse(report);
+  return spokenInTheApp(report);
+}
+
+/**
+ * Whatever it says, it says it in the shape the app's contract carries, and the app has words for it: a label for
+ * every check and a plain-words cause for every failure (not the raw cause the screen falls back to).
+ */
+function spokenInTheApp(report: DoctorReport): DoctorReport {
+  const parsed = doctorReportSchema.parse(report);
+  for (const entry of parsed.checks) {
+    expect(checkLabel(entry.id), `no label for the check ${entry.id}`).toBeDefined();
+    if (entry.cause !== undefined) {
+      expect(causeCopy(entry.cause), `no words for the cause ${entry.cause} of ${entry.id}`).toBeDefined();
+    }
+  }
+  return parsed;
 }
 
 async function doctorFor(
@@ -235,7 +250,7 @@ describe("the homeserver doctor on the devserver", () => {
     const gone = await start();
     const url = gone.baseUrl;
     await gone.close();
-    const report = await runDoctor(url, { ...OPTIONS, signal: new AbortController().signal });
+    const report = spokenInTheApp(await runDoctor(url, { ...OPTIONS, signal: new AbortController().signal }));
     expect(statusOf(report)).toMatchObject({
       well_known: "skipped: not_needed",
       versions: "failed: unreachable",
