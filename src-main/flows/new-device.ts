@@ -288,7 +288,7 @@ async function grantWhileWatching(
   const signal = ctx.signal;
   const stop = new AbortController();
   const both = AbortSignal.any([signal, stop.signal]);
-  const watch = session.receiveMessage({ signal: both, schedule: timings.personActing, step: step(7) });
+  const watch = session.receiveMessage({ signal: both, schedule: timings.watching, step: step(7) });
   watch.catch(() => undefined);
   try {
     const outcome = await Promise.race([
