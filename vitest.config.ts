@@ -32,7 +32,16 @@ export default defineConfig({
         },
       },
       lane("shell", ["test/shell/**/*.test.ts"], 30_000),
-      lane("e2e", ["e2e/**/*.test.ts"], 60_000),
+      // The e2e lane builds the renderer once for all its files.
+      {
+        extends: true as const,
+        test: {
+          name: "e2e",
+          include: ["e2e/**/*.test.ts"],
+          testTimeout: 60_000,
+          globalSetup: ["./e2e/build.global.ts"],
+        },
+      },
     ],
   },
 });

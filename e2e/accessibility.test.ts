@@ -18,11 +18,10 @@ import { openUrlThroughPage, startBrowserHost, type BrowserHost } from "../src-m
 import { useChromium } from "../test/helpers/chromium";
 import { axeFindings, blocking, withAxe, type AxeFinding } from "./helpers/axe";
 import { liveTrackLabels, recordMediaStreams, trackCounts } from "./helpers/camera-scan";
-import { buildRenderer, serveRenderer, watchedPage, type StaticServer } from "./renderer-page";
+import { E2E_RENDERER_DIR, serveRenderer, watchedPage, type StaticServer } from "./renderer-page";
 import { openCanned } from "./helpers/canned-page";
 
-const root = join(import.meta.dirname, "..");
-const outDir = join(root, "out", "renderer-a11y");
+const outDir = E2E_RENDERER_DIR;
 const THEMES = ["light", "dark"] as const;
 
 /** Two fake cameras (Chromium's moving test pattern), given to the contexts that ask. */
@@ -31,8 +30,6 @@ let server: StaticServer | undefined;
 
 beforeAll(async () => {
   if (browser.unavailableReason !== undefined) return;
-  await rm(outDir, { recursive: true, force: true });
-  await buildRenderer(outDir);
   server = await serveRenderer(outDir);
 }, 120_000);
 

@@ -2,25 +2,20 @@
 // entry (typing, pasting, the keyboard, "digit 1 of 2"), scanning a QR code from an image chosen, pasted or
 // dropped (its exact bytes reach the engine, every segment kept), a whole sign-in screen by screen, switching
 // the wire version while the QR code shows, full screen by keyboard, and the clipboard actions.
-import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import QRCode from "qrcode";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { t } from "../src-renderer/copy/format";
 import { useChromium } from "../test/helpers/chromium";
-import { buildRenderer, serveRenderer, watchedPage, type StaticServer } from "./renderer-page";
+import { E2E_RENDERER_DIR, serveRenderer, watchedPage, type StaticServer } from "./renderer-page";
 
-const root = join(import.meta.dirname, "..");
-const outDir = join(root, "out", "renderer-interactions");
+const outDir = E2E_RENDERER_DIR;
 
 const browser = useChromium();
 let server: StaticServer | undefined;
 
 beforeAll(async () => {
   if (browser.unavailableReason !== undefined) return;
-  await rm(outDir, { recursive: true, force: true });
-  await buildRenderer(outDir);
   server = await serveRenderer(outDir);
 }, 120_000);
 

@@ -5,7 +5,7 @@
 // exports, pausing and following, and a transcript that wrongly carries secrets shown redacted. Screenshots go to
 // test-results/screens/projector/.
 import { mkdirSync, readFileSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import jsQR from "jsqr";
 import type { BrowserContext, Download, Page } from "playwright-core";
@@ -22,7 +22,7 @@ import { RUN_KEYS, cannedRun } from "../src-renderer/demo/canned-transcripts";
 import { qrMatrix } from "../src-renderer/qr/matrix";
 import { useChromium } from "../test/helpers/chromium";
 import {
-  buildRenderer,
+  E2E_RENDERER_DIR,
   pngPixels,
   serveRenderer,
   watchedPage,
@@ -31,7 +31,7 @@ import {
 } from "./renderer-page";
 
 const root = join(import.meta.dirname, "..");
-const outDir = join(root, "out", "renderer-projector");
+const outDir = E2E_RENDERER_DIR;
 const shots = join(root, "test-results", "screens", "projector");
 const VIEWPORT = { width: 1920, height: 1080 };
 const THEMES = ["dark", "light"] as const;
@@ -41,8 +41,6 @@ let server: StaticServer | undefined;
 
 beforeAll(async () => {
   if (browser.unavailableReason !== undefined) return;
-  await rm(outDir, { recursive: true, force: true });
-  await buildRenderer(outDir);
   server = await serveRenderer(outDir);
   for (const dir of [...THEMES, "diagram"]) mkdirSync(join(shots, dir), { recursive: true });
 }, 120_000);

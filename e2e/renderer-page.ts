@@ -11,6 +11,9 @@ import { RENDERER_CSP } from "../src-main/hosts/csp";
 
 const root = join(import.meta.dirname, "..");
 
+/** The renderer build every e2e file serves, made once per run by e2e/build.global.ts. */
+export const E2E_RENDERER_DIR = join(root, "out", "renderer-e2e");
+
 /** The Content-Security-Policy the app's pages are served with (Electron's app:// and the browser host): the one. */
 export { RENDERER_CSP };
 

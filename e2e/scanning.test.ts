@@ -27,10 +27,9 @@ import {
 } from "./helpers/camera-scan";
 import { openCanned } from "./helpers/canned-page";
 import { blankY4m } from "./helpers/y4m";
-import { buildRenderer, serveRenderer, watchedPage, type StaticServer } from "./renderer-page";
+import { E2E_RENDERER_DIR, serveRenderer, watchedPage, type StaticServer } from "./renderer-page";
 
-const root = join(import.meta.dirname, "..");
-const outDir = join(root, "out", "renderer-scanning");
+const outDir = E2E_RENDERER_DIR;
 const y4mDir = mkdtempSync(join(tmpdir(), "matrix-qr-camera-"));
 const y4mPath = join(y4mDir, "camera.y4m");
 
@@ -44,8 +43,6 @@ beforeAll(async () => {
   if (withCamera.unavailableReason !== undefined) return;
   // Until a test photographs a QR code, the camera sees a white wall.
   await writeFile(y4mPath, blankY4m());
-  await rm(outDir, { recursive: true, force: true });
-  await buildRenderer(outDir);
   server = await serveRenderer(outDir);
 }, 120_000);
 

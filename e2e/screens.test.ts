@@ -3,7 +3,6 @@
 // no CSP rule. The QR code screens' SVG has a whole number of pixels per module and a 4-module quiet zone, and
 // reads back to the exact bytes from the screenshot (jsQR). Screenshots go to test-results/screens/<theme>/.
 import { mkdirSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import jsQR from "jsqr";
 import type { BrowserContext } from "playwright-core";
@@ -16,7 +15,7 @@ import { t } from "../src-renderer/copy/format";
 import { phaseTitle } from "../src-renderer/copy/phases";
 import { useChromium } from "../test/helpers/chromium";
 import {
-  buildRenderer,
+  E2E_RENDERER_DIR,
   pngPixels,
   serveRenderer,
   watchedPage,
@@ -25,7 +24,7 @@ import {
 } from "./renderer-page";
 
 const root = join(import.meta.dirname, "..");
-const outDir = join(root, "out", "renderer-screens");
+const outDir = E2E_RENDERER_DIR;
 const shots = join(root, "test-results", "screens");
 const VIEWPORT = { width: 1280, height: 800 };
 const THEMES = ["light", "dark"] as const;
@@ -35,8 +34,6 @@ let server: StaticServer | undefined;
 
 beforeAll(async () => {
   if (browser.unavailableReason !== undefined) return;
-  await rm(outDir, { recursive: true, force: true });
-  await buildRenderer(outDir);
   server = await serveRenderer(outDir);
   for (const dir of ["light", "dark", "text-200"]) mkdirSync(join(shots, dir), { recursive: true });
 }, 120_000);

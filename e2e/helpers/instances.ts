@@ -7,8 +7,7 @@
 // scanner, read the check code on one page and type it into the other, and click through the account provider's
 // consent page that the user's click opened. A third client (matrix-js-sdk, unlocked with the recovery key)
 // judges whether the new device ended verified.
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClientEvent, createClient, SyncState, type MatrixClient } from "matrix-js-sdk";
@@ -27,12 +26,10 @@ import { mintDeviceToken } from "../../test/helpers/csapi";
 import { cryptoOf, quietLogger, SecretStorageKeys } from "../../test/helpers/js-sdk";
 import { TEST_CRYPTO_STORE, TEST_TIMINGS } from "../../test/helpers/matrix-device";
 import { qrElement } from "./camera-scan";
-import { buildRenderer, watchedPage } from "../renderer-page";
+import { E2E_RENDERER_DIR, watchedPage } from "../renderer-page";
 
 /** The one user of the devserver, as the consent page's login form takes her. */
 export const USER = { name: "alice", password: "secret" } as const;
-
-const root = join(import.meta.dirname, "..", "..");
 
 /** One app instance: a profile's engine, its browser host, and the page a person looks at. */
 export interface AppInstance {
@@ -75,53 +72,10 @@ interface Served {
   readonly host: BrowserHost;
 }
 
-/**
- * The renderer's production build for this test run, built once and shared by every file that uses these
- * instances (a build is tens of seconds of a 2-core machine). The files of one run are worker processes of one
- * Vitest process: the first to take the lock builds, the others wait for its marker. Builds of earlier runs are
- * removed.
- */
-async function sharedRendererBuild(): Promise<string> {
-  const out = join(root, "out");
-  const prefix = "renderer-e2e-instances-";
-  const run = `${prefix}${process.ppid}-${parentStart()}`;
-  const dir = join(out, run);
-  const marker = join(dir, ".built");
-  await mkdir(out, { recursive: true });
-  try {
-    await mkdir(`${dir}.lock`);
-  } catch {
-    const deadline = Date.now() + 240_000;
-    while (!existsSync(marker)) {
-      if (Date.now() > deadline) throw new Error(`no renderer build appeared in ${dir}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    return dir;
-  }
-  for (const name of await readdir(out)) {
-    if (name.startsWith(prefix) && !name.startsWith(run))
-      await rm(join(out, name), { recursive: true, force: true });
-  }
-  await buildRenderer(dir);
-  await writeFile(marker, "");
-  return dir;
-}
-
-/** When the parent (the Vitest run) started, so that a reused process ID never finds an old build. */
-function parentStart(): string {
-  try {
-    // /proc/<pid>/stat: the 22nd field, after the command's closing parenthesis.
-    const stat = readFileSync(`/proc/${process.ppid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "0";
-  } catch {
-    return "0";
-  }
-}
-
 /** Registers the file's hooks: one renderer build, one devserver, one browser, the existing profile. */
 export function useInstances(options: InstancesOptions = {}): Instances {
   const browser = useChromium(options.browser);
-  let rendererDir = "";
+  const rendererDir = E2E_RENDERER_DIR;
   let server: Devserver | undefined;
   let folder = "";
   let recoveryKey = "";
@@ -170,9 +124,6 @@ export function useInstances(options: InstancesOptions = {}): Instances {
 
   beforeAll(async () => {
     if (browser.unavailableReason !== undefined) return;
-    const built = sharedRendererBuild().then((dir) => {
-      rendererDir = dir;
-    });
     server = await startDevserver({ ...DEVSERVER, ...options.devserver });
     folder = await mkdtemp(join(tmpdir(), "mqrl-e2e-"));
     if (options.existing !== false) {
@@ -181,7 +132,6 @@ export function useInstances(options: InstancesOptions = {}): Instances {
       await signedIn.account.stop();
       await signedIn.account.profile.close();
     }
-    await built;
     if (options.existing !== false) existing = await serve(join(folder, "existing"));
   }, 180_000);
 
