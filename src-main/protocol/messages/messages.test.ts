@@ -669,6 +669,13 @@ describe("anything that is not a login message", () => {
     expect(error.message.length).toBeLessThan(200);
   });
 
+  it("escapes every control character of an unknown type in the error text, not only those JSON escapes", () => {
+    const error = parseError(JSON.stringify({ type: "a\u2028b\u2029c\u0085d\u009b31me\u007ff\n" }), "v2025");
+    expect(error.message).toContain('"a\\u2028b\\u2029c\\u0085d\\u009b31me\\u007ff\\n"');
+    // eslint-disable-next-line no-control-regex -- the point is that none is left
+    expect(error.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+  });
+
   it("ignores unknown fields and never copies them into the model or onto the wire", () => {
     const wire = {
       type: "m.login.protocols",

@@ -72,8 +72,13 @@ function jsonKind(value: unknown): string {
 }
 
 // Peer-controlled text ends up in error messages and logs: bound its length and escape control characters.
+// JSON.stringify escapes the C0 controls only; DEL, the C1 controls (U+009B is a terminal's CSI) and the line and
+// paragraph separators would still break or forge a log line, so they are escaped here too.
 function quote(text: string): string {
-  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function fieldPath(path: readonly PropertyKey[]): string {
