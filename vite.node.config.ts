@@ -7,6 +7,8 @@ const root = import.meta.dirname;
 
 export const nodeEntries: Record<string, string> = {
   devserver: resolve(root, "devserver/cli.ts"),
+  "bench-flow": resolve(root, "scripts/bench/flow.ts"),
+  "browser-host": resolve(root, "src-main/hosts/browser/cli.ts"),
 };
 
 export default defineConfig({

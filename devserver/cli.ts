@@ -28,6 +28,10 @@ const USAGE = `usage: npm run devserver -- [options]
   --device-code-interval S        device grant polling interval in seconds (default 5)
   --access-token-ttl S            access token lifetime in seconds (default 300)
   --scope-family F                accept only the stable or the unstable (MSC2967) Matrix scopes (default both)
+  --no-auth-metadata              no OAuth API: the auth metadata and auth_issuer paths answer 404
+  --device-code-grant-disabled    as MAS with oauth.device_code_grant_enabled false: the device authorization
+                                  endpoint answers 400 invalid_request, registration drops the grant
+  --refuse-registration           refuse every client registration (400 invalid_client_metadata)
   --mas-for URL                   MAS mode: serve only the OAuth side, as MAS for the homeserver at URL (Synapse
                                   with matrix_authentication_service); needs --mas-secret and at least one --user
   --mas-secret S                  MAS mode: the secret shared with the homeserver
@@ -67,6 +71,9 @@ function parseOptions(argv: readonly string[]): DevserverOptions | "help" {
       "device-code-interval": { type: "string" },
       "access-token-ttl": { type: "string" },
       "scope-family": { type: "string" },
+      "no-auth-metadata": { type: "boolean" },
+      "device-code-grant-disabled": { type: "boolean" },
+      "refuse-registration": { type: "boolean" },
       "mas-for": { type: "string" },
       "mas-secret": { type: "string" },
       "mas-connect-timeout": { type: "string" },
@@ -125,6 +132,9 @@ function parseOptions(argv: readonly string[]): DevserverOptions | "help" {
     }
     options.scopeFamily = scopeFamily;
   }
+  if (values["no-auth-metadata"] === true) options.authMetadata = false;
+  if (values["device-code-grant-disabled"] === true) options.deviceCodeGrantEnabled = false;
+  if (values["refuse-registration"] === true) options.refuseRegistration = true;
   const mas = parseMasMode(values);
   if (mas !== undefined) options.mas = mas;
   return options;

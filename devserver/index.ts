@@ -52,6 +52,12 @@ export interface DevserverHooks {
   clearClientApiLog(): void;
   /** Holds the next matching requests, unanswered and not applied, until released (holds.ts). */
   holdRequests(spec: HoldSpec): Hold;
+  /** Answers a device code as the consent page would, signed in as `user` (localpart or user ID). */
+  answerDeviceCode(userCode: string, user: string, approve: boolean): Promise<void>;
+  /** Changes the rendezvous lifetimes of sessions created from now on (a demo's "Synapse timing" switch). */
+  setRendezvousLifetimes(lifetimes: { readonly v2024S?: number; readonly v2025S?: number }): void;
+  /** The rendezvous lifetimes in force. */
+  rendezvousLifetimes(): { readonly v2024S: number; readonly v2025S: number };
 }
 
 export interface Devserver {
@@ -207,6 +213,17 @@ export async function startDevserver(options: DevserverOptions = {}): Promise<De
       clientApiLog.clear();
     },
     holdRequests: (spec) => holds.add(spec),
+    answerDeviceCode: (userCode, user, approve) => oauth.answerDeviceCode(userCode, user, approve),
+    setRendezvousLifetimes: (lifetimes) => {
+      const resolved = resolveRendezvousOptions({
+        ...rendezvous,
+        ...(lifetimes.v2024S === undefined ? {} : { ttlV2024S: lifetimes.v2024S }),
+        ...(lifetimes.v2025S === undefined ? {} : { ttlV2025S: lifetimes.v2025S }),
+      });
+      // The handlers hold this object and read the lifetimes at each create.
+      Object.assign(rendezvous, { ttlV2024S: resolved.ttlV2024S, ttlV2025S: resolved.ttlV2025S });
+    },
+    rendezvousLifetimes: () => ({ v2024S: rendezvous.ttlV2024S, v2025S: rendezvous.ttlV2025S }),
   };
 
   let closing: Promise<void> | undefined;

@@ -1,12 +1,16 @@
 // Launches the real Electron app where its binary exists. Electron 45 downloads the binary on first use, which
-// cannot happen on machines without access to its release host (our CI): there the test is skipped with the
+// cannot happen on machines without access to its release host (our CI): there the tests are skipped with the
 // reason printed, and counted as skipped, never as passed. The binary is detected from
-// node_modules/electron/path.txt without require("electron"), which would try to download it.
+// node_modules/electron/path.txt without require("electron"), which would try to download it. What the shell's
+// Node test (test/shell/electron-main.test.ts) checks on a fake Electron, these check on the real one.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { _electron as electron } from "playwright-core";
-import { describe, expect, it } from "vitest";
+import { _electron as electron, type ElectronApplication } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COMMAND_NAMES, EVENT_NAMES } from "../src-shared/contract";
+import { RENDERER_CSP } from "../src-main/hosts/csp";
 
 const root = join(import.meta.dirname, "..");
 const electronDir = join(root, "node_modules", "electron");
@@ -21,29 +25,101 @@ function electronBinary(): string | undefined {
 const binary = electronBinary();
 if (binary === undefined) {
   console.log(
-    "electron launch test skipped: no Electron binary in node_modules/electron/dist " +
+    "electron launch tests skipped: no Electron binary in node_modules/electron/dist " +
       "(not downloaded: Electron 45 fetches it on the first `npm start`, which needs access to its release host)",
   );
 }
 
-describe.skipIf(binary === undefined)("the Electron app", () => {
-  it("opens one sandboxed window from app:// with the app's title", { timeout: 120_000 }, async () => {
-    execFileSync("npx", ["electron-vite", "build"], { cwd: root, stdio: "ignore" });
-    const app = await electron.launch({
-      executablePath: binary ?? "",
-      args: [root, "--no-sandbox"],
-      cwd: root,
-    });
-    try {
-      const window = await app.firstWindow();
-      expect(window.url()).toBe("app://renderer/index.html");
-      await window.getByRole("heading", { name: "Matrix QR Login" }).waitFor();
-      // The renderer has no Node: the preload exposes only the named bridge.
-      expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe(
-        "undefined",
-      );
-    } finally {
-      await app.close();
-    }
+const home = mkdtempSync(join(tmpdir(), "mqrl-electron-"));
+
+function launch(profileDir: string): Promise<ElectronApplication> {
+  return electron.launch({
+    executablePath: binary ?? "",
+    // As root (CI) Chromium's own sandbox cannot start; the renderer sandbox (app.enableSandbox) still applies.
+    args: [root, "--no-sandbox", "--profile-dir", profileDir],
+    cwd: root,
+    env: { ...process.env, MATRIX_QR_LOGIN_HOME: home },
   });
+}
+
+describe.skipIf(binary === undefined)("the Electron app", () => {
+  beforeAll(() => {
+    execFileSync("npx", ["electron-vite", "build", "--logLevel", "warn"], { cwd: root, stdio: "ignore" });
+  }, 120_000);
+
+  afterAll(() => {
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it(
+    "opens one sandboxed window from app:// with the app's CSP and only the named bridge",
+    { timeout: 120_000 },
+    async () => {
+      const app = await launch(join(home, "one"));
+      try {
+        const page = await app.firstWindow();
+        expect(page.url()).toBe("app://renderer/index.html");
+        await page.getByRole("heading", { name: "Matrix QR Login" }).waitFor();
+        // The renderer has no Node, and the bridge is named functions from the contract, nothing generic.
+        expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe(
+          "undefined",
+        );
+        const bridge = await page.evaluate(() => {
+          const api = (globalThis as { matrixQrLogin?: { commands: object; events: object } }).matrixQrLogin;
+          return api === undefined
+            ? undefined
+            : {
+                keys: Object.keys(api),
+                commands: Object.keys(api.commands),
+                events: Object.keys(api.events),
+              };
+        });
+        expect(bridge?.keys.sort()).toEqual(["commands", "events", "host"]);
+        expect(bridge?.commands.sort()).toEqual([...COMMAND_NAMES].sort());
+        expect(bridge?.events.sort()).toEqual([...EVENT_NAMES].sort());
+        // app:// sends the CSP and serves nothing outside the renderer's build.
+        const served = await page.evaluate(async () => {
+          const page = await fetch("app://renderer/index.html");
+          const outside = await fetch("app://renderer/%2e%2e/main/index.js");
+          return { csp: page.headers.get("content-security-policy"), outside: outside.status };
+        });
+        expect(served).toEqual({ csp: RENDERER_CSP, outside: 404 });
+        // Neither navigation nor window.open leaves the app.
+        await page.evaluate(() => {
+          globalThis.open("https://example.org/", "_blank");
+          location.href = "https://example.org/";
+        });
+        await page.waitForTimeout(500);
+        expect(app.windows()).toHaveLength(1);
+        expect(page.url()).toBe("app://renderer/index.html");
+      } finally {
+        await app.close();
+      }
+    },
+  );
+
+  it(
+    "runs two profiles side by side, and hands a second start of one profile to its open window",
+    { timeout: 120_000 },
+    async () => {
+      const first = await launch(join(home, "a"));
+      const second = await launch(join(home, "b"));
+      try {
+        await (await first.firstWindow()).getByRole("heading", { name: "Matrix QR Login" }).waitFor();
+        await (await second.firstWindow()).getByRole("heading", { name: "Matrix QR Login" }).waitFor();
+        const again = await launch(join(home, "a"));
+        const exited = await new Promise<boolean>((resolve) => {
+          again.process().once("exit", () => {
+            resolve(true);
+          });
+          setTimeout(() => {
+            resolve(false);
+          }, 20_000);
+        });
+        expect(exited).toBe(true);
+      } finally {
+        await Promise.all([first.close(), second.close()]);
+      }
+    },
+  );
 });

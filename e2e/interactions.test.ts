@@ -118,6 +118,8 @@ describe("scanning an image", () => {
     const { png, base64 } = await mixedSegmentQr();
     const { page, problems } = await watchedPage(await contextFor(ctx));
     await page.goto(`${server?.url ?? ""}?canned=scanning&theme=dark`);
+    // The camera opens first (this browser has none); the image is the scanner's third source.
+    await page.getByRole("tab", { name: t("scanner.source.image") }).click();
     await page.getByText(t("scanner.choose")).waitFor();
 
     await page
@@ -184,6 +186,7 @@ describe("a sign-in on the simulated device", () => {
     await heading(t("signInChoice.title")).waitFor();
     await page.getByRole("button", { name: new RegExp(t("signInChoice.scan.title")) }).click();
     await heading(t("phase.scanning.title.new_device")).waitFor();
+    await page.getByRole("tab", { name: t("scanner.source.image") }).click();
     await page
       .locator('input[type="file"]')
       .setInputFiles({ name: "qr.png", mimeType: "image/png", buffer: png });

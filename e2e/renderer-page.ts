@@ -7,29 +7,22 @@ import { createServer, type Server } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
 import { promisify } from "node:util";
 import type { BrowserContext, Page } from "playwright-core";
+import { RENDERER_CSP } from "../src-main/hosts/csp";
 
 const root = join(import.meta.dirname, "..");
 
-/** The Content-Security-Policy the app's pages are served with (Electron's app:// and the browser host). */
-export const RENDERER_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "worker-src 'self' blob:",
-  "connect-src 'self' ws://127.0.0.1:*",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
+/** The Content-Security-Policy the app's pages are served with (Electron's app:// and the browser host): the one. */
+export { RENDERER_CSP };
 
-/** Builds the renderer alone into `outDir` with the app's own Vite config. */
+/** Builds the renderer alone into `outDir` with the app's own Vite config, as it ships (a production build:
+ * Vitest sets NODE_ENV=test, which would otherwise give React's development build). */
 export async function buildRenderer(outDir: string): Promise<void> {
   await promisify(execFile)(
     "npx",
     ["vite", "build", "--config", "vite.renderer.config.ts", "--outDir", outDir, "--logLevel", "warn"],
     {
       cwd: root,
+      env: { ...process.env, NODE_ENV: "production" },
     },
   );
 }

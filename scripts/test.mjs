@@ -1,5 +1,6 @@
-// `npm test`: lint, typecheck, the Node build, then every test suite, then the real-Synapse lane; ends with one
-// summary line "N passed, N failed, N skipped" summed over all suites (a check such as lint counts as one test).
+// `npm test`: lint, typecheck, the Node and Electron builds, the flow benchmark once (quick), then every test
+// suite, then the real-Synapse lane; ends with one summary line "N passed, N failed, N skipped" summed over all
+// suites (a check such as lint counts as one test).
 // Exits non-zero if anything failed. A lane that cannot run here (the Synapse sandbox exits 77: not root, no
 // debootstrap, sid broken today) counts as one skipped, with its reason printed; never as passed.
 import { spawnSync } from "node:child_process";
@@ -28,6 +29,10 @@ check("lint", "npx", ["eslint", "--max-warnings", "0", "."]);
 check("format", "npx", ["prettier", "--check", "."]);
 check("typecheck", "npm", ["run", "-s", "typecheck"]);
 check("build", "npm", ["run", "-s", "build:node"]);
+// The Electron app's bundles (out/main, out/preload, out/renderer): built here even where no Electron binary runs.
+check("electron build", "npx", ["electron-vite", "build", "--logLevel", "warn"]);
+// The flow benchmark once, quick: it asserts no timing, so it counts as passed when it runs to its end.
+check("bench:flow --quick", "node", ["out/node/bench-flow.js", "--quick"]);
 
 /**
  * Adds one Vitest run's JSON report to the totals: failed tests, else failed files (one that did not load), else

@@ -2,6 +2,7 @@
 // page runs on sample data.
 import { useEffect } from "react";
 import { useApp } from "./app-context";
+import { useFocusOnScreenChange } from "./components/focus";
 import { ProgressRing } from "./components/ui";
 import { t } from "./copy/format";
 import { FlowView } from "./demo/ProjectorLayout";
@@ -15,6 +16,8 @@ export function App() {
   const theme = useApp((state) => state.account?.settings.theme ?? "system");
   const preview = useApp((state) => state.preview);
   const notice = useApp((state) => state.notice);
+  const phase = useApp((state) => state.flow?.phase);
+  useFocusOnScreenChange(`${status}:${view}:${phase ?? ""}`);
 
   useEffect(() => {
     // `system` follows prefers-color-scheme in tokens.css; light and dark override it.
@@ -27,7 +30,11 @@ export function App() {
       <a className="skip-link" href="#content">
         {t("app.skipToContent")}
       </a>
-      {preview ? <div className="preview-banner">{t("app.preview")}</div> : null}
+      {preview ? (
+        <aside className="preview-banner" aria-label={t("app.previewLabel")}>
+          {t("app.preview")}
+        </aside>
+      ) : null}
       <div className="view" key={view} data-view={view}>
         {status === "starting" ? (
           <div className="page">

@@ -1,13 +1,14 @@
-// How the renderer obtains its engine. The host (Electron's preload, the browser host's page script) puts an
-// object on `window.matrixQrLogin` with `invoke(name, request)` and `on(event, listener)`; the renderer checks
-// every request before it leaves and every event as it arrives against the contract (src-shared/contract.ts),
-// so a host that sends something else is noticed here, not three components later. Without such an object
-// (a plain browser, or a host that exposes nothing yet) the app runs on the fake engine with sample data,
-// and says so.
+// How the renderer obtains its engine. A host puts a bridge on `window.matrixQrLogin`: one named function per
+// command and one subscribe function per event, built from the contract's name lists (Electron's preload does it
+// over IPC; browser-bridge.ts does it over the browser host's WebSocket). The renderer checks every request before
+// it leaves, and every answer and event as it arrives, against the contract (src-shared/contract.ts), so a host
+// that sends something else is noticed here, not three components later. Without a bridge (a plain browser page)
+// the app runs on the fake engine with sample data, and says so.
 import {
   isCommandName,
   isEventName,
   readEvent,
+  readOutcome,
   readRequest,
   type CommandName,
   type CommandOutcome,
@@ -16,13 +17,17 @@ import {
   type EventName,
   type EventPayload,
 } from "../src-shared/contract";
+import type { CommandNameList, EventNameList } from "../src-shared/contract-names";
+import { browserHostBridge } from "./browser-bridge";
 
-/** What a host exposes on `window.matrixQrLogin`. */
+/** What a host exposes on `window.matrixQrLogin`: named functions only, nothing generic. */
 export interface HostBridge {
   /** Which host this is (`electron`, `browser`), for labels only. */
   readonly host?: string;
-  readonly invoke?: (name: string, request: unknown) => Promise<unknown>;
-  readonly on?: (name: string, listener: (payload: unknown) => void) => () => void;
+  readonly commands?: Readonly<Partial<Record<CommandNameList, (request: unknown) => Promise<unknown>>>>;
+  readonly events?: Readonly<
+    Partial<Record<EventNameList, (listener: (payload: unknown) => void) => () => void>>
+  >;
 }
 
 declare global {
@@ -39,22 +44,28 @@ export interface ObtainedEngine {
 
 /** The engine behind a host bridge, or undefined when the bridge has no engine (yet). */
 export function engineFromBridge(bridge: HostBridge | undefined): EngineApi | undefined {
-  if (bridge === undefined || typeof bridge.invoke !== "function" || typeof bridge.on !== "function") {
-    return undefined;
-  }
-  const invoke = bridge.invoke.bind(bridge);
-  const on = bridge.on.bind(bridge);
+  const commands = bridge?.commands;
+  const events = bridge?.events;
+  if (commands === undefined || events === undefined) return undefined;
   return {
     async invoke<N extends CommandName>(name: N, request: CommandRequest<N>): Promise<CommandOutcome<N>> {
       if (!isCommandName(name)) throw new TypeError(`unknown command ${String(name)}`);
       const checked = readRequest(name, request);
       // A request that fails the contract is this renderer's bug, not the user's: say so loudly.
       if (!checked.ok) throw new TypeError(`${name}: ${checked.error.message}`);
-      return (await invoke(name, checked.value)) as CommandOutcome<N>;
+      const send = commands[name];
+      if (send === undefined) throw new TypeError(`the host offers no ${name}`);
+      const outcome = readOutcome(name, await send(checked.value));
+      if (!outcome.ok && "contractError" in outcome && outcome.contractError.code === "invalid_response") {
+        console.error(`${name}: the host's answer breaks the contract: ${outcome.contractError.message}`);
+      }
+      return outcome;
     },
     on<N extends EventName>(name: N, listener: (payload: EventPayload<N>) => void): () => void {
       if (!isEventName(name)) throw new TypeError(`unknown event ${String(name)}`);
-      return on(name, (payload) => {
+      const subscribe = events[name];
+      if (subscribe === undefined) throw new TypeError(`the host offers no ${name} event`);
+      return subscribe((payload) => {
         const checked = readEvent(name, payload);
         if (!checked.ok) {
           console.error(`dropped a ${name} event that breaks the contract: ${checked.error.message}`);
@@ -66,8 +77,15 @@ export function engineFromBridge(bridge: HostBridge | undefined): EngineApi | un
   };
 }
 
-/** The engine for this page: the host's, or the fake one with sample data chosen by the URL's query. */
+/**
+ * The engine for this page: Electron's (the preload's bridge), the browser host's (a `#token=` in the address),
+ * or the fake one with sample data chosen by the URL's query.
+ */
 export async function obtainEngine(win: Window): Promise<ObtainedEngine> {
+  if (win.matrixQrLogin === undefined) {
+    const browser = browserHostBridge(win);
+    if (browser !== undefined) win.matrixQrLogin = browser;
+  }
   const real = engineFromBridge(win.matrixQrLogin);
   if (real !== undefined) return { engine: real, preview: false };
   // Loaded only when needed: a page with a real engine never fetches the sample data.

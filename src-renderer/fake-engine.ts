@@ -152,7 +152,7 @@ export class FakeEngine implements EngineApi {
     if (name === "transcript.entry" && this.#cannedTranscript.length > 0) {
       const canned = this.#cannedTranscript.splice(0);
       queueMicrotask(() => {
-        for (const entry of canned) this.emit("transcript.entry", entry as EventPayload<"transcript.entry">);
+        for (const entry of canned) this.emit("transcript.entry", entry);
       });
     }
     return () => set.delete(listener);
@@ -319,7 +319,7 @@ class FakeFlow {
     this.#version = options.version;
     this.#player = new TranscriptPlayer(options.role, options.side, options.version, (entry) => {
       // A TranscriptEntry is what the schema describes; its readonly arrays are the only difference in the types.
-      options.transcript(entry as EventPayload<"transcript.entry">);
+      options.transcript(entry);
     });
   }
 

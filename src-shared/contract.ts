@@ -4,6 +4,7 @@
 // with a typed answer. Nothing that crosses it carries a token, a private key, a secret, ciphertext, or a
 // recovery key other than in the one answer that shows it to the user once.
 import { z } from "zod";
+import { COMMAND_NAMES, EVENT_NAMES, type CommandNameList, type EventNameList } from "./contract-names";
 import { FLOW_ERROR_CODES } from "./errors";
 import { FLOW_COMMAND_TYPES, FLOW_PHASES, flowCommandSchema } from "./flow";
 
@@ -220,7 +221,7 @@ export const COMMANDS = {
     response: z.strictObject({ text: z.string().max(4 * 1024 * 1024) }),
   },
   "app.openExternal": { request: z.strictObject({ url: text() }), response: ok },
-} as const;
+} as const satisfies Record<CommandNameList, { request: z.ZodType; response: z.ZodType }>;
 
 export type CommandName = keyof typeof COMMANDS;
 export type CommandRequest<N extends CommandName> = z.infer<(typeof COMMANDS)[N]["request"]>;
@@ -233,7 +234,9 @@ export const EVENTS = {
   "account.state": accountStateSchema,
   /** The browser host asks the page to open a URL from the user's next click (no popup without a gesture). */
   "app.openRequest": z.strictObject({ url: text(), host: text(255) }),
-} as const;
+} as const satisfies Record<EventNameList, z.ZodType>;
+
+export { COMMAND_NAMES, EVENT_NAMES };
 
 export type EventName = keyof typeof EVENTS;
 export type EventPayload<N extends EventName> = z.infer<(typeof EVENTS)[N]>;
@@ -291,6 +294,155 @@ export function readEvent<N extends EventName>(
   if (!parsed.success)
     return { ok: false, error: { code: "invalid_response", message: issueText(parsed.error) } };
   return { ok: true, value: parsed.data as EventPayload<N> };
+}
+
+/**
+ * Reads a request whose command name came from outside (a WebSocket frame, an IPC channel): an unknown name is
+ * `unknown_command`, then as `readRequest`.
+ */
+export function readCommand(
+  name: unknown,
+  payload: unknown,
+): { ok: true; name: CommandName; value: CommandRequest<CommandName> } | { ok: false; error: ContractError } {
+  if (!isCommandName(name)) {
+    return {
+      ok: false,
+      error: { code: "unknown_command", message: `no command named ${String(name).slice(0, 64)}` },
+    };
+  }
+  const read = readRequest(name, payload);
+  return read.ok ? { ok: true, name, value: read.value } : read;
+}
+
+const outcomeErrorSchema = z.union([
+  z.strictObject({ ok: z.literal(false), contractError: contractErrorSchema }),
+  z.strictObject({ ok: z.literal(false), error: flowErrorSchema }),
+]);
+
+/**
+ * Checks a command's answer as it arrives (the view's end of "both ends validate"): its response against the
+ * command's schema, or a well-formed contract or engine error. Anything else becomes `invalid_response`.
+ */
+export function readOutcome<N extends CommandName>(name: N, outcome: unknown): CommandOutcome<N> {
+  if (typeof outcome === "object" && outcome !== null && (outcome as { ok?: unknown }).ok === true) {
+    const shape = z.strictObject({ ok: z.literal(true), value: COMMANDS[name].response });
+    const parsed = shape.safeParse(outcome);
+    if (parsed.success) return { ok: true, value: parsed.data.value as CommandResponse<N> };
+    return { ok: false, contractError: { code: "invalid_response", message: issueText(parsed.error) } };
+  }
+  const parsed = outcomeErrorSchema.safeParse(outcome);
+  if (parsed.success) return parsed.data;
+  return {
+    ok: false,
+    contractError: { code: "invalid_response", message: `${name}: the answer is not a command outcome` },
+  };
+}
+
+// --- The browser host's WebSocket frames ----------------------------------------------------------------------
+// The same commands and events, one JSON text frame each. The page sends `invoke`; the host answers each with a
+// `result` carrying the same id, pushes `event`s, and answers a frame it cannot read at all with `refused`.
+
+/** Where the page opens the WebSocket, on the page's own origin. */
+export const BRIDGE_PATH = "/bridge";
+/** The subprotocol the host selects; the page offers it with the token's (which the host never echoes). */
+export const BRIDGE_SUBPROTOCOL = "matrix-qr-login.v1";
+const TOKEN_SUBPROTOCOL_PREFIX = "token.";
+/** A browser host's token: 32 random bytes, base64url (whose characters are all valid in a subprotocol). */
+export const BRIDGE_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The token rides in `Sec-WebSocket-Protocol`, the one header a page can set on a WebSocket: never in a URL,
+ * where it would reach logs and history.
+ */
+export function tokenSubprotocol(token: string): string {
+  if (!BRIDGE_TOKEN.test(token)) throw new TypeError("not a browser host token");
+  return `${TOKEN_SUBPROTOCOL_PREFIX}${token}`;
+}
+
+/** The token among the offered subprotocols, if exactly one well-formed one is there. */
+export function tokenFromSubprotocols(offered: readonly string[]): string | undefined {
+  const tokens = offered
+    .filter((protocol) => protocol.startsWith(TOKEN_SUBPROTOCOL_PREFIX))
+    .map((protocol) => protocol.slice(TOKEN_SUBPROTOCOL_PREFIX.length));
+  const [token] = tokens;
+  return tokens.length === 1 && token !== undefined && BRIDGE_TOKEN.test(token) ? token : undefined;
+}
+
+/** The longest frame either end reads (a request's own limit is MAX_MESSAGE_CHARS; the answer to
+ * `transcript.export` may be longer). */
+export const MAX_FRAME_CHARS = 5 * 1024 * 1024;
+
+const frameId = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2 ** 31);
+
+export const invokeFrameSchema = z.strictObject({
+  type: z.literal("invoke"),
+  id: frameId,
+  name: z.string().max(64),
+  request: z.unknown(),
+});
+export type InvokeFrame = z.infer<typeof invokeFrameSchema>;
+
+export type HostFrame =
+  | { readonly type: "result"; readonly id: number; readonly outcome: CommandOutcome<CommandName> }
+  | { readonly type: "event"; readonly name: EventName; readonly payload: unknown }
+  | { readonly type: "refused"; readonly id?: number; readonly error: ContractError };
+
+const hostFrameSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("result"), id: frameId, outcome: z.unknown() }),
+  z.strictObject({ type: z.literal("event"), name: z.string().max(64), payload: z.unknown() }),
+  z.strictObject({ type: z.literal("refused"), id: frameId.optional(), error: contractErrorSchema }),
+]);
+
+function parseFrameText(text: string): { ok: true; value: unknown } | { ok: false; error: ContractError } {
+  if (text.length > MAX_FRAME_CHARS) {
+    return { ok: false, error: { code: "too_large", message: `frame over ${MAX_FRAME_CHARS} characters` } };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, error: { code: "invalid_request", message: "a frame is one JSON object" } };
+  }
+}
+
+/** Reads one frame from the page: an `invoke` frame whose name and request are checked by `readCommand`. */
+export function readInvokeFrame(
+  text: string,
+):
+  | { ok: true; id: number; name: CommandName; request: CommandRequest<CommandName> }
+  | { ok: false; id?: number; error: ContractError } {
+  const json = parseFrameText(text);
+  if (!json.ok) return json;
+  const frame = invokeFrameSchema.safeParse(json.value);
+  if (!frame.success) {
+    const id = (json.value as { id?: unknown } | null)?.id;
+    return {
+      ok: false,
+      ...(frameId.safeParse(id).success ? { id: id as number } : {}),
+      error: { code: "invalid_request", message: issueText(frame.error) },
+    };
+  }
+  const read = readCommand(frame.data.name, frame.data.request);
+  if (!read.ok) return { ok: false, id: frame.data.id, error: read.error };
+  return { ok: true, id: frame.data.id, name: read.name, request: read.value };
+}
+
+/** Reads one frame from the host; an event's payload is checked by `readEvent` where it is delivered. */
+export function readHostFrame(
+  text: string,
+): { ok: true; frame: HostFrame } | { ok: false; error: ContractError } {
+  const json = parseFrameText(text);
+  if (!json.ok) return json;
+  const frame = hostFrameSchema.safeParse(json.value);
+  if (!frame.success)
+    return { ok: false, error: { code: "invalid_response", message: issueText(frame.error) } };
+  if (frame.data.type === "event" && !isEventName(frame.data.name)) {
+    return { ok: false, error: { code: "invalid_response", message: "an event of no known name" } };
+  }
+  return { ok: true, frame: frame.data as HostFrame };
 }
 
 function jsonSize(value: unknown): number | undefined {

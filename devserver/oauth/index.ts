@@ -36,7 +36,7 @@ import { checkMatrixScopes } from "./matrix-scopes";
 import type { ResolvedOAuthOptions } from "./options";
 import { accountPage, sendPage } from "./pages";
 import { ACCOUNT_PATH, OAUTH_ROUTES, createOAuthProvider } from "./provider";
-import { createOAuthTestHooksHandler } from "./test-hooks";
+import { answerDeviceCode, createOAuthTestHooksHandler } from "./test-hooks";
 
 export type { OAuthOptions, DeviceCodeOptions, ResolvedOAuthOptions } from "./options";
 export { resolveOAuthOptions } from "./options";
@@ -65,6 +65,8 @@ export interface OAuthServer {
   readonly handlers: readonly RequestHandler[];
   /** `/_devserver/approve` and `/_devserver/token`; mount only with `testHooks`. */
   readonly testHooks: RequestHandler;
+  /** What `/_devserver/approve` does, in process (the local demo consents without the HTTP hooks). */
+  answerDeviceCode(userCode: string, user: string, approve: boolean): Promise<void>;
 }
 
 /** The paths oidc-provider serves: its endpoints, plus `/{uid}` resume paths after authorize and link. */
@@ -150,15 +152,16 @@ export function createOAuthServer(dependencies: OAuthServerDependencies): OAuthS
       await toProvider(req, res);
     },
   }));
-  const discovery = createRouter([
-    ...discoveryRoutes,
-    {
-      method: "GET",
-      path: "/_matrix/client/unstable/org.matrix.msc2965/auth_issuer",
-      handle: ({ res }) => {
-        sendJson(res, 200, { issuer });
-      },
+  // Without the OAuth API (`authMetadata: false`) these paths fall through to 404 M_UNRECOGNIZED.
+  const issuerRoute = {
+    method: "GET",
+    path: "/_matrix/client/unstable/org.matrix.msc2965/auth_issuer",
+    handle: ({ res }: { res: ServerResponse }) => {
+      sendJson(res, 200, { issuer });
     },
+  };
+  const discovery = createRouter([
+    ...(options.authMetadata ? [...discoveryRoutes, issuerRoute] : []),
     {
       method: "GET",
       path: "/.well-known/matrix/client",
@@ -166,7 +169,11 @@ export function createOAuthServer(dependencies: OAuthServerDependencies): OAuthS
         // What Synapse 1.160 adds with MAS in charge (synapse/rest/well_known.py).
         sendJson(res, 200, {
           "m.homeserver": { base_url: publicBaseUrl },
-          "org.matrix.msc2965.authentication": { issuer, account: new URL(ACCOUNT_PATH, issuer).href },
+          ...(options.authMetadata
+            ? {
+                "org.matrix.msc2965.authentication": { issuer, account: new URL(ACCOUNT_PATH, issuer).href },
+              }
+            : {}),
         });
       },
     },
@@ -185,5 +192,10 @@ export function createOAuthServer(dependencies: OAuthServerDependencies): OAuthS
     provider,
     handlers: [discovery, providerHandler, createInteractionHandler({ provider, accounts })],
     testHooks: createOAuthTestHooksHandler({ provider, accounts, provisioner, resource }),
+    answerDeviceCode: (userCode, user, approve) => {
+      const localpart = accounts.localpartOf(user);
+      if (localpart === undefined) return Promise.reject(new TypeError(`${user} is not a configured user`));
+      return answerDeviceCode({ provider, accounts, provisioner, resource }, userCode, localpart, approve);
+    },
   };
 }

@@ -29,6 +29,21 @@ export interface OAuthOptions {
    * `scopes_supported`, as a server that knows one family does. Default: both, as MAS today.
    */
   scopeFamily?: ScopeFamily;
+  /**
+   * Serve the OAuth API's discovery: the Matrix auth metadata (both paths), MSC2965's `auth_issuer`, and the
+   * authentication section of `.well-known/matrix/client`. Off, every one of them answers 404 `M_UNRECOGNIZED`, as
+   * a homeserver without an OAuth API does (Synapse without MAS). Default true.
+   */
+  authMetadata?: boolean;
+  /**
+   * MAS's `oauth.device_code_grant_enabled`. Off, the device authorization endpoint answers 400 `invalid_request`
+   * before it looks at the client, and registration drops the device-code grant from the grants a client asks
+   * for, as MAS's handlers do. The metadata still names the endpoint and the grant: MAS's discovery handler lists
+   * them whatever the switch, and a homeserver may serve MAS's metadata from a cache. Default true.
+   */
+  deviceCodeGrantEnabled?: boolean;
+  /** Refuse every client registration, 400 `invalid_client_metadata`, as MAS's registration policy refuses one. */
+  refuseRegistration?: boolean;
 }
 
 export interface ResolvedOAuthOptions {
@@ -38,6 +53,9 @@ export interface ResolvedOAuthOptions {
   readonly deviceCodeIntervalS: number;
   readonly accessTokenTtlS: number;
   readonly scopeFamilies: readonly ScopeFamily[];
+  readonly authMetadata: boolean;
+  readonly deviceCodeGrantEnabled: boolean;
+  readonly refuseRegistration: boolean;
 }
 
 const DEFAULT_DEVICE_CODE_TTL_S = 600;
@@ -75,5 +93,8 @@ export function resolveOAuthOptions(options: OAuthOptions): ResolvedOAuthOptions
       options.accessTokenTtlS ?? DEFAULT_ACCESS_TOKEN_TTL_S,
     ),
     scopeFamilies: scopeFamilies(options.scopeFamily),
+    authMetadata: options.authMetadata !== false,
+    deviceCodeGrantEnabled: options.deviceCodeGrantEnabled !== false,
+    refuseRegistration: options.refuseRegistration === true,
   };
 }

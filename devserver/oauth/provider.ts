@@ -17,7 +17,7 @@ import Provider, {
 } from "oidc-provider";
 import type { AccountStore, HomeserverProvisioner } from "../accounts";
 import { createOAuthStore } from "./adapter";
-import { checkClientMetadata } from "./client-policy";
+import { DEVICE_CODE_GRANT, checkClientMetadata } from "./client-policy";
 import { createDevicePollingMiddleware } from "./device-polling";
 import { API_SCOPE, checkMatrixScopes, type ScopeFamily } from "./matrix-scopes";
 import type { ResolvedOAuthOptions } from "./options";
@@ -176,6 +176,22 @@ function provisionDeviceBeforeResponse(
 }
 
 /**
+ * MAS with `oauth.device_code_grant_enabled: false`: the device authorization endpoint refuses every request, 400
+ * `invalid_request`, before it looks at the client (MAS `oauth2/device/authorize.rs`).
+ */
+const refuseDeviceAuthorization: Middleware = async (ctx, next) => {
+  if (ctx.method === "POST" && ctx.path === OAUTH_ROUTES.device_authorization) {
+    ctx.status = 400;
+    ctx.body = {
+      error: "invalid_request",
+      error_description: "The Device Authorization Grant is disabled on this server",
+    };
+    return;
+  }
+  await next();
+};
+
+/**
  * Revoking a token ends its session (oidc-provider revokes every token of the grant), and MAS then removes the
  * session's device from the homeserver. Only when the token is really gone: revocation answers 200 even for a
  * token it refused to revoke (another client's).
@@ -238,10 +254,17 @@ export function createOAuthProvider(dependencies: OAuthProviderDependencies): Pr
       // already has oidc-provider's defaults merged in); stored clients are re-read without a registration ctx.
       validator(ctx, key, _value, metadata) {
         if (key !== "client_uri" || ctx?.oidc?.route !== "registration") return;
+        // MAS's answer when its registration policy denies a client.
+        if (options.refuseRegistration) {
+          throw new errors.InvalidClientMetadata("client registration denied by the policy");
+        }
         const verdict = checkClientMetadata(ctx.oidc.body ?? {});
         // A description starting with "redirect_uris" makes oidc-provider answer `invalid_redirect_uri`.
         if (!verdict.ok) throw new errors.InvalidClientMetadata(verdict.description);
-        metadata.grant_types = [...verdict.grantTypes];
+        // MAS with the device grant off drops it from what the client asked for, and registers the rest.
+        metadata.grant_types = verdict.grantTypes.filter(
+          (grant) => options.deviceCodeGrantEnabled || grant !== DEVICE_CODE_GRANT,
+        );
         metadata.response_types = [...verdict.responseTypes];
       },
     },
@@ -365,6 +388,7 @@ export function createOAuthProvider(dependencies: OAuthProviderDependencies): Pr
   const provider = new Provider(issuer, configuration);
   // Endpoint URLs are built from the request's host; the devserver sets X-Forwarded-* from its public base URL.
   provider.proxy = true;
+  if (!options.deviceCodeGrantEnabled) provider.use(refuseDeviceAuthorization);
   provider.use(prefillUserCode);
   provider.use(completeDiscovery(options.scopeFamilies));
   provider.use(provisionDeviceBeforeResponse(provisioner, sessions));

@@ -44,8 +44,52 @@ function generateDeviceId(): string {
   return Array.from({ length: 10 }, () => DEVICE_ID_ALPHABET[randomInt(DEVICE_ID_ALPHABET.length)]).join("");
 }
 
+/**
+ * Answers a device code as the consent page would (approve: signed in as `localpart`; deny: access_denied). The
+ * HTTP hook and the in-process demo both use it.
+ */
+export async function answerDeviceCode(
+  dependencies: OAuthTestHookDependencies,
+  userCode: string,
+  localpart: string,
+  approve: boolean,
+): Promise<void> {
+  const { provider, resource } = dependencies;
+  const code = await provider.DeviceCode.findByUserCode(normalizeUserCode(userCode), {
+    ignoreExpiration: true,
+  });
+  if (code === undefined) throw new MatrixError(404, "M_NOT_FOUND", "No such user code");
+  if (code.isExpired) throw invalid("the user code has expired");
+  if (code.error !== undefined || code.accountId !== undefined || code.inFlight === true) {
+    throw invalid("the user code has already been used");
+  }
+  if (!approve) {
+    code.error = "access_denied";
+    code.errorDescription = "The user denied the request";
+    await code.save();
+    return;
+  }
+  const requested = typeof code.params.scope === "string" ? code.params.scope : undefined;
+  const scopes = checkMatrixScopes(requested);
+  if (!scopes.ok) throw invalid(scopes.reason);
+  // What the consent page's Approve does (a grant holding the scopes), then what oidc-provider's device
+  // flow records on the code once the user finished (oidc-provider/lib/actions/authorization/device.js).
+  const grant = new provider.Grant({ accountId: localpart, clientId: code.clientId });
+  if (scopes.openid) grant.addOIDCScope("openid");
+  grant.addResourceScope(resource, scopes.matrixScopes.join(" "));
+  const grantId = await grant.save();
+  Object.assign(code, {
+    accountId: localpart,
+    authTime: Math.floor(Date.now() / 1000),
+    grantId,
+    scope: [...(scopes.openid ? ["openid"] : []), ...scopes.matrixScopes].join(" "),
+    resource,
+  });
+  await code.save();
+}
+
 export function createOAuthTestHooksHandler(dependencies: OAuthTestHookDependencies): RequestHandler {
-  const { provider, accounts, provisioner, resource } = dependencies;
+  const { provider, accounts, provisioner } = dependencies;
 
   function knownUser(value: unknown): string {
     const localpart = typeof value === "string" ? accounts.localpartOf(value) : undefined;
@@ -61,39 +105,7 @@ export function createOAuthTestHooksHandler(dependencies: OAuthTestHookDependenc
         const body = await readJsonObject(req);
         if (typeof body.user_code !== "string") throw invalid("user_code must be a string");
         if (typeof body.approve !== "boolean") throw invalid("approve must be true or false");
-        const localpart = knownUser(body.user);
-        const code = await provider.DeviceCode.findByUserCode(normalizeUserCode(body.user_code), {
-          ignoreExpiration: true,
-        });
-        if (code === undefined) throw new MatrixError(404, "M_NOT_FOUND", "No such user code");
-        if (code.isExpired) throw invalid("the user code has expired");
-        if (code.error !== undefined || code.accountId !== undefined || code.inFlight === true) {
-          throw invalid("the user code has already been used");
-        }
-        if (!body.approve) {
-          code.error = "access_denied";
-          code.errorDescription = "The user denied the request";
-          await code.save();
-          sendJson(res, 200, {});
-          return;
-        }
-        const requested = typeof code.params.scope === "string" ? code.params.scope : undefined;
-        const scopes = checkMatrixScopes(requested);
-        if (!scopes.ok) throw invalid(scopes.reason);
-        // What the consent page's Approve does (a grant holding the scopes), then what oidc-provider's device
-        // flow records on the code once the user finished (oidc-provider/lib/actions/authorization/device.js).
-        const grant = new provider.Grant({ accountId: localpart, clientId: code.clientId });
-        if (scopes.openid) grant.addOIDCScope("openid");
-        grant.addResourceScope(resource, scopes.matrixScopes.join(" "));
-        const grantId = await grant.save();
-        Object.assign(code, {
-          accountId: localpart,
-          authTime: Math.floor(Date.now() / 1000),
-          grantId,
-          scope: [...(scopes.openid ? ["openid"] : []), ...scopes.matrixScopes].join(" "),
-          resource,
-        });
-        await code.save();
+        await answerDeviceCode(dependencies, body.user_code, knownUser(body.user), body.approve);
         sendJson(res, 200, {});
       },
     },

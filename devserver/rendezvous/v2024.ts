@@ -104,7 +104,8 @@ export interface V2024Dependencies {
 
 export function createV2024Handler({ options, clock, publicBaseUrl }: V2024Dependencies): RequestHandler {
   const store = synapseSessionStore<V2024Session>(clock, options.capacity);
-  const ttlMs = options.ttlV2024S * 1000;
+  // Read at each create: a demo may switch between a long lifetime and Synapse's 60 s while it runs.
+  const ttlMs = (): number => options.ttlV2024S * 1000;
 
   async function readChecked(req: IncomingMessage): Promise<Uint8Array> {
     try {
@@ -126,7 +127,12 @@ export function createV2024Handler({ options, clock, publicBaseUrl }: V2024Depen
     const data = await readChecked(req);
     const now = clock.now();
     const id = createUlid(now);
-    const session: V2024Session = { data, etag: v2024Etag(data), lastModified: now, expiresAt: now + ttlMs };
+    const session: V2024Session = {
+      data,
+      etag: v2024Etag(data),
+      lastModified: now,
+      expiresAt: now + ttlMs(),
+    };
     store.insert(id, session);
     v2024SuccessCors(res);
     // Synapse 1.160 answers 201 with the URL in the body and no Location header.

@@ -136,7 +136,8 @@ export function createV2025Handler({ options, clock, authenticate }: V2025Depend
   if (options.msc4388Mode === "off") return () => Promise.resolve(false);
 
   const store = synapseSessionStore<V2025Session>(clock, options.capacity);
-  const ttlMs = options.ttlV2025S * 1000;
+  // Read at each create (see v2024.ts).
+  const ttlMs = (): number => options.ttlV2025S * 1000;
   // The whole JSON body may be larger than `data`: escaping can take up to 6 bytes per byte of data.
   const bodyLimit = 6 * options.maxBytes + 64 * 1024;
 
@@ -173,11 +174,11 @@ export function createV2025Handler({ options, clock, authenticate }: V2025Depend
       token: v2025SequenceToken(data, now),
       tokenMillis: now,
       previousToken: undefined,
-      expiresAt: now + ttlMs,
+      expiresAt: now + ttlMs(),
       transactions: new Map(),
     };
     store.insert(id, session);
-    sendJson(res, 200, { id, sequence_token: session.token, expires_in_ms: ttlMs }, NO_CACHE);
+    sendJson(res, 200, { id, sequence_token: session.token, expires_in_ms: ttlMs() }, NO_CACHE);
   }
 
   function receive(req: IncomingMessage, res: ServerResponse, id: string): void {

@@ -1,86 +1,222 @@
-// The Electron shell: app lifecycle, the one window, the app:// scheme, CSP and permissions.
-// Kept thin on purpose (docs/ARCHITECTURE.md §2): everything it hosts runs and is tested in plain Node and Chromium.
-import { app, BrowserWindow, net, protocol, session, shell } from "electron";
-import { join, normalize, sep } from "node:path";
-import { pathToFileURL } from "node:url";
+// The Electron shell's entry (built to out/main/index.js): one profile per process, its window, and the engine
+// behind the contract. Before `ready`: the renderer sandbox for every window, the app:// scheme's privileges, the
+// profile's own userData folder (so the single-instance lock is per profile and several profiles run side by
+// side) and that lock. After: the app:// handler, the permission rules, the IPC handlers, the window, and the
+// engine, imported after the window is up so the first paint does not wait for the crypto libraries.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  app,
+  BrowserWindow,
+  desktopCapturer,
+  dialog,
+  ipcMain,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+  systemPreferences,
+} from "electron";
+import { toFlowError } from "../../src-shared/errors";
+import { createLogger } from "../../src-shared/logger";
+import type { EngineHost } from "../engine/host";
+import { describeProfile, HostArgsError, readHostArgs } from "../hosts/host-args";
+import { resolveProfileDir } from "../matrix/paths";
+import { appProtocolHandler, APP_SCHEME_PRIVILEGES } from "./app-protocol";
+import { approvalGate } from "./approval";
+import { FlowWatch } from "./flow-watch";
+import { forwardEvents, serveContractOverIpc } from "./ipc";
+import { createOpenExternal } from "./open-external";
+import { installPermissionHandlers } from "./permissions";
+import { SafeStorageSecretStore } from "./safe-storage-secret-store";
+import { APP_ENTRY, APP_SCHEME, isAppMainFrame, OwnContents } from "./trust";
+import { hardenWebContents, mainWindowOptions } from "./window";
 
 const RENDERER_DIR = join(import.meta.dirname, "../renderer");
-const APP_ORIGIN = "app://renderer";
+const PRELOAD_DIR = join(import.meta.dirname, "../preload");
 
-// Strict CSP: our own code only; inline styles are allowed for React's style attributes.
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob: mediastream:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
+// Electron's checklist: sandbox every renderer, and give app:// its privileges; both only work before `ready`.
+app.enableSandbox();
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
-protocol.registerSchemesAsPrivileged([
-  { scheme: "app", privileges: { standard: true, secure: true, supportFetchAPI: true } },
-]);
-
-/** Serves out/renderer over app://renderer/, refusing any path that escapes it. */
-function serveRenderer(): void {
-  protocol.handle("app", async (request) => {
-    const url = new URL(request.url);
-    if (url.host !== "renderer") return new Response("not found", { status: 404 });
-    const relative = decodeURIComponent(url.pathname === "/" ? "/index.html" : url.pathname);
-    const file = normalize(join(RENDERER_DIR, relative));
-    if (!file.startsWith(RENDERER_DIR + sep)) return new Response("forbidden", { status: 403 });
-    const response = await net.fetch(pathToFileURL(file).toString());
-    const headers = new Headers(response.headers);
-    headers.set("Content-Security-Policy", CSP);
-    return new Response(response.body, { status: response.status, headers });
-  });
+function reportAndExit(title: string, message: string): void {
+  console.error(`${title}: ${message}`);
+  dialog.showErrorBox(title, message);
+  app.exit(2);
 }
 
-function createWindow(): void {
-  const window = new BrowserWindow({
-    width: 1100,
-    height: 760,
-    show: false,
-    title: "Matrix QR Login",
-    webPreferences: {
-      preload: join(import.meta.dirname, "../preload/index.cjs"),
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-      webSecurity: true,
-    },
-  });
+/** Before `ready` nothing may run on: app.exit ends the process, and the throw ends this module meanwhile. */
+function fail(title: string, message: string): never {
+  reportAndExit(title, message);
+  throw new Error(message);
+}
+
+function profileDirFromArgs(): { dir: string; allowInsecureHttp: boolean } {
+  let args;
+  try {
+    args = readHostArgs(process.argv.slice(1), { strict: false });
+  } catch (error) {
+    if (error instanceof HostArgsError || error instanceof TypeError) fail("Matrix QR Login", error.message);
+    throw error;
+  }
+  const [profile, ...more] = args.profiles;
+  if (profile === undefined || more.length > 0) {
+    fail("Matrix QR Login", "one profile per window: start the app once for each --profile");
+  }
+  const dir = resolveProfileDir(profile);
+  console.log(`matrix-qr-login: ${describeProfile(profile)} (${dir})`);
+  // Plain http to this machine (the local devserver) in development, or when asked for.
+  return { dir, allowInsecureHttp: args.allowInsecureHttp || !app.isPackaged };
+}
+
+const { dir: profileDir, allowInsecureHttp } = profileDirFromArgs();
+mkdirSync(profileDir, { recursive: true, mode: 0o700 });
+// Chromium's own files (caches, local storage) beside the profile's, and the single-instance lock with them.
+app.setPath("userData", join(profileDir, "electron"));
+
+/** Background failures of the engine, redacted. */
+const log = createLogger("matrix-qr-login");
+const own = new OwnContents();
+const flows = new FlowWatch();
+let mainWindow: BrowserWindow | undefined;
+let engine: Promise<EngineHost> | undefined;
+let engineClosed = false;
+
+const openExternal = createOpenExternal({
+  shell,
+  dialog,
+  allowLoopbackHttp: allowInsecureHttp,
+  parent: () => mainWindow,
+});
+
+function createMainWindow(): BrowserWindow {
+  const window = new BrowserWindow(mainWindowOptions(PRELOAD_DIR));
+  own.add(window.webContents);
   window.once("ready-to-show", () => {
     window.show();
   });
-  // Navigation away from our own origin is never legitimate; external links go through the OS browser,
-  // and only for https URLs.
-  window.webContents.on("will-navigate", (event, url) => {
-    if (!url.startsWith(`${APP_ORIGIN}/`)) event.preventDefault();
+  window.on("closed", () => {
+    if (mainWindow === window) mainWindow = undefined;
   });
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith("https://")) void shell.openExternal(url);
-    return { action: "deny" };
-  });
-  void window.loadURL(`${APP_ORIGIN}/index.html`);
+  void window.loadURL(APP_ENTRY);
+  return window;
 }
 
-void app.whenReady().then(() => {
-  // Camera access is for the QR scanner only; nothing else is granted.
-  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => {
-    callback(permission === "media");
+async function startEngine(): Promise<EngineHost> {
+  const [{ createEngine }, { createRuntime }] = await Promise.all([
+    import("../engine/index"),
+    import("../protocol"),
+  ]);
+  return createEngine({
+    app: "electron",
+    runtime: createRuntime(),
+    location: { dir: profileDir },
+    allowInsecureHttp,
+    openUrl: openExternal,
+    onError: (error) => {
+      log.error(toFlowError(error).message);
+    },
+    secretStore: (dir) =>
+      new SafeStorageSecretStore(dir, {
+        safeStorage,
+        platform: process.platform,
+        askToStoreWithoutKeychain: async () => {
+          const question = {
+            type: "warning" as const,
+            title: "No system keychain",
+            message: "Keep this profile's sign-in without a keychain?",
+            detail:
+              "This desktop has no keychain running (no GNOME Keyring or KWallet), so the tokens and the encryption " +
+              "key can only be kept in a file that your user account can read. Anything running as you could " +
+              "read them too.",
+            buttons: ["Keep them in a private file", "Don't sign in"],
+            defaultId: 1,
+            cancelId: 1,
+          };
+          const { response } = await (mainWindow === undefined
+            ? dialog.showMessageBox(question)
+            : dialog.showMessageBox(mainWindow, question));
+          return response === 0;
+        },
+        onMoved: (notice) => {
+          console.log(`matrix-qr-login: ${notice}`);
+          void dialog.showMessageBox({
+            type: "info",
+            title: "Sign-in moved to the keychain",
+            message: notice,
+          });
+        },
+      }),
   });
-  serveRenderer();
-  createWindow();
-  app.on("activate", () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
-  });
-});
+}
 
-app.on("window-all-closed", () => {
-  if (process.platform !== "darwin") app.quit();
-});
+function start(): void {
+  installPermissionHandlers(session.defaultSession, desktopCapturer, {
+    isOwn: (contents) => own.has(contents),
+    scannerOpen: () => flows.scannerOpen,
+  });
+  protocol.handle(APP_SCHEME, appProtocolHandler(RENDERER_DIR));
+  const running = startEngine();
+  engine = running;
+  serveContractOverIpc({
+    ipcMain,
+    engine: () => running,
+    isTrustedSender: (event) => isAppMainFrame(own, event.sender, event.senderFrame),
+    beforeFlowCommand: approvalGate(process.platform, systemPreferences, flows),
+  });
+  mainWindow = createMainWindow();
+  running.then(
+    (host) => {
+      forwardEvents(
+        host,
+        () => mainWindow?.webContents,
+        (event) => {
+          flows.see(event);
+        },
+      );
+    },
+    (error: unknown) => {
+      reportAndExit("Matrix QR Login cannot open this profile", toFlowError(error).message);
+    },
+  );
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // This profile is open in another window of the app: that one comes to the front instead.
+  app.quit();
+} else {
+  app.on("second-instance", () => {
+    if (mainWindow === undefined) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+  app.on("web-contents-created", (_event, contents) => {
+    hardenWebContents(contents, (url) => {
+      openExternal(url).catch((error: unknown) => {
+        console.error(`matrix-qr-login: not opened: ${(error as Error).message}`);
+      });
+    });
+  });
+  app.on("window-all-closed", () => {
+    if (process.platform !== "darwin") app.quit();
+  });
+  app.on("activate", () => {
+    if (app.isReady() && mainWindow === undefined) mainWindow = createMainWindow();
+  });
+  // The engine writes the crypto store and releases the profile's lock before the process ends.
+  app.on("before-quit", (event) => {
+    const running = engine;
+    if (running === undefined || engineClosed) return;
+    event.preventDefault();
+    engineClosed = true;
+    void running
+      .then((host) => host.close())
+      .catch((error: unknown) => {
+        console.error(`matrix-qr-login: the engine did not close cleanly: ${(error as Error).message}`);
+      })
+      .finally(() => {
+        app.quit();
+      });
+  });
+  void app.whenReady().then(start);
+}

@@ -78,6 +78,7 @@ export {
 export {
   MACHINE_REPLY_DUE,
   PERSON_ACTING,
+  REQUEST_RATE_LIMIT,
   DEFAULT_BACKOFF,
   DEFAULT_CANCEL_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -85,6 +86,7 @@ export {
   type DeadlineSignal,
   type PollSchedule,
   type PollPhase,
+  type RequestRateLimit,
   type BackoffOptions,
   type Now,
   type Sleep,

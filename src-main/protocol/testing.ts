@@ -17,5 +17,5 @@ export { DEVICE_ID, deviceIdProblem, isOpaqueId, opaqueIdProblem, serverNameOrUr
 // --- rendezvous: one join per version (product code uses joinRendezvous), timing internals
 export { joinV2024Rendezvous } from "./rendezvous/v2024";
 export { joinV2025Rendezvous, rendezvousApiForQrPrefix } from "./rendezvous/v2025";
-export { MIN_REQUEST_SPACING_MS, realSleep } from "./rendezvous/timing";
+export { RequestPacer, pollIntervalAt, realSleep } from "./rendezvous/timing";
 export { rendezvousError, testRuntime, scriptedFetch } from "./rendezvous/doubles.testing";

@@ -94,6 +94,9 @@ export const REASON_COPY: Readonly<Record<string, PlainKey>> = {
   not_needed: "reason.not_needed",
   not_signed_in: "reason.not_signed_in",
   unreachable: "reason.unreachable",
+  camera_refused: "reason.camera_refused",
+  no_camera: "reason.no_camera",
+  camera_failed: "reason.camera_failed",
   ...Object.fromEntries(PROXY_REASONS.map((reason) => [reason, "reason.proxy"])),
 };
 

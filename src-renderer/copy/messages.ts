@@ -11,6 +11,7 @@ export const MESSAGES = {
   "app.name": "Matrix QR Login",
   "app.tagline": "Sign in to your Matrix account on this computer, or link a new device, with a QR code.",
   "app.preview": "Preview with sample data: no engine is connected, so nothing here signs anyone in.",
+  "app.previewLabel": "Preview",
   "app.loading": "Starting…",
   "app.engineFailed": "The app could not reach its engine.",
   "app.skipToContent": "Skip to content",
@@ -152,6 +153,10 @@ export const MESSAGES = {
   "reason.not_needed": "Not needed for this direction.",
   "reason.not_signed_in": "Sign in first to check this.",
   "reason.unreachable": "The homeserver could not be reached.",
+  "reason.camera_refused":
+    "Permission to use the camera was denied. You can allow it in your system’s privacy settings.",
+  "reason.no_camera": "No camera was found on this computer.",
+  "reason.camera_failed": "The camera couldn’t be started. Another app may be using it.",
 
   // Error screens: one title, cause and next step per FlowErrorCode (copy/errors.ts maps codes to these)
   "error.expired.title": "The sign in was not completed in time",
@@ -239,7 +244,8 @@ export const MESSAGES = {
   "error.server_error.next": "Try again in a few minutes.",
   "error.camera_unavailable.title": "Camera not available",
   "error.camera_unavailable.cause": "No camera was found, or permission to use it was denied.",
-  "error.camera_unavailable.next": "Show a QR code instead, or scan the QR code from an image.",
+  "error.camera_unavailable.next":
+    "Show a QR code instead, or scan the QR code from your screen or from an image.",
   "error.signed_out.title": "You were signed out",
   "error.signed_out.cause":
     "This device’s session ended on your homeserver, for example it was signed out from another device.",
@@ -410,7 +416,7 @@ export const MESSAGES = {
   "instructions.existing_device.scanner.1":
     "On the new device, open Element and choose “Sign in with QR code”.",
   "instructions.existing_device.scanner.2":
-    "Scan the QR code it shows: drop, paste or choose a picture of it here.",
+    "Hold the QR code it shows in front of this computer’s camera, or scan it from the screen or a picture.",
   "instructions.existing_device.scanner.3":
     "Type the 2-digit code this computer then shows into the new device.",
   "instructions.new_device.generator.1": "Open Element X on your phone, where you’re signed in.",
@@ -419,7 +425,8 @@ export const MESSAGES = {
   "instructions.new_device.generator.4": "Point the phone’s camera at this QR code.",
   "instructions.new_device.scanner.1": "On your signed-in device, open Element and choose “Link new device”.",
   "instructions.new_device.scanner.2": "In Element X, choose “Mobile device”: it shows a QR code.",
-  "instructions.new_device.scanner.3": "Scan that QR code: drop, paste or choose a picture of it here.",
+  "instructions.new_device.scanner.3":
+    "Hold that QR code in front of this computer’s camera, or scan it from the screen or a picture.",
   "instructions.new_device.scanner.4":
     "Type the 2-digit code this computer then shows into your other device.",
 
@@ -498,7 +505,11 @@ export const MESSAGES = {
   "phase.done.backup": "Message history connected",
   "phase.done.noBackup": "No message history backup",
 
-  // The scanner (image sources now; camera and screen arrive later)
+  // The scanner: the camera, the screen, an image
+  "scanner.sources": "Scan with",
+  "scanner.source.camera": "Camera",
+  "scanner.source.screen": "Screen",
+  "scanner.source.image": "Image",
   "scanner.dropTitle": "Drop a picture of the QR code here",
   "scanner.dropHint": "A screenshot or a photo works. You can also paste one with {shortcut}.",
   "scanner.choose": "Choose an image…",
@@ -508,6 +519,26 @@ export const MESSAGES = {
   "scanner.unreadable": "This image could not be opened.",
   "scanner.found": "QR code found.",
   "scanner.pasteShortcut": "Ctrl+V",
+  "scanner.camera.label": "Camera",
+  "scanner.camera.starting": "Starting the camera…",
+  "scanner.camera.live": "Hold the QR code in front of the camera, inside the frame.",
+  "scanner.camera.found": "QR code found. The camera is off.",
+  "scanner.camera.again": "Scan again",
+  "scanner.camera.retry": "Try the camera again",
+  "scanner.other": "Other ways",
+  "scanner.useScreen": "Scan from the screen",
+  "scanner.useImage": "Use an image",
+  "scanner.screen.title": "A QR code on this computer’s screen",
+  "scanner.screen.body":
+    "Choose the window, browser tab or screen that shows the QR code, for example another Matrix app.",
+  "scanner.screen.start": "Choose a window or screen…",
+  "scanner.screen.starting": "Waiting for you to choose what to share…",
+  "scanner.screen.live": "Looking for a QR code in what you shared. Keep the QR code visible.",
+  "scanner.screen.stop": "Stop sharing",
+  "scanner.screen.found": "QR code found. Screen sharing has stopped.",
+  "scanner.screen.refused": "Screen sharing was cancelled or not allowed.",
+  "scanner.screen.unsupported": "Scanning the screen isn’t available here. Use a screenshot instead.",
+  "scanner.screen.failed": "The screen couldn’t be captured. Try again, or use a screenshot instead.",
 
   // Help
   "help.title": "Help",

@@ -44,6 +44,32 @@ describe("npm run devserver (out/node/devserver.js)", () => {
     expect((await running.exited).code).toBe(0);
   });
 
+  it("maps the OAuth switches: --no-auth-metadata, --device-code-grant-disabled, --refuse-registration", async () => {
+    const running = run([
+      "--port",
+      "0",
+      "--no-auth-metadata",
+      "--device-code-grant-disabled",
+      "--refuse-registration",
+    ]);
+    const baseUrl = await ready(running);
+    expect((await fetch(`${baseUrl}/_matrix/client/v1/auth_metadata`)).status).toBe(404);
+    const device = await fetch(`${baseUrl}/oauth2/device`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "client_id=x",
+    });
+    expect(device.status).toBe(400);
+    const registration = await fetch(`${baseUrl}/oauth2/registration`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ client_uri: "https://client.example.org/", token_endpoint_auth_method: "none" }),
+    });
+    expect(((await registration.json()) as { error: string }).error).toBe("invalid_client_metadata");
+    running.child.kill("SIGTERM");
+    expect((await running.exited).code).toBe(0);
+  });
+
   it("maps the rendezvous flags: TTLs, payload limit, send shape and stable path", async () => {
     const running = run([
       "--port",

@@ -440,8 +440,8 @@ export async function runScenario(
         scannedOnce = true;
         act(
           (async () => {
-            if (inject.kind === "third_device_scans_first") thirdDeviceFirst(scanner, shown);
-            if (inject.kind === "mitm_replaces_initiate") mitm = replaceInitiate(scanner, shown);
+            if (inject.kind === "third_device_scans_first") thirdDeviceFirst(scanner, generator, shown);
+            if (inject.kind === "mitm_replaces_initiate") mitm = replaceInitiate(scanner, generator, shown);
             if (inject.kind === "unsupported_protocol") {
               scanner.scripted = scriptedScanner(scanner, shown, version, world, {
                 onCheckCode: (code) => {
@@ -648,8 +648,13 @@ function rewriteValidators(host: CountingHost): void {
   });
 }
 
-/** Before the scanner's first write, a third device joins with the same QR code and writes its own initiate. */
-function thirdDeviceFirst(scanner: RunSide, qr: Uint8Array | undefined): void {
+/**
+ * Before the scanner's first write, a third device joins with the same QR code and writes its own initiate. The
+ * order is fixed whatever the devices' poll timings and request pacing: the showing device reads the third
+ * device's initiate before the scanner's own write goes out, and its answer goes out only once the scanner has given
+ * up and deleted the rendezvous, so that it meets an ended session.
+ */
+function thirdDeviceFirst(scanner: RunSide, generator: RunSide, qr: Uint8Array | undefined): void {
   let done = false;
   scanner.host.interceptFetch((next) => async (url, init) => {
     if (!done && init.method === "PUT" && qr !== undefined) {
@@ -660,9 +665,25 @@ function thirdDeviceFirst(scanner: RunSide, qr: Uint8Array | undefined): void {
       const rendezvous = await joinRendezvous(scanned, { runtime, signal: SIGNAL, allowInsecureHttp: true });
       const channel = createScannerChannel(scanned);
       await rendezvous.send((aad) => channel.sealInitiate(aad), { signal: SIGNAL });
+      await until("the showing device to read the third device's initiate", () =>
+        generator.snapshots.some((snapshot) => snapshot.phase === "connecting"),
+      );
     }
     return next(url, init);
   });
+  let answered = false;
+  generator.host.interceptFetch((next) => async (url, init) => {
+    if (!answered && init.method === "PUT") {
+      answered = true;
+      await until("the scanner to delete the rendezvous", () => sentDelete(scanner));
+    }
+    return next(url, init);
+  });
+}
+
+/** Whether `side` has had an answer to a DELETE (the end of its rendezvous). */
+function sentDelete(side: RunSide): boolean {
+  return side.host.entries.some((entry) => entry.kind === "http" && entry.method === "DELETE");
 }
 
 /** What the man in the middle learns: the check code the showing device now expects (theirs). */
@@ -670,15 +691,25 @@ interface ManInTheMiddle {
   checkCode(): Promise<string>;
 }
 
-/** Someone on the scanner's network path swaps its LoginInitiate for one sealed with their own key. */
-function replaceInitiate(scanner: RunSide, qr: Uint8Array): ManInTheMiddle {
+/**
+ * Someone on the scanner's network path swaps its LoginInitiate for one sealed with their own key. The order is
+ * fixed whatever the devices' poll timings and request pacing: in v2025 the scanner looks at the cell before the
+ * showing device answers (and sees its write replaced); the attacker reads the showing device's answer before the
+ * scanner, having given up, deletes the rendezvous; the showing device deletes it only after the scanner's end.
+ */
+function replaceInitiate(scanner: RunSide, generator: RunSide, qr: Uint8Array): ManInTheMiddle {
   let done = false;
   const ourRole: Intent = scanner.device === "existing" ? "existing_device" : "new_device";
   const decoded = decodeLoginQr(qr);
   const attacker = createScannerChannel(acceptScannedQr(qr, ourRole));
   let tokenAfterPut: string | undefined;
   let putUrl: string | undefined;
+  let scannerLooked = false;
   scanner.host.interceptFetch((next) => async (url, init) => {
+    if (done && init.method === "GET") scannerLooked = true;
+    if (init.method === "DELETE") {
+      await until("the attacker to read the showing device's answer", () => learnedCode !== undefined);
+    }
     if (done || init.method !== "PUT" || init.body === undefined || init.body === null)
       return next(url, init);
     done = true;
@@ -701,7 +732,26 @@ function replaceInitiate(scanner: RunSide, qr: Uint8Array): ManInTheMiddle {
     tokenAfterPut = answer.sequence_token;
     return response;
   });
+  let answered = false;
+  generator.host.interceptFetch((next) => async (url, init) => {
+    // The user's guesses end the showing device's flow at once: its DELETE waits for the scanner to have seen
+    // what it sees (the answer, or its own write replaced) and given up.
+    if (init.method === "DELETE") await until("the scanner's end", () => scanner.outcome !== undefined);
+    if (answered || init.method !== "PUT") return next(url, init);
+    answered = true;
+    if (decoded.version === "v2025") await until("the scanner to look at its write", () => scannerLooked);
+    const response = await next(url, init);
+    learned ??= learn();
+    learned.then(
+      (code) => {
+        learnedCode = code;
+      },
+      () => undefined,
+    );
+    return response;
+  });
   let learned: Promise<string> | undefined;
+  let learnedCode: string | undefined;
   const learn = async (): Promise<string> => {
     if (putUrl === undefined) throw new Error("the initiate was not replaced");
     const response = await fetch(putUrl);

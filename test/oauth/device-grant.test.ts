@@ -37,6 +37,7 @@ async function approve(
 ): Promise<void> {
   const response = await fetch(`${server.baseUrl}/_devserver/approve`, {
     method: "POST",
+    headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ user_code: userCode, user: "alice", approve: yes }),
   });
   expect(response.status).toBe(200);

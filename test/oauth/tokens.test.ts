@@ -31,6 +31,7 @@ async function signedIn(deviceId: string, margin?: number) {
   const authorization = await startDeviceAuthorization({ ...call, metadata, clientId, deviceId });
   const approval = await fetch(`${server.baseUrl}/_devserver/approve`, {
     method: "POST",
+    headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ user_code: authorization.userCode, user: "alice", approve: true }),
   });
   expect(approval.status).toBe(200);

@@ -202,7 +202,7 @@ describe("references between files", () => {
     expect(at("src-main/protocol/types.ts", "docs/no-such-page.md")).toBe(false);
   });
 
-  it("every file a tracked file names exists", () => {
+  it("every file a tracked file names exists", { timeout: 60_000 }, () => {
     const broken = brokenReferences(files);
     expect(broken, `references to files that do not exist:\n${broken.join("\n")}`).toEqual([]);
   });

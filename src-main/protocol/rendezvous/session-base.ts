@@ -8,6 +8,20 @@ import type { CancelOptions } from "./types";
 export class OperationGuard {
   private busy = false;
   private cancelled = false;
+  private turn: number;
+
+  /** `now` is the session's clock; the session's first turn is its creation (the create or the join). */
+  constructor(private readonly now: () => number) {
+    this.turn = now();
+  }
+
+  /**
+   * When the session last took a turn: the end of its last send or receive, or its creation. Poll schedules count
+   * from here (`pollUntil`).
+   */
+  get lastTurn(): number {
+    return this.turn;
+  }
 
   /** Runs one send or receive; overlapping them, or using a cancelled session, is our own code's bug. */
   async run<T>(what: string, operation: () => Promise<T>): Promise<T> {
@@ -15,7 +29,9 @@ export class OperationGuard {
     if (this.busy) throw new TypeError(`rendezvous ${what} while another send or receive is running`);
     this.busy = true;
     try {
-      return await operation();
+      const result = await operation();
+      this.turn = this.now();
+      return result;
     } finally {
       this.busy = false;
     }
@@ -34,28 +50,29 @@ export function sessionEnded(what: string): RendezvousError {
 /**
  * Calls `poll` on the schedule until it returns a value, or until the session ends (`expired`: polling a session
  * the server has forgotten is pointless, and a server that answers "no change" past it must not keep us here).
- * Intervals run from the start of one poll to the start of the next, timed from the first poll; the transport
- * keeps any schedule under 4 requests/s.
+ * The schedule counts from `lastTurn`, the session's last turn (our own write, the message we last received, the
+ * create or join): the first GET goes one wait after it, at once if that has passed, and each later one a wait
+ * after the one before. The transport keeps any schedule under the session's rate ceiling.
  */
 export async function pollUntil<T>(
   transport: Transport,
   schedule: PollSchedule,
   signal: AbortSignal,
   sessionEnd: () => number,
+  lastTurn: number,
   poll: () => Promise<T | undefined>,
 ): Promise<T> {
   checkPollSchedule(schedule);
-  let start: number | undefined;
+  let next = lastTurn + pollIntervalAt(schedule, 0);
   for (;;) {
+    await transport.sleepUntil(Math.min(next, sessionEnd()), signal);
     // Timed from when the GET can actually go out, so the rate ceiling never shifts the schedule.
     await transport.readyForRequest(signal);
     const pollStart = transport.now();
     if (pollStart >= sessionEnd()) throw sessionEnded("receive");
-    start ??= pollStart;
     const result = await poll();
     if (result !== undefined) return result;
-    const next = pollStart + pollIntervalAt(schedule, pollStart - start);
-    await transport.sleepUntil(Math.min(next, sessionEnd()), signal);
+    next = pollStart + pollIntervalAt(schedule, pollStart - lastTurn);
   }
 }
 
@@ -76,8 +93,8 @@ export async function deleteSession(
     throw new TypeError(`cancel timeout must be a positive number, got ${timeoutMs}`);
   }
   const never = new AbortController().signal;
-  // The timeout counts from when the request-rate ceiling lets the DELETE go out (at most 250 ms after our last
-  // request): a cancel right after a poll must still send it.
+  // The timeout counts from when the request-rate ceiling lets the DELETE go out (after a burst of requests, up to
+  // a window's length later): a cancel right after a poll must still send it.
   await transport.readyForRequest(never);
   const now = transport.now();
   if (now >= expiresAt) return;

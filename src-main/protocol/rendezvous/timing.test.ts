@@ -3,19 +3,29 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   DEFAULT_BACKOFF,
   MACHINE_REPLY_DUE,
-  MIN_REQUEST_SPACING_MS,
   PERSON_ACTING,
+  REQUEST_RATE_LIMIT,
+  RequestPacer,
   backoffDelay,
   checkPollSchedule,
   pollIntervalAt,
   realSleep,
+  type PollSchedule,
 } from "./timing";
 
+/** The times of the GETs a schedule asks for, counted from the session's last turn, up to `untilMs`. */
+function lookTimes(schedule: PollSchedule, untilMs: number): number[] {
+  const times: number[] = [];
+  for (let at = pollIntervalAt(schedule, 0); at <= untilMs; at += pollIntervalAt(schedule, at))
+    times.push(at);
+  return times;
+}
+
 describe("poll schedules", () => {
-  it("machine reply due: every 250 ms for the first 10 s, then every second", () => {
-    expect(pollIntervalAt(MACHINE_REPLY_DUE, 0)).toBe(250);
-    expect(pollIntervalAt(MACHINE_REPLY_DUE, 9_999)).toBe(250);
-    expect(pollIntervalAt(MACHINE_REPLY_DUE, 10_000)).toBe(1_000);
+  // Replaces "every 250 ms for the first 10 s, then every second", the schedule before the rate ceiling allowed a
+  // burst: a reply that is due is looked for soon after our own write, then less and less often.
+  it("machine reply due: first look 25 ms after our write, then 100, 200, 400, 800 ms, then every second", () => {
+    expect(lookTimes(MACHINE_REPLY_DUE, 5_000)).toEqual([25, 125, 325, 725, 1_525, 2_525, 3_525, 4_525]);
     expect(pollIntervalAt(MACHINE_REPLY_DUE, 3_600_000)).toBe(1_000);
   });
 
@@ -24,9 +34,18 @@ describe("poll schedules", () => {
     expect(pollIntervalAt(PERSON_ACTING, 100_000)).toBe(2_000);
   });
 
-  it("never polls faster than 4 requests a second, whatever the schedule says", () => {
-    expect(MIN_REQUEST_SPACING_MS).toBe(250);
-    expect(pollIntervalAt([{ everyMs: 10 }], 0)).toBe(250);
+  // Replaces "never polls faster than 4 requests a second" (MIN_REQUEST_SPACING_MS, 250 ms): the schedule is now
+  // taken as written, and the transport's rate ceiling (below, and rate-ceiling.property.test.ts) bounds it.
+  it("is taken as written: the rate ceiling is the transport's, not the schedule's", () => {
+    expect(pollIntervalAt([{ everyMs: 10 }], 0)).toBe(10);
+  });
+
+  it("backs off within a growing phase from the time spent in it, up to its longest wait", () => {
+    const schedule = [
+      { everyMs: 50, forMs: 50 },
+      { everyMs: 10, growth: 3, maxEveryMs: 500 },
+    ];
+    expect(lookTimes(schedule, 2_000)).toEqual([50, 60, 90, 180, 450, 950, 1_450, 1_950]);
   });
 
   it("keeps the last phase going whatever its length says", () => {
@@ -44,10 +63,60 @@ describe("poll schedules", () => {
     ["a zero interval", [{ everyMs: 0 }]],
     ["a negative phase length", [{ everyMs: 500, forMs: -1 }, { everyMs: 500 }]],
     ["a NaN interval", [{ everyMs: Number.NaN }]],
+    ["a shrinking phase", [{ everyMs: 100, growth: 0.5 }]],
+    ["a longest wait under the first", [{ everyMs: 100, growth: 2, maxEveryMs: 50 }]],
   ])("refuses %s as a programming error", (_label, schedule) => {
     expect(() => {
       checkPollSchedule(schedule);
     }).toThrow(TypeError);
+  });
+});
+
+describe("the request-rate ceiling", () => {
+  it("lets a burst of 8 go at once, then one request every 250 ms", () => {
+    const pacer = new RequestPacer();
+    for (let request = 0; request < 8; request++) {
+      expect(pacer.earliestStart()).toBeLessThanOrEqual(0);
+      pacer.take(0);
+    }
+    expect(pacer.earliestStart()).toBe(250);
+    pacer.take(250);
+    expect(pacer.earliestStart()).toBe(500);
+  });
+
+  it("refills the burst at 4 a second", () => {
+    const pacer = new RequestPacer();
+    for (let request = 0; request < 8; request++) pacer.take(0);
+    // After 1 s of quiet, four requests' worth is back.
+    for (let request = 0; request < 4; request++) pacer.take(1_000);
+    expect(pacer.earliestStart()).toBe(1_250);
+  });
+
+  it("never lets a 21st request into any 5 s, though the bucket would", () => {
+    const pacer = new RequestPacer();
+    const starts: number[] = [];
+    for (let request = 0; request < 40; request++) {
+      const at = Math.max(0, pacer.earliestStart());
+      pacer.take(at);
+      starts.push(at);
+    }
+    // The bucket alone would allow 8 + 4 a second: 28 in the first 5 s.
+    expect(starts.filter((at) => at < 5_000)).toHaveLength(20);
+    for (let index = 0; index + 20 < starts.length; index++) {
+      expect((starts[index + 20] ?? 0) - (starts[index] ?? 0)).toBeGreaterThanOrEqual(5_000);
+    }
+  });
+
+  it("refuses a request the ceiling does not allow yet, as our own bug", () => {
+    const pacer = new RequestPacer({ burst: 1, perSecond: 4, windowMs: 5_000 });
+    pacer.take(0);
+    expect(() => {
+      pacer.take(100);
+    }).toThrow(TypeError);
+  });
+
+  it("is a burst of 8, 4 a second, over 5 s", () => {
+    expect(REQUEST_RATE_LIMIT).toEqual({ burst: 8, perSecond: 4, windowMs: 5_000 });
   });
 });
 

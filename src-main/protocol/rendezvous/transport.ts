@@ -1,7 +1,7 @@
 // The HTTP layer both rendezvous clients share: the runtime's `fetch`, one transcript entry per request, the
-// request-rate ceiling, a deadline on every request (never later than the session's end), the retry of transient
-// failures (429, 5xx, the network) until a deadline, and the reading of the headers and bodies both APIs have in
-// common. Cancellation always surfaces as the signal's own reason.
+// request-rate ceiling (a short burst, then 4 a second), a deadline on every request (never later than the
+// session's end), the retry of transient failures (429, 5xx, the network) until a deadline, and the reading of the
+// headers and bodies both APIs have in common. Cancellation always surfaces as the signal's own reason.
 import { outsideText } from "../../../src-shared/errors";
 import { httpEntry } from "../../../src-shared/transcript";
 import { concatBytes, decodeUtf8 } from "../bytes";
@@ -11,7 +11,7 @@ import { RendezvousError, isTransient } from "./errors";
 import {
   DEFAULT_BACKOFF,
   DEFAULT_REQUEST_TIMEOUT_MS,
-  MIN_REQUEST_SPACING_MS,
+  RequestPacer,
   backoffDelay,
   deadlineSignal,
   type BackoffOptions,
@@ -100,7 +100,8 @@ export class Transport {
   private readonly backoff: BackoffOptions;
   private readonly validatorsOf: ValidatorsOf;
   private readonly allowInsecureHttp: boolean;
-  private lastRequestAt = Number.NEGATIVE_INFINITY;
+  /** The session's request-rate ceiling: one Transport per session, whoever of its calls asks. */
+  private readonly pacer = new RequestPacer();
 
   constructor(options: RendezvousClientOptions, validatorsOf: ValidatorsOf) {
     this.runtime = options.runtime;
@@ -158,18 +159,33 @@ export class Transport {
     signal.throwIfAborted();
   }
 
-  /** Waits until the request-rate ceiling lets the next request start. */
+  /** Waits until the request-rate ceiling (REQUEST_RATE_LIMIT) lets the next request start. */
   async readyForRequest(signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
-    await this.sleepUntil(this.lastRequestAt + MIN_REQUEST_SPACING_MS, signal);
+    while (this.pacer.earliestStart() > this.now()) await this.sleepUntil(this.pacer.earliestStart(), signal);
+  }
+
+  /**
+   * Waits for the rate ceiling and counts a request as starting now, in one step: nothing else of this session can
+   * take the same turn between the wait and the count. Returns the start time.
+   */
+  private async startRequest(signal: AbortSignal): Promise<number> {
+    for (;;) {
+      await this.readyForRequest(signal);
+      const now = this.now();
+      if (this.pacer.earliestStart() <= now) {
+        this.pacer.take(now);
+        return now;
+      }
+    }
   }
 
   /**
    * One HTTP request, whatever its status, answer body included, cut off after `requestTimeoutMs` or at
    * `deadline`, whichever is first: `network` (or `expired` at a session's end). Other network failures throw
    * `network`; an abort rethrows the signal's reason; a plain-http URL that is not allowed throws
-   * `insecure_transport` before anything is sent. Requests are spaced at least MIN_REQUEST_SPACING_MS apart,
-   * whoever asks.
+   * `insecure_transport` before anything is sent. Requests keep to the session's rate ceiling
+   * (REQUEST_RATE_LIMIT), whoever asks.
    */
   async exchange(
     request: HttpRequest,
@@ -177,8 +193,8 @@ export class Transport {
     deadline: RequestDeadline,
   ): Promise<HttpResponse> {
     this.requireSecureTransport(request.url);
-    await this.readyForRequest(signal);
-    const startedAt = this.now();
+    // Counted even when the deadline then leaves no time to send it: the ceiling errs on the side of fewer requests.
+    const startedAt = await this.startRequest(signal);
     const requestBytes = request.body?.length;
     const record = (result: {
       status?: number;
@@ -218,7 +234,6 @@ export class Transport {
       record({ error: error.message });
       throw error;
     }
-    this.lastRequestAt = startedAt;
 
     const limit = deadlineSignal(this.runtime.sleep, budgetMs, signal);
     let response: Response;

@@ -16,7 +16,10 @@ export interface SignalOption {
 }
 
 export interface ReceiveOptions extends SignalOption {
-  /** How often to look: `MACHINE_REPLY_DUE`, `PERSON_ACTING`, or the caller's own (never over 4 requests/s). */
+  /**
+   * How often to look, counted from the session's last turn: `MACHINE_REPLY_DUE`, `PERSON_ACTING`, or the caller's
+   * own (the session's rate ceiling bounds any schedule: a burst of 8, then 4 requests/s).
+   */
   readonly schedule: PollSchedule;
 }
 

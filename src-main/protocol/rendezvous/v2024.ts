@@ -149,7 +149,7 @@ class V2024Session implements V2024RendezvousSession {
   private state: CellState = { etag: "", content: "" };
   /** A peer message that arrived while we recovered a lost write: what the next `receive()` returns. */
   private pending: string | undefined;
-  private readonly guard = new OperationGuard();
+  private readonly guard: OperationGuard;
 
   constructor(
     private readonly transport: Transport,
@@ -159,6 +159,7 @@ class V2024Session implements V2024RendezvousSession {
     private expiryKnown: boolean,
   ) {
     this.expiresAt = expiresAt;
+    this.guard = new OperationGuard(() => transport.now());
   }
 
   get etag(): string {
@@ -233,6 +234,7 @@ class V2024Session implements V2024RendezvousSession {
         schedule,
         signal,
         () => this.expiresAt,
+        this.guard.lastTurn,
         async () => {
           const held = this.state;
           const response = await this.transport.request(

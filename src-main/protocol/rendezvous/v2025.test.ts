@@ -465,7 +465,7 @@ describe("v2025 edge cases of a write", () => {
     expect((await rendezvousError(session.send(() => "x", { signal }))).code).toBe("not_supported");
   });
 
-  it("refuses data that changed under an unchanged token", async () => {
+  it("refuses data that changed under an unchanged token, naming a proxy's interference", async () => {
     const fetch = scriptedFetch([state("", "T1"), state("sneaky", "T1")]);
     const session = await joinV2025Rendezvous({
       runtime: testRuntime(fetch),
@@ -473,9 +473,10 @@ describe("v2025 edge cases of a write", () => {
       id: ID,
       signal,
     });
-    expect((await rendezvousError(session.receive({ signal, schedule: MACHINE_REPLY_DUE }))).code).toBe(
-      "invalid_response",
-    );
+    // Every write changes the token, so this is not what the server stored: it was altered on the way.
+    const error = await rendezvousError(session.receive({ signal, schedule: MACHINE_REPLY_DUE }));
+    expect(error.code).toBe("proxy_interference");
+    expect(error.reason).toBe("data_changed_without_token");
   });
 
   it("accepts any body on DELETE", async () => {

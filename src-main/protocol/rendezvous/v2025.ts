@@ -231,7 +231,7 @@ class V2025Session implements V2025RendezvousSession {
   /** `PUT {id}` until the server says it has no such route, then `PUT {id}/{txnId}` for the rest of the session. */
   private putShape: "plain" | "txn" = "plain";
   private readonly url: string;
-  private readonly guard = new OperationGuard();
+  private readonly guard: OperationGuard;
 
   constructor(
     private readonly transport: Transport,
@@ -246,6 +246,7 @@ class V2025Session implements V2025RendezvousSession {
     this.id = where.id;
     this.state = state;
     this.expiresAt = expiresAt;
+    this.guard = new OperationGuard(() => transport.now());
     // The ID comes from a QR code: one path segment whatever it holds (an opaque ID may be "." or "..").
     this.url = urlPath(apiUrl(where.baseUrl, v2025ApiPath(where.api)), where.id);
   }
@@ -316,6 +317,7 @@ class V2025Session implements V2025RendezvousSession {
         schedule,
         signal,
         () => this.expiresAt,
+        this.guard.lastTurn,
         async () => {
           // MSC4388 AAD: the receiver opens against the token it held before the GET that brought the message.
           const held = this.state;

@@ -10,6 +10,7 @@ import { diagnosticMarkdown, entriesMarkdown } from "../../diagnostics";
 import { QrCode } from "../../qr/QrCode";
 import { bytesToBase64 } from "../../qr/matrix";
 import { call } from "../../store";
+import { useShowQrInstead } from "./show-instead";
 
 export interface ErrorViewProps {
   readonly error: FlowError;
@@ -23,7 +24,7 @@ export function ErrorView({ error, role, accepts }: ErrorViewProps) {
   const retry = useApp((state) => state.retry);
   const leaveFlow = useApp((state) => state.leaveFlow);
   const go = useApp((state) => state.go);
-  const startFlow = useApp((state) => state.startFlow);
+  const showQrInstead = useShowQrInstead(role);
   const canRestart = useApp((state) => state.flowStart !== undefined);
   const lastConsentUri = useApp((state) => state.lastConsentUri);
   const copyText = useCopy();
@@ -130,7 +131,7 @@ export function ErrorView({ error, role, accepts }: ErrorViewProps) {
           <Button
             kind={primary === null ? "primary" : "secondary"}
             onClick={() => {
-              void startFlow({ kind: role === "new_device" ? "sign_in" : "link", side: "show" });
+              void showQrInstead();
             }}
           >
             {t("action.showQrInstead")}

@@ -1,5 +1,6 @@
 // The flow screen: the latest snapshot decides what shows. Each phase has its own view (phases.tsx), inside the
 // frame every flow screen shares. Buttons exist only for commands the snapshot accepts.
+import { useEffect } from "react";
 import type { FlowSnapshot } from "../../../src-shared/flow";
 import { useApp } from "../../app-context";
 import { FlowFrame } from "../../components/FlowFrame";
@@ -8,14 +9,25 @@ import { errorCopy } from "../../copy/errors";
 import { t } from "../../copy/format";
 import { PHASE_STEP } from "../../copy/instructions";
 import { phaseTitle } from "../../copy/phases";
+import { prewarmQrDecoder } from "../../scanner/decode-client";
 import { ErrorView } from "./ErrorView";
 import { PhaseView } from "./phases";
+
+const BEFORE_SCANNING = new Set<FlowSnapshot["phase"]>(["preflight", "instructions", "preparing"]);
 
 export function FlowScreen() {
   const flow = useApp((state) => state.flow);
   const startError = useApp((state) => state.startError);
   const flowStart = useApp((state) => state.flowStart);
   const lastStep = useApp((state) => state.lastStep);
+  // A flow that will scan: the QR decoder loads while the flow prepares, not after the camera's first frame.
+  const willScan =
+    flow === undefined
+      ? flowStart?.side === "scan"
+      : flow.side === "scanner" && BEFORE_SCANNING.has(flow.phase);
+  useEffect(() => {
+    if (willScan) prewarmQrDecoder();
+  }, [willScan]);
 
   if (flow === undefined) {
     // Between `flow.start` and the first snapshot, or when starting failed.

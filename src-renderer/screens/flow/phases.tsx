@@ -14,6 +14,7 @@ import { QrCode } from "../../qr/QrCode";
 import { QUIET_ZONE, base64ToBytes, bytesToBase64, pixelsPerModule, qrMatrix } from "../../qr/matrix";
 import { Scanner } from "../../scanner/Scanner";
 import { ErrorView } from "./ErrorView";
+import { useShowQrInstead } from "./show-instead";
 
 type Of<P extends FlowSnapshot["phase"]> = Extract<FlowSnapshot, { phase: P }>;
 
@@ -256,17 +257,24 @@ function QrFullscreen({
   );
 }
 
+const SCAN_SOURCES = ["camera", "screen", "image"] as const;
+
 function Scanning({ flow }: { readonly flow: Of<"scanning"> }) {
   const send = useSend();
+  const showQrInstead = useShowQrInstead(flow.role);
   const accepting = flow.accepts.includes("submitScannedQr");
   return (
     <div className="qr-layout">
       <div className="qr-main">
         <Scanner
-          sources={["image"]}
+          sources={SCAN_SOURCES}
+          role={flow.role}
           enabled={accepting}
           onBytes={(bytes) => {
             void send({ type: "submitScannedQr", bytes: bytesToBase64(bytes) });
+          }}
+          onShowQrInstead={() => {
+            void showQrInstead();
           }}
         />
       </div>
