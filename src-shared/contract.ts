@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { COMMAND_NAMES, EVENT_NAMES, type CommandNameList, type EventNameList } from "./contract-names";
 import { FLOW_ERROR_CODES, outsideText } from "./errors";
+import { nestsWithin } from "./json-depth";
 import { FLOW_COMMAND_TYPES, FLOW_PHASES, flowCommandSchema } from "./flow";
 
 /** The largest message either end accepts, in UTF-16 code units of its JSON. */
@@ -406,23 +407,6 @@ const hostFrameSchema = z.discriminatedUnion("type", [
  * the depth is counted before parsing.
  */
 export const MAX_FRAME_DEPTH = 32;
-
-/** Whether `text`'s arrays and objects nest at most `max` deep (brackets inside strings do not count). */
-function nestsWithin(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text.charCodeAt(i);
-    if (inString) {
-      if (char === 0x5c) i++;
-      else if (char === 0x22) inString = false;
-    } else if (char === 0x22) inString = true;
-    else if (char === 0x5b || char === 0x7b) {
-      if (++depth > max) return false;
-    } else if (char === 0x5d || char === 0x7d) depth--;
-  }
-  return true;
-}
 
 function parseFrameText(text: string): { ok: true; value: unknown } | { ok: false; error: ContractError } {
   if (text.length > MAX_FRAME_CHARS) {

@@ -1,13 +1,20 @@
 // Reading a decrypted login message (docs/protocol.md §4). Everything here is peer input: every failure is a
 // ProtocolError("invalid_message") with a plain message naming the field, and nothing else may escape.
 import type { z } from "zod";
+import { nestsWithin } from "../../../src-shared/json-depth";
 import { ProtocolError } from "../errors";
 import type { WireVersion } from "../types";
 import type { LoginMessage } from "./model";
 import { bodySchema, type SchemaDirection } from "./schemas";
 
+/** The deepest a login message nests (m.login.secrets: a few levels); deeper text is refused before parsing. */
+export const MAX_MESSAGE_DEPTH = 32;
+
 /** Parses one decrypted login message of the given wire version. Throws ProtocolError("invalid_message"). */
 export function parseLoginMessage(json: string, version: WireVersion): LoginMessage {
+  if (!nestsWithin(json, MAX_MESSAGE_DEPTH)) {
+    throw new ProtocolError("invalid_message", `login message nests over ${MAX_MESSAGE_DEPTH} deep`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(json);
