@@ -185,7 +185,7 @@ const backupAnswers = answerScript([
 const keys = defineTarget({
   name: "csapi.keys",
   area: "CS-API",
-  weight: 6,
+  weight: 1,
   boundMs: NETWORK_BOUND_MS,
   input: fc.tuple(keysAnswers, backupAnswers, fc.boolean()),
   run: ([keysScript, backupScript, holdsBackupKey]) =>
@@ -238,7 +238,7 @@ const bundles = fc.oneof(
 const secretsCheck = defineTarget({
   name: "csapi.checkSecretsBundle",
   area: "CS-API",
-  weight: 4,
+  weight: 2,
   boundMs: NETWORK_BOUND_MS,
   input: fc.tuple(keysAnswers, backupAnswers, bundles),
   run: ([keysScript, backupScript, bundle]) =>
@@ -332,7 +332,7 @@ const devices = defineTarget({
 const whoami = defineTarget({
   name: "csapi.whoami",
   area: "CS-API",
-  weight: 3,
+  weight: 5,
   boundMs: PARSER_BOUND_MS,
   input: fc.tuple(
     fc.constantFrom(200, 200, 200, 401, 403, 404, 500),

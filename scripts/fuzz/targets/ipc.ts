@@ -154,7 +154,7 @@ const frameText: fc.Arbitrary<string> = fc.oneof(
 const browserFrame = defineTarget<string>({
   name: "ipc.browserFrame",
   area: "IPC contract",
-  weight: 3,
+  weight: 5,
   boundMs: PARSER_BOUND_MS,
   input: frameText,
   run(text) {
@@ -180,7 +180,7 @@ const browserFrame = defineTarget<string>({
 const hostFrame = defineTarget<string>({
   name: "ipc.pageFrame",
   area: "IPC contract",
-  weight: 1,
+  weight: 3,
   boundMs: PARSER_BOUND_MS,
   input: fc.oneof(
     hostileJsonText(

@@ -21,7 +21,7 @@ import {
   type RendezvousAad,
   type WireVersion,
 } from "../../../src-main/protocol/testing";
-import { defineTarget, PARSER_BOUND_MS, type AnyTarget } from "../harness";
+import { defineTarget, NETWORK_BOUND_MS, PARSER_BOUND_MS, type AnyTarget } from "../harness";
 import { hostileJsonText, hostileString, mutatedBytes } from "../hostile";
 import { invariant, typedOutcome } from "../oracle";
 
@@ -76,7 +76,7 @@ const qrBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
 const qrDecode = defineTarget({
   name: "qr.decode",
   area: "QR decoder",
-  weight: 12,
+  weight: 20,
   boundMs: PARSER_BOUND_MS,
   input: qrBytes,
   run: (bytes) => {
@@ -96,7 +96,7 @@ const qrDecode = defineTarget({
 const qrScan = defineTarget({
   name: "qr.scan",
   area: "QR decoder",
-  weight: 4,
+  weight: 6,
   boundMs: PARSER_BOUND_MS,
   input: fc.tuple(qrBytes, fc.constantFrom(...ROLES)),
   run: ([bytes, role]) => {
@@ -177,7 +177,7 @@ const messageText = fc.constantFrom(...VERSIONS).chain((version) =>
 const messagesParse = defineTarget({
   name: "messages.parse",
   area: "login messages",
-  weight: 14,
+  weight: 20,
   boundMs: PARSER_BOUND_MS,
   input: messageText,
   run: ([version, text]) => {
@@ -282,8 +282,9 @@ function damaged(valid: string, damage: readonly (readonly [number, string])[]):
 const channelInitiate = defineTarget({
   name: "channel.openInitiate",
   area: "secure channel",
-  weight: 2,
-  boundMs: PARSER_BOUND_MS,
+  weight: 1,
+  // Each input includes a fresh key agreement and seal (X25519 and HPKE in pure JS), not only the read.
+  boundMs: NETWORK_BOUND_MS,
   input: fc.tuple(fc.constantFrom(...VERSIONS), handshakeText),
   run: async ([version, message]) => {
     const { initiate } = await seedsFor(version);
@@ -301,8 +302,9 @@ const channelInitiate = defineTarget({
 const channelOk = defineTarget({
   name: "channel.openOk",
   area: "secure channel",
-  weight: 2,
-  boundMs: PARSER_BOUND_MS,
+  weight: 1,
+  // Each input includes a fresh key agreement and seal (X25519 and HPKE in pure JS), not only the read.
+  boundMs: NETWORK_BOUND_MS,
   input: fc.tuple(fc.constantFrom(...VERSIONS), handshakeText),
   run: async ([version, message]) => {
     const { ok } = await seedsFor(version);

@@ -166,7 +166,7 @@ function outcomeOf(
 const v2024Create = defineTarget({
   name: "rendezvous.v2024.create",
   area: "rendezvous",
-  weight: 6,
+  weight: 4,
   boundMs: NETWORK_BOUND_MS,
   input: answerScript([V2024.create, V2024.poll, V2024.write, V2024.poll, V2024.delete, V2024.trouble]),
   run: (script) =>
