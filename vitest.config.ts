@@ -32,7 +32,7 @@ export default defineConfig({
         },
       },
       lane("shell", ["test/shell/**/*.test.ts"], 30_000),
-      lane("e2e", ["e2e/**/*.test.ts", "test/e2e/**/*.test.ts"], 60_000),
+      lane("e2e", ["e2e/**/*.test.ts"], 60_000),
       // Long runs: their own lanes, so that `npm run fuzz` and `npm run stress:*` can select them.
       lane("fuzz", ["scripts/fuzz/**/*.test.ts"]),
     ],
