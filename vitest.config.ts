@@ -42,6 +42,8 @@ export default defineConfig({
           globalSetup: ["./e2e/build.global.ts"],
         },
       },
+      // Long runs: their own lanes, so that `npm run fuzz` and `npm run stress:*` can select them.
+      lane("fuzz", ["scripts/fuzz/**/*.test.ts"]),
     ],
   },
 });

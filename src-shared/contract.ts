@@ -5,7 +5,8 @@
 // recovery key other than in the one answer that shows it to the user once.
 import { z } from "zod";
 import { COMMAND_NAMES, EVENT_NAMES, type CommandNameList, type EventNameList } from "./contract-names";
-import { FLOW_ERROR_CODES } from "./errors";
+import { FLOW_ERROR_CODES, outsideText } from "./errors";
+import { nestsWithin } from "./json-depth";
 import { FLOW_COMMAND_TYPES, FLOW_PHASES, flowCommandSchema } from "./flow";
 
 /** The largest message either end accepts, in UTF-16 code units of its JSON. */
@@ -322,7 +323,10 @@ export function readCommand(
   if (!isCommandName(name)) {
     return {
       ok: false,
-      error: { code: "unknown_command", message: `no command named ${String(name).slice(0, 64)}` },
+      error: {
+        code: "unknown_command",
+        message: `no command named ${typeof name === "string" ? outsideText(name, 64) : `a ${typeof name}`}`,
+      },
     };
   }
   const read = readRequest(name, payload);
@@ -412,9 +416,22 @@ const hostFrameSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("refused"), id: frameId.optional(), error: contractErrorSchema }),
 ]);
 
+/**
+ * The deepest nesting a frame may have: the contract's deepest message is a handful of levels. JSON.parse takes
+ * about a microsecond per level (a 64 KiB frame of `[` blocked the reader for ~90 ms; a 5 MiB one, seconds), so
+ * the depth is counted before parsing.
+ */
+export const MAX_FRAME_DEPTH = 32;
+
 function parseFrameText(text: string): { ok: true; value: unknown } | { ok: false; error: ContractError } {
   if (text.length > MAX_FRAME_CHARS) {
     return { ok: false, error: { code: "too_large", message: `frame over ${MAX_FRAME_CHARS} characters` } };
+  }
+  if (!nestsWithin(text, MAX_FRAME_DEPTH)) {
+    return {
+      ok: false,
+      error: { code: "invalid_request", message: `a frame nests over ${MAX_FRAME_DEPTH} deep` },
+    };
   }
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
@@ -468,11 +485,15 @@ function jsonSize(value: unknown): number | undefined {
   }
 }
 
+/**
+ * The first issue as a contract error's message: its path and zod's message name the sender's own keys, so they
+ * are outside text (escaped), and the whole fits the message's 300 characters.
+ */
 function issueText(error: z.ZodError): string {
   const issue = error.issues[0];
-  return issue === undefined
-    ? "invalid"
-    : `${issue.path.join(".") || "payload"}: ${issue.message}`.slice(0, 300);
+  if (issue === undefined) return "invalid";
+  const text = outsideText(`${issue.path.map(String).join(".") || "payload"}: ${issue.message}`, 300);
+  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
 }
 
 /** What a view holds of the engine, whatever the transport (Electron IPC, the browser host's WebSocket, a test). */

@@ -6,7 +6,7 @@ import { FlowFailure, flowError } from "../../src-shared/errors";
 import { createBoundedFetch } from "../http";
 import {
   defaultDeviceDisplayName,
-  MatrixError,
+  readWhoamiAnswer,
   startDevice,
   type AccessTokenSource,
   type MatrixDevice,
@@ -222,15 +222,8 @@ export class Account {
     const response = await fetch(`${baseUrl.replace(/\/+$/, "")}/_matrix/client/v3/account/whoami`, {
       headers: { Authorization: `Bearer ${accessToken}` },
     });
-    const body = (await response.json().catch(() => undefined)) as
-      { user_id?: unknown; device_id?: unknown } | undefined;
-    if (response.status !== 200 || typeof body?.user_id !== "string") {
-      throw new MatrixError("server_error", `whoami answered ${response.status}`);
-    }
-    if (body.device_id !== undefined && body.device_id !== deviceId) {
-      throw new MatrixError("server_error", "whoami names another device than the one signed in");
-    }
-    return body.user_id;
+    const body: unknown = await response.json().catch(() => undefined);
+    return readWhoamiAnswer(response.status, body, deviceId);
   }
 
   /** Manual sign-in: the authorization code grant with PKCE in the user's browser (RFC 8252 loopback). */

@@ -22,7 +22,7 @@ export const DEFAULT_DEVICE_TIMINGS: DeviceTimings = {
   deviceKeysTimeoutMs: 10_000,
   pollIntervalMs: 250,
   firstSyncTimeoutMs: 30_000,
-  retry: { attempts: 3, backoffMs: 500 },
+  retry: { attempts: 3, backoffMs: 500, timeoutMs: 20_000 },
 };
 
 /**

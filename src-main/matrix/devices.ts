@@ -101,5 +101,15 @@ export async function accountManagementUri(ctx: DeviceContext, signal: AbortSign
       reason: "no_account_management_uri",
     });
   }
+  // It becomes a link (accountPageUrl): a text that is no absolute URL is the server's error, not a TypeError.
+  if (!URL.canParse(uri)) {
+    throw new MatrixError(
+      "server_error",
+      "the homeserver's account page (account_management_uri) is no URL",
+      {
+        reason: "invalid_account_management_uri",
+      },
+    );
+  }
   return uri;
 }

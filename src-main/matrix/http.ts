@@ -8,7 +8,7 @@
 //   (`beforePublish`), so that a crash never comes back with keys the server has not seen;
 // - writes one transcript entry per request (layer `matrix`: method, host, path, status, sizes; never a body,
 //   a query or a token).
-import type { Runtime } from "../protocol";
+import { deadlineSignal, type Runtime } from "../protocol";
 import { httpEntry } from "../../src-shared/transcript";
 import { MatrixError } from "./errors";
 
@@ -166,7 +166,15 @@ export interface RetryOptions {
   readonly attempts?: number;
   /** Wait before the second attempt, doubled each time (default 500 ms). */
   readonly backoffMs?: number;
+  /**
+   * Time for one attempt, the whole answer body included, on the runtime's clock (default 20 s): a server that
+   * sends nothing, or holds its body back, is a network failure then, retried like one.
+   */
+  readonly timeoutMs?: number;
 }
+
+/** The most of an answer body `requestJson` reads: `/keys/query` for an account with hundreds of devices fits. */
+export const MAX_JSON_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 export interface JsonResponse {
   readonly status: number;
@@ -195,6 +203,7 @@ export async function requestJson(
 ): Promise<JsonResponse> {
   const attempts = request.retry?.attempts ?? 3;
   let backoff = request.retry?.backoffMs ?? 500;
+  const timeoutMs = request.retry?.timeoutMs ?? 20_000;
   const url = `${baseUrl.replace(/\/+$/, "")}${request.path}`;
   let failure: MatrixError | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -202,27 +211,34 @@ export async function requestJson(
       await runtime.sleep(backoff, request.signal);
       backoff *= 2;
     }
+    const limit = deadlineSignal(runtime.sleep, timeoutMs, request.signal);
     let response: Response;
+    let text: string;
     try {
-      response = await fetch(url, {
-        method: request.method,
-        signal: request.signal,
-        headers: request.body === undefined ? {} : { "Content-Type": "application/json" },
-        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-      });
+      response = await untilAborted(
+        fetch(url, {
+          method: request.method,
+          signal: limit.signal,
+          headers: request.body === undefined ? {} : { "Content-Type": "application/json" },
+          ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        }),
+        limit.signal,
+      );
+      text = await readText(response, limit.signal, `${request.method} ${request.path}`);
     } catch (error) {
-      if (request.signal.aborted) throw error;
-      if (isSignedOutError(error)) throw error;
+      if (request.signal.aborted) throw request.signal.reason;
+      if (isSignedOutError(error) || error instanceof MatrixError) throw error;
       failure = new MatrixError(
         "network",
-        `${request.method} ${request.path}: the homeserver is unreachable`,
-        {
-          cause: error,
-        },
+        limit.timedOut()
+          ? `${request.method} ${request.path}: no complete answer within ${timeoutMs} ms`
+          : `${request.method} ${request.path}: the homeserver is unreachable`,
+        { cause: error },
       );
       continue;
+    } finally {
+      limit.dispose();
     }
-    const text = await response.text();
     let body: unknown;
     try {
       body = text === "" ? undefined : JSON.parse(text);
@@ -252,6 +268,55 @@ export async function requestJson(
     return { status: response.status, body };
   }
   throw failure ?? new TypeError("requestJson needs at least one attempt");
+}
+
+/**
+ * `work`, or the signal's reason as soon as it aborts: a fetch or a body read that ignores its signal (a stream
+ * whose source never ends) cannot outlive it.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => {
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => {
+    signal.removeEventListener("abort", onAbort);
+  });
+}
+
+/** The body as text (UTF-8, as `Response.text()` reads it), up to MAX_JSON_RESPONSE_BYTES: `server_error` beyond. */
+async function readText(response: Response, signal: AbortSignal, what: string): Promise<string> {
+  const tooLarge = (): MatrixError =>
+    new MatrixError("server_error", `${what}: an answer over ${MAX_JSON_RESPONSE_BYTES} bytes`, {
+      reason: "too_large",
+    });
+  const announced = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (announced > MAX_JSON_RESPONSE_BYTES) {
+    response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await untilAborted(reader.read(), signal);
+      if (done) break;
+      total += value.length;
+      if (total > MAX_JSON_RESPONSE_BYTES) throw tooLarge();
+      chunks.push(value);
+    }
+  } catch (error) {
+    // The rest of the body is not wanted; how its cancellation ends concerns no one, the request failed already.
+    reader.cancel().catch(() => undefined);
+    throw error;
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /**

@@ -36,5 +36,6 @@ export {
   type SecretsBundle,
 } from "./device";
 export { accountPageUrl, defaultDeviceDisplayName } from "./devices";
+export { readWhoamiAnswer } from "./whoami";
 export type { DeviceTimings } from "./context";
 export type { CryptoStoreTimings } from "./crypto-store";

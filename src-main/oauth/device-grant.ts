@@ -65,6 +65,12 @@ const secrets = new WeakMap<DeviceAuthorization, DeviceCodeSecret>();
 
 /** RFC 8628 §3.2: "If no value is provided, clients MUST use 5 as the default." */
 const DEFAULT_INTERVAL_MS = 5000;
+/**
+ * The longest a device code is taken to live, and so the longest we poll for it: a person is waiting at the screen
+ * and real servers give minutes (RFC 8628 §3.2's example: 1800 s). A longer `expires_in`, or an `interval` beyond
+ * it, is cut to this: `1e308` seconds is a valid JSON number whose milliseconds are infinite.
+ */
+const MAX_DEVICE_CODE_LIFETIME_MS = 24 * 3_600_000;
 /** RFC 8628 §3.5: on `slow_down` "the interval MUST be increased by 5 seconds for this and all subsequent requests". */
 const SLOW_DOWN_STEP_MS = 5000;
 
@@ -119,14 +125,18 @@ async function requestDeviceCode(
       ? undefined
       : verificationUriProblem(response.verification_uri_complete, "verification_uri_complete"));
   if (problem !== undefined) throw problem;
+  const lifetimeMs = Math.min(response.expires_in * 1000, MAX_DEVICE_CODE_LIFETIME_MS);
   const authorization: DeviceAuthorization = Object.freeze({
     userCode: response.user_code,
     verificationUri: response.verification_uri,
     ...(response.verification_uri_complete === undefined
       ? {}
       : { verificationUriComplete: response.verification_uri_complete }),
-    expiresAt: receivedAt + response.expires_in * 1000,
-    intervalMs: response.interval === undefined ? DEFAULT_INTERVAL_MS : response.interval * 1000,
+    expiresAt: receivedAt + lifetimeMs,
+    intervalMs: Math.min(
+      response.interval === undefined ? DEFAULT_INTERVAL_MS : response.interval * 1000,
+      lifetimeMs,
+    ),
     deviceId,
     scope,
     scopeFamily: family,

@@ -191,9 +191,32 @@ export async function callEndpoint<T>(
       }
       throw statusError(what, response.status);
     }
-    return await read(response);
+    return await readAnswer(what, response, read);
   } catch (error) {
     throw oauthFailure(error, what, options.signal);
+  }
+}
+
+/**
+ * `read(response)`, where a TypeError from oauth4webapi's checks of the body is the server's doing: the library
+ * puts a value it refuses into its message, and a hostile JSON object (`{"toString": "x"}` for `expires_in`)
+ * cannot be turned into text, so its check fails with "Cannot convert object to primitive value" instead.
+ */
+async function readAnswer<T>(
+  what: string,
+  response: Response,
+  read: (response: Response) => Promise<T>,
+): Promise<T> {
+  try {
+    return await read(response);
+  } catch (error) {
+    if (error instanceof TypeError && error.message === "Cannot convert object to primitive value") {
+      throw new OAuthError("invalid_response", `${what}: a value of the answer is not what it should be`, {
+        reason: "invalid_value",
+        cause: error,
+      });
+    }
+    throw error;
   }
 }
 

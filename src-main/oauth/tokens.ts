@@ -13,6 +13,16 @@ export interface TokenSet {
   readonly scope: string;
 }
 
+/**
+ * When a token given at `receivedAt` for `expiresIn` seconds expires, or undefined when that moment is past any
+ * time a clock or a stored profile holds (`expires_in: 1e308` is finite, its milliseconds are not): such a token
+ * is treated as one without `expires_in`, refreshed when the homeserver refuses it.
+ */
+function expiryOf(receivedAt: number, expiresIn: number): number | undefined {
+  const expiresAt = receivedAt + expiresIn * 1000;
+  return Number.isFinite(expiresAt) && expiresAt <= Number.MAX_SAFE_INTEGER ? expiresAt : undefined;
+}
+
 /** A TokenSet from a token response received at `receivedAt` (runtime clock). */
 export function tokenSetFrom(
   response: oauth.TokenEndpointResponse,
@@ -20,11 +30,11 @@ export function tokenSetFrom(
   receivedAt: number,
 ): TokenSet {
   const refreshToken = response.refresh_token;
-  const expiresIn = response.expires_in;
+  const expiresAt = response.expires_in === undefined ? undefined : expiryOf(receivedAt, response.expires_in);
   return {
     accessToken: response.access_token,
     ...(refreshToken === undefined ? {} : { refreshToken }),
-    ...(expiresIn === undefined ? {} : { expiresAt: receivedAt + expiresIn * 1000 }),
+    ...(expiresAt === undefined ? {} : { expiresAt }),
     scope: response.scope ?? requestedScope,
   };
 }

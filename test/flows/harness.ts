@@ -26,7 +26,7 @@ import {
   type Scenario,
 } from "../../src-main/flows/scenarios";
 import { startFlow } from "../../src-main/flows/start";
-import { Profile } from "../../src-main/matrix";
+import { MatrixError, Profile } from "../../src-main/matrix";
 import { discoverAuthMetadata, pollDeviceToken, startDeviceAuthorization } from "../../src-main/oauth";
 import {
   acceptScannedQr,
@@ -51,6 +51,7 @@ import type { FlowPhaseName, FlowSnapshot } from "../../src-shared/flow";
 import type { TranscriptEntry } from "../../src-shared/transcript";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy";
 import { TEST_CRYPTO_STORE, TEST_TIMINGS, postHook } from "../helpers/matrix-device";
+import { captureConsole, findLeaks, SecretSet, Sinks } from "../helpers/secret-sinks";
 import { scanAsPeer, showAsPeer, type ScriptedPeer } from "./scripted-peer";
 
 /** Short waits, so that no scenario waits on a real timer for more than a few seconds. */
@@ -316,6 +317,7 @@ export async function runScenario(
   options: { readonly afterSuccess?: (result: RunResult) => Promise<void> } = {},
 ): Promise<RunResult> {
   const inject = row.inject;
+  const consoleSink = captureConsole();
   const newProfile = await Profile.open({
     location: { dir: join(world.root, `new-${row.id}-${direction}-${version}`) },
     app: "test",
@@ -636,6 +638,20 @@ export async function runScenario(
     for (const side of [sides.existing, sides.new]) {
       expect(side.host.pending, `${side.device} left work running`).toEqual({ sleeps: 0, fetches: 0 });
     }
+    // No secret in any sink of the run: both transcripts, everything either view was sent, the console, the
+    // profiles' files outside their secret stores.
+    const secrets = await secretsInPlay(world, newAccount);
+    const sinks = new Sinks().add("console", consoleSink.text());
+    for (const side of [sides.existing, sides.new]) {
+      sinks
+        .add(`${side.device} transcript`, side.host.entries)
+        .add(`${side.device} snapshots`, side.snapshots)
+        .add(`${side.device} outcome`, side.outcome ?? null)
+        .add(`${side.device} opened`, side.host.opened);
+    }
+    await sinks.addProfileFiles("existing profile", world.existing.profile.dir);
+    await sinks.addProfileFiles("new profile", newProfile.dir);
+    expect(findLeaks(secrets, sinks), `secrets in play: ${secrets.names.join(", ")}`).toEqual([]);
     // Nothing followed a redirect to another host, and no consent page a peer sent was opened when it must not be.
     for (const side of [sides.existing, sides.new]) {
       expect(side.proxy?.elsewhere.requests ?? [], `${side.device} followed a redirect`).toEqual([]);
@@ -645,6 +661,7 @@ export async function runScenario(
     await options.afterSuccess?.(result);
     return result;
   } finally {
+    consoleSink.restore();
     for (const side of [sides.existing, sides.new]) side.controller?.cancel();
     const proxies = new Set([sides.existing.proxy, sides.new.proxy]);
     for (const proxy of proxies) await proxy?.close();
@@ -652,6 +669,33 @@ export async function runScenario(
     await newAccount.stop();
     await newProfile.close();
   }
+}
+
+/**
+ * Every secret of both devices after a run: tokens, crypto-store keys, the recovery key, and the private keys of
+ * each device's secrets bundle (cross-signing keys, the backup key) where it has them.
+ */
+export async function secretsInPlay(world: FlowWorld, newAccount: Account): Promise<SecretSet> {
+  const secrets = new SecretSet().text("recovery key", world.recoveryKey);
+  for (const [who, account] of [
+    ["existing", world.existing],
+    ["new", newAccount],
+  ] as const) {
+    const tokens = account.profile.tokens;
+    secrets
+      .text(`${who} access token`, tokens?.accessToken)
+      .text(`${who} refresh token`, tokens?.refreshToken);
+    if (tokens !== undefined)
+      secrets.bytes(`${who} crypto-store key`, await account.profile.cryptoStoreKey());
+    const device = account.device;
+    // A device that never received the account's secrets (a flow that failed before step A-S11) has none.
+    const bundle = await device?.exportSecretsBundle().catch((error: unknown) => {
+      if (error instanceof MatrixError && error.code === "missing_secrets") return undefined;
+      throw error;
+    });
+    secrets.keysIn(`${who} secrets bundle`, bundle);
+  }
+  return secrets;
 }
 
 /** What each side showed and its last transcript entries: printed when a run hangs. */

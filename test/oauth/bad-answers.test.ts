@@ -304,6 +304,34 @@ describe("bad answers from the OAuth endpoints", () => {
     });
   }
 
+  it("a device code whose expires_in and interval overflow (1e308 s) lives a day at most, and is polled in it", async () => {
+    const server = await scriptedOAuthServer();
+    const { test, call, metadata } = await discovered(server);
+    server.on("/device", deviceAnswer({ expires_in: 1e308, interval: 1e308 }));
+    const before = test.runtime.now();
+    const authorization = await deviceAuthorization(server, metadata, call);
+    expect(Number.isFinite(authorization.expiresAt)).toBe(true);
+    expect(authorization.expiresAt - before).toBeLessThanOrEqual(24 * 3_600_000 + 5_000);
+    expect(authorization.intervalMs).toBeLessThanOrEqual(authorization.expiresAt - before);
+  });
+
+  it("polling: tokens whose expires_in overflows (1e308 s) count as tokens without expiry (an infinite time breaks the profile's secrets file)", async () => {
+    const server = await scriptedOAuthServer();
+    const { call, metadata } = await discovered(server);
+    server.on("/device", deviceAnswer());
+    const granted = {
+      access_token: "at",
+      token_type: "Bearer",
+      scope: "urn:matrix:client:api:* urn:matrix:client:device:SCRIPTEDDEV1",
+    };
+    server.on("/token", json(200, { ...granted, expires_in: 1e308 }));
+    const tokens = await pollDeviceToken(await deviceAuthorization(server, metadata, call), call);
+    expect(tokens).toStrictEqual({ accessToken: "at", scope: granted.scope });
+    server.on("/token", json(200, { ...granted, expires_in: 300 }));
+    const finite = await pollDeviceToken(await deviceAuthorization(server, metadata, call), call);
+    expect(Number.isSafeInteger(finite.expiresAt)).toBe(true);
+  });
+
   it("polling: an error no grant defines (unsupported_grant_type) ends it as authorization_failed", async () => {
     const server = await scriptedOAuthServer();
     const { call, metadata } = await discovered(server);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ProtocolError } from "../errors";
+import { MAX_MESSAGE_DEPTH } from "./parse";
 import type { WireVersion } from "../types";
 import {
   KNOWN_FAILURE_REASONS,
@@ -669,6 +670,13 @@ describe("anything that is not a login message", () => {
     expect(error.message.length).toBeLessThan(200);
   });
 
+  it("escapes every control character of an unknown type in the error text, not only those JSON escapes", () => {
+    const error = parseError(JSON.stringify({ type: "a\u2028b\u2029c\u0085d\u009b31me\u007ff\n" }), "v2025");
+    expect(error.message).toContain('"a\\u2028b\\u2029c\\u0085d\\u009b31me\\u007ff\\n"');
+    // eslint-disable-next-line no-control-regex -- the point is that none is left
+    expect(error.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+  });
+
   it("ignores unknown fields and never copies them into the model or onto the wire", () => {
     const wire = {
       type: "m.login.protocols",
@@ -726,5 +734,22 @@ describe("classifyHomeserver", () => {
       baseUrl: "https://matrix-client.matrix.org/",
     });
     expect(classifyHomeserver("matrix.org")).toStrictEqual({ kind: "server_name", serverName: "matrix.org" });
+  });
+});
+
+// Found by the fuzzer (messages.parse, minimal input 87,389 characters of `{"a":` nesting): V8's JSON.parse spends
+// about a microsecond per level, so a peer's deep message held the reader for tens of milliseconds.
+describe("a login message nested deeper than any message", () => {
+  it("is refused before it is parsed", () => {
+    const deep = `${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}`;
+    for (const version of ["v2024", "v2025"] as const) {
+      expect(() => parseLoginMessage(deep, version)).toThrow(
+        new ProtocolError("invalid_message", `login message nests over ${MAX_MESSAGE_DEPTH} deep`),
+      );
+    }
+    // Brackets inside strings are text, not nesting.
+    expect(() =>
+      parseLoginMessage(JSON.stringify({ type: "m.login.declined", x: "{[".repeat(100) }), "v2024"),
+    ).not.toThrow(/nests/);
   });
 });

@@ -1,13 +1,20 @@
 // Reading a decrypted login message (docs/protocol.md §4). Everything here is peer input: every failure is a
 // ProtocolError("invalid_message") with a plain message naming the field, and nothing else may escape.
 import type { z } from "zod";
+import { nestsWithin } from "../../../src-shared/json-depth";
 import { ProtocolError } from "../errors";
 import type { WireVersion } from "../types";
 import type { LoginMessage } from "./model";
 import { bodySchema, type SchemaDirection } from "./schemas";
 
+/** The deepest a login message nests (m.login.secrets: a few levels); deeper text is refused before parsing. */
+export const MAX_MESSAGE_DEPTH = 32;
+
 /** Parses one decrypted login message of the given wire version. Throws ProtocolError("invalid_message"). */
 export function parseLoginMessage(json: string, version: WireVersion): LoginMessage {
+  if (!nestsWithin(json, MAX_MESSAGE_DEPTH)) {
+    throw new ProtocolError("invalid_message", `login message nests over ${MAX_MESSAGE_DEPTH} deep`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(json);
@@ -72,8 +79,13 @@ function jsonKind(value: unknown): string {
 }
 
 // Peer-controlled text ends up in error messages and logs: bound its length and escape control characters.
+// JSON.stringify escapes the C0 controls only; DEL, the C1 controls (U+009B is a terminal's CSI) and the line and
+// paragraph separators would still break or forge a log line, so they are escaped here too.
 function quote(text: string): string {
-  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function fieldPath(path: readonly PropertyKey[]): string {

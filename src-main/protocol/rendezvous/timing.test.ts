@@ -1,5 +1,5 @@
 // The poll schedules, the request-rate ceiling and the backoff, as numbers.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   DEFAULT_BACKOFF,
   MACHINE_REPLY_DUE,
@@ -147,5 +147,50 @@ describe("the real sleep", () => {
 
   it("resolves after the time has passed", async () => {
     await expect(realSleep(1, new AbortController().signal)).resolves.toBeUndefined();
+  });
+
+  describe("longer than a timer can wait (2^31 - 1 ms, which a timer turns into 1 ms)", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** Whether `sleeping` has resolved once the fake clock moved `ms` on. */
+    async function doneAfter(sleeping: { done: boolean }, ms: number): Promise<boolean> {
+      await vi.advanceTimersByTimeAsync(ms);
+      return sleeping.done;
+    }
+
+    function sleep(ms: number): { done: boolean } {
+      const state = { done: false };
+      void realSleep(ms, new AbortController().signal).then(() => {
+        state.done = true;
+      });
+      return state;
+    }
+
+    it("waits the whole of a 30-day sleep, not 1 ms", async () => {
+      vi.useFakeTimers();
+      const days30 = 30 * 24 * 3_600_000;
+      const sleeping = sleep(days30);
+      expect(await doneAfter(sleeping, 1_000)).toBe(false);
+      expect(await doneAfter(sleeping, days30 - 2_000)).toBe(false);
+      expect(await doneAfter(sleeping, 1_000)).toBe(true);
+    });
+
+    it("an infinite sleep ends only by its signal", async () => {
+      vi.useFakeTimers();
+      const controller = new AbortController();
+      const sleeping = realSleep(Number.POSITIVE_INFINITY, controller.signal);
+      const state = { settled: false };
+      sleeping.then(
+        () => (state.settled = true),
+        () => (state.settled = true),
+      );
+      await vi.advanceTimersByTimeAsync(10 * 2 ** 31);
+      expect(state.settled).toBe(false);
+      const reason = new Error("cancelled");
+      controller.abort(reason);
+      await expect(sleeping).rejects.toBe(reason);
+    });
   });
 });

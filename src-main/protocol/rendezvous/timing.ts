@@ -8,23 +8,39 @@ export type Now = () => number;
 /** Resolves after `ms`, or rejects with `signal.reason` as soon as the signal aborts. */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
+/**
+ * The longest delay a timer takes (2^31 - 1 ms, about 24.8 days): a longer one, Infinity included, fires at once
+ * (Node: after 1 ms, with a TimeoutOverflowWarning). Waits a server can stretch (a device grant's `interval`) get
+ * that long, so a long sleep is taken in steps of at most this.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const realSleep: Sleep = (ms, signal) =>
   new Promise<void>((resolve, reject) => {
     if (signal.aborted) {
       reject(signal.reason as Error);
       return;
     }
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(signal.reason as Error);
     };
-    const timer = setTimeout(
-      () => {
+    // NaN (a broken computation) waits no time rather than forever.
+    let left = Number.isNaN(ms) ? 0 : Math.max(0, ms);
+    const wait = (): void => {
+      const step = Math.min(left, MAX_TIMER_MS);
+      left -= step;
+      timer = setTimeout(() => {
+        if (left > 0) {
+          wait();
+          return;
+        }
         signal.removeEventListener("abort", onAbort);
         resolve();
-      },
-      Math.max(0, ms),
-    );
+      }, step);
+    };
+    wait();
     signal.addEventListener("abort", onAbort, { once: true });
   });
 
