@@ -9,6 +9,7 @@ export const nodeEntries: Record<string, string> = {
   devserver: resolve(root, "devserver/cli.ts"),
   "bench-flow": resolve(root, "scripts/bench/flow.ts"),
   "browser-host": resolve(root, "src-main/hosts/browser/cli.ts"),
+  cli: resolve(root, "src-main/hosts/cli/main.ts"),
 };
 
 export default defineConfig({
@@ -27,5 +28,7 @@ export default defineConfig({
       output: { format: "es", entryFileNames: "[name].js", chunkFileNames: "chunks/[name]-[hash].js" },
     },
   },
-  ssr: { target: "node" },
+  // zxing's ESM modules (the QR decoder the command line shares with the renderer imports them by path) are
+  // bundled: Node would read the package's esm/ files as CommonJS.
+  ssr: { target: "node", noExternal: ["@zxing/library"] },
 });

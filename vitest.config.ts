@@ -21,7 +21,16 @@ export default defineConfig({
       lane("oauth", ["test/oauth/**/*.test.ts"], 20_000),
       lane("matrix", ["test/matrix/**/*.test.ts"], 30_000),
       lane("flows", ["test/flows/**/*.test.ts"], 30_000),
-      lane("cli", ["test/cli/**/*.test.ts"], 60_000),
+      // The cli lane builds the command line's bundle once for all its files.
+      {
+        extends: true as const,
+        test: {
+          name: "cli",
+          include: ["test/cli/**/*.test.ts"],
+          testTimeout: 60_000,
+          globalSetup: ["./test/cli/build.global.ts"],
+        },
+      },
       lane("shell", ["test/shell/**/*.test.ts"], 30_000),
       lane("e2e", ["e2e/**/*.test.ts", "test/e2e/**/*.test.ts"], 60_000),
     ],

@@ -148,6 +148,21 @@ const deviceSchema = z.strictObject({
   current: z.boolean(),
 });
 
+/** Every check the homeserver doctor (src-main/doctor) runs, in the order it reports them. */
+export const DOCTOR_CHECK_IDS = [
+  "well_known",
+  "versions",
+  "oauth_metadata",
+  "device_grant",
+  "registration",
+  "device_authorization",
+  "rendezvous_v2024",
+  "round_trip_v2024",
+  "rendezvous_v2025",
+  "round_trip_v2025",
+] as const;
+export type DoctorCheckId = (typeof DOCTOR_CHECK_IDS)[number];
+
 const doctorCheckSchema = z.strictObject({
   id: text(64),
   status: z.enum(["ok", "failed", "skipped"]),

@@ -6,8 +6,8 @@
 // clients, and two matrix-js-sdk `MSC4108RendezvousSession`s (what Element Web runs; it polls once a second).
 // A hop is one message, from the start of its sender's write to the end of the read that brings it to the peer.
 //
-// Parts to come, as more `Part`s in PARTS: (2) end to end, from the QR code shown to the new device verified, for
-// both pairs, median of 5; (3) requests per minute while a person acts (PERSON_ACTING).
+// Parts 2 and 3 (scripts/bench/e2e.ts): a whole sign-in, ours against matrix-js-sdk's, with the person answering
+// at once and then taking its time.
 import { performance } from "node:perf_hooks";
 import { logger as jsSdkLogger } from "matrix-js-sdk/lib/logger.js";
 import {
@@ -16,6 +16,7 @@ import {
 } from "matrix-js-sdk/lib/rendezvous/index.js";
 import { startDevserver, type Devserver } from "../../devserver/index";
 import { joinThroughQr } from "../../src-main/doctor/rendezvous-pair";
+import "../../src-shared/polyfills";
 import {
   MACHINE_REPLY_DUE,
   PERSON_ACTING,
@@ -26,71 +27,12 @@ import {
   type RendezvousSession,
   type WireVersion,
 } from "../../src-main/protocol/index";
-
-// --- settings -----------------------------------------------------------------------------------------------
-
-interface Settings {
-  readonly quick: boolean;
-  /** Ping-pongs per pair; the figures are medians over all their hops. */
-  readonly repetitions: number;
-  readonly messages: number;
-}
-
-function settingsFrom(argv: readonly string[]): Settings {
-  const unknown = argv.filter((arg) => arg !== "--quick" && arg !== "--");
-  if (unknown.length > 0)
-    throw new Error(`unknown argument ${unknown.join(" ")}; usage: bench:flow [-- --quick]`);
-  const quick = argv.includes("--quick");
-  return { quick, repetitions: quick ? 1 : 5, messages: 12 };
-}
-
-// --- a small table printer ----------------------------------------------------------------------------------
-
-type Cell = string | number;
-
-function formatCell(cell: Cell): string {
-  if (typeof cell === "string") return cell;
-  return Number.isInteger(cell) ? String(cell) : cell.toFixed(cell < 10 ? 2 : 1);
-}
-
-/** Prints `rows` under `headers`, columns padded; numbers right-aligned. */
-export function printTable(
-  title: string,
-  headers: readonly string[],
-  rows: readonly (readonly Cell[])[],
-): void {
-  const text = rows.map((row) => row.map(formatCell));
-  const widths = headers.map((header, column) =>
-    Math.max(header.length, ...text.map((row) => (row[column] ?? "").length)),
-  );
-  const line = (cells: readonly string[], numeric: readonly boolean[]): string =>
-    cells
-      .map((cell, column) =>
-        numeric[column] === true ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0),
-      )
-      .join("  ")
-      .trimEnd();
-  console.log(`\n${title}`);
-  console.log(line(headers, []));
-  console.log(widths.map((width) => "-".repeat(width)).join("  "));
-  for (const [index, row] of text.entries()) {
-    console.log(
-      line(
-        row,
-        (rows[index] ?? []).map((cell) => typeof cell === "number"),
-      ),
-    );
-  }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? Number.NaN)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
+import { jsSdkWorld, type JsSdkWorld } from "./e2e-js-sdk";
+import { ourWorld, type OurWorld } from "./e2e-ours";
+import { PART_2, PART_3 } from "./e2e";
+import { settingsFrom, type BenchContext, type Part, type Settings } from "./parts";
+import { countRendezvousRequests } from "./requests";
+import { printTable, median } from "./table";
 
 // --- the two ends of a ping-pong ------------------------------------------------------------------------------
 
@@ -279,14 +221,9 @@ async function measureHops(server: Devserver, kind: PairKind, settings: Settings
   };
 }
 
-interface Part {
-  readonly title: string;
-  run(server: Devserver, settings: Settings): Promise<void>;
-}
-
 const PART_1: Part = {
   title: "Part 1: per-hop ping-pong",
-  run: async (server, settings) => {
+  run: async ({ server, settings }) => {
     const kinds = [ourPair("v2024"), ourPair("v2025"), JS_SDK_PAIR];
     const figures: HopFigures[] = [];
     for (const kind of kinds) figures.push(await measureHops(server, kind, settings));
@@ -345,14 +282,27 @@ function printFloor(settings: Settings): void {
   );
 }
 
-const PARTS: readonly Part[] = [PART_1];
+const PARTS: readonly Part[] = [PART_1, PART_2, PART_3];
 
 async function main(): Promise<void> {
   const settings = settingsFrom(process.argv.slice(2));
   // The SDK's rendezvous module logs every request to its root logger, which has no per-session option.
   // eslint-disable-next-line @typescript-eslint/no-deprecated -- no other way to quiet that module
   (jsSdkLogger as unknown as { setLevel(level: string): void }).setLevel("silent");
-  const server = await startDevserver({ deviceCode: { intervalS: 1 } });
+  countRendezvousRequests();
+  const server = await startDevserver({
+    testHooks: true,
+    users: ["alice:secret", "bob:secret"],
+    deviceCode: { intervalS: 1 },
+  });
+  let ours: Promise<OurWorld> | undefined;
+  let jsSdk: Promise<JsSdkWorld> | undefined;
+  const context: BenchContext = {
+    server,
+    settings,
+    ours: () => (ours ??= ourWorld(server, "alice")),
+    jsSdk: () => (jsSdk ??= jsSdkWorld(server, "bob")),
+  };
   try {
     printTable(
       "Settings",
@@ -368,10 +318,25 @@ async function main(): Promise<void> {
         ["node", process.version],
       ],
     );
-    for (const part of PARTS) await part.run(server, settings);
+    for (const part of PARTS) {
+      const started = performance.now();
+      await part.run(context);
+      console.log(
+        `(${part.title.split(":")[0]} took ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      );
+    }
   } finally {
+    await (await ours)?.close();
+    await (await jsSdk)?.close();
     await server.close();
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+}
+// matrix-js-sdk's clients leave timers of their own after stopClient(), which would keep Node up for minutes.
+process.exit();

@@ -15,7 +15,7 @@
 //   round_trip_v2024      a v2024 session, end to end
 //   rendezvous_v2025      MSC4388 discovery (`needs_sign_in` on 401, `no_rendezvous` when off)
 //   round_trip_v2025      a v2025 session, end to end
-import type { DoctorReport } from "../../src-shared/contract";
+import type { DoctorCheckId, DoctorReport } from "../../src-shared/contract";
 import { isHttpTransportError } from "../http";
 import {
   createMemoryClientRegistrationStore,
@@ -32,17 +32,7 @@ import { isRendezvousError, type Runtime, type WireVersion } from "../protocol";
 import { fetchServerVersions, v2025Availability, type ServerVersions, type V2025Availability } from "./offer";
 import { rendezvousRoundTrip, type RoundTripResult } from "./round-trip";
 
-export type DoctorCheckId =
-  | "well_known"
-  | "versions"
-  | "oauth_metadata"
-  | "device_grant"
-  | "registration"
-  | "device_authorization"
-  | "rendezvous_v2024"
-  | "round_trip_v2024"
-  | "rendezvous_v2025"
-  | "round_trip_v2025";
+export type { DoctorCheckId };
 
 export type DoctorCheck = DoctorReport["checks"][number] & { readonly id: DoctorCheckId };
 

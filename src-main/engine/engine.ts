@@ -17,9 +17,9 @@ import type { FlowController } from "../flows/controller";
 import type { OpenUrlResult } from "../flows/host";
 import type { FlowTimings } from "../flows/options";
 import { startFlow } from "../flows/start";
-import { rendezvousOffer } from "../flows/preflight";
+import { runDoctor } from "../doctor";
 import { isProfileName, Profile, resolveProfileDir, type ProfileLocation, type SecretStore } from "../matrix";
-import { discoverAuthMetadata, resolveHomeserver, supportsDeviceGrant } from "../oauth";
+import { resolveHomeserver } from "../oauth";
 import { createRuntime, isLoopbackHostname, type Runtime } from "../protocol";
 import { Account, type AccountOptions } from "./account";
 import { NO_DEMO, type DemoPort } from "./demo-port";
@@ -382,73 +382,13 @@ export class Engine implements EngineHost {
     }
   }
 
-  async #doctor(homeserver: string, signal: AbortSignal): Promise<DoctorReport> {
-    const checks: DoctorReport["checks"][number][] = [];
-    const runtime = this.#runtime;
-    let baseUrl: string;
-    try {
-      ({ baseUrl } = await resolveHomeserver(homeserver, {
-        runtime,
-        signal,
-        allowInsecureHttp: this.#allowInsecureHttp,
-      }));
-    } catch (error) {
-      const folded = toFlowError(error);
-      return {
-        homeserver,
-        checks: [{ id: "homeserver", status: "failed", cause: folded.reason ?? folded.code }],
-        ok: false,
-        missing: "homeserver",
-      };
-    }
-    try {
-      const metadata = await discoverAuthMetadata(baseUrl, {
-        runtime,
-        signal,
-        allowInsecureHttp: this.#allowInsecureHttp,
-      });
-      checks.push({ id: "oauth_metadata", status: "ok" });
-      checks.push(
-        supportsDeviceGrant(metadata)
-          ? { id: "device_grant", status: "ok" }
-          : { id: "device_grant", status: "failed", cause: "no_device_grant" },
-      );
-    } catch (error) {
-      checks.push({
-        id: "oauth_metadata",
-        status: "failed",
-        cause: toFlowError(error).reason ?? "no_oauth_api",
-      });
-    }
-    const offer = await rendezvousOffer(runtime, {
-      baseUrl,
+  /** The homeserver checks the welcome screen shows live: every check of src-main/doctor, each with its cause. */
+  #doctor(homeserver: string, signal: AbortSignal): Promise<DoctorReport> {
+    return runDoctor(homeserver, {
+      runtime: this.#runtime,
       signal,
       allowInsecureHttp: this.#allowInsecureHttp,
     });
-    checks.push(
-      offer.v2024
-        ? { id: "rendezvous_v2024", status: "ok" }
-        : { id: "rendezvous_v2024", status: "failed", cause: "no_rendezvous" },
-    );
-    checks.push(
-      offer.v2025 === true
-        ? { id: "rendezvous_v2025", status: "ok" }
-        : {
-            id: "rendezvous_v2025",
-            status: "failed",
-            cause: offer.v2025 === false ? "no_rendezvous" : "needs_sign_in",
-          },
-    );
-    const failed = checks.find((check) => check.status === "failed" && !check.id.startsWith("rendezvous_"));
-    const rendezvous = offer.v2024 || offer.v2025 === true;
-    const missing = failed?.cause ?? (rendezvous ? undefined : "no_rendezvous");
-    return {
-      homeserver,
-      baseUrl,
-      checks,
-      ok: missing === undefined,
-      ...(missing === undefined ? {} : { missing }),
-    };
   }
 
   async close(): Promise<void> {

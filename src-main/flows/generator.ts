@@ -64,6 +64,9 @@ export async function showQrUntilConfirmed(input: ShowQrInput): Promise<SecureSe
       signal: ctx.signal,
       baseUrl: input.baseUrl,
       allowInsecureHttp: input.allowInsecureHttp,
+      ...(timings.rendezvousRequestTimeoutMs === undefined
+        ? {}
+        : { requestTimeoutMs: timings.rendezvousRequestTimeoutMs }),
       ...(version === "v2025" && input.accessToken !== undefined
         ? { accessToken: await input.accessToken(ctx.signal) }
         : {}),
@@ -136,7 +139,7 @@ export async function showQrUntilConfirmed(input: ShowQrInput): Promise<SecureSe
 }
 
 /**
- * G4: the user types the code the scanner shows. Meanwhile one poll on the slow schedule watches the session:
+ * G4: the user types the code the scanner shows. Meanwhile one poll on the watch schedule watches the session:
  * it notices the session ending, and keeps (unopened) what the scanner sends before the code is typed.
  */
 async function confirmCheckCode(
@@ -150,7 +153,7 @@ async function confirmCheckCode(
   // session vanishing (the scanner cancelled, or it expired) is noticed too.
   const held: ReceivedMessage[] = [];
   const watch = (async (): Promise<never> => {
-    for (;;) held.push(await rendezvous.receive({ signal: watching.signal, schedule: timings.personActing }));
+    for (;;) held.push(await rendezvous.receive({ signal: watching.signal, schedule: timings.watching }));
   })();
   watch.catch(() => undefined);
 

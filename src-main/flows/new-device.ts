@@ -1,7 +1,7 @@
 // The new device: it is signed in through the OAuth 2.0 device authorization grant and receives the account's
 // secrets (MSC4108, docs/protocol.md §5: direction A when it scans the QR code, A-S1..A-S11; direction B when it
 // shows it, B-G1..B-G12).
-import { FlowFailure, flowError, type FlowError } from "../../src-shared/errors";
+import { FlowFailure, flowError, receivedFailureToFlowError, type FlowError } from "../../src-shared/errors";
 import type { FlowPhase, WireVersion } from "../../src-shared/flow";
 import type { ProtocolStep } from "../../src-shared/protocol-steps";
 import {
@@ -171,22 +171,30 @@ async function signInThisDevice(
   if (direction === "B") ctx.show({ phase: "negotiating" });
 
   // A-S4 / B-G7: OAuth discovery, registration, device authorization at the account's server.
+  // Each of these is safe to repeat (a second device code only leaves the first to expire): a transient failure
+  // is retried while the rendezvous lives, as the rendezvous clients do with theirs (docs/protocol.md §2.3).
   host.step(step(4));
-  const metadata = await discoverAuthMetadata(accountBaseUrl, {
-    runtime: host,
-    signal,
-    allowInsecureHttp: options.allowInsecureHttp,
-  });
-  const clientId = await account.clientId(metadata, signal);
+  const retrying = <T>(work: () => Promise<T>): Promise<T> =>
+    retryWhileSessionLives(host, session, signal, work);
+  const metadata = await retrying(() =>
+    discoverAuthMetadata(accountBaseUrl, {
+      runtime: host,
+      signal,
+      allowInsecureHttp: options.allowInsecureHttp,
+    }),
+  );
+  const clientId = await retrying(() => account.clientId(metadata, signal));
   const deviceId = options.deviceId ?? account.newDeviceId();
-  const authorization = await startDeviceAuthorization({
-    metadata,
-    clientId,
-    deviceId,
-    runtime: host,
-    signal,
-    allowInsecureHttp: options.allowInsecureHttp,
-  });
+  const authorization = await retrying(() =>
+    startDeviceAuthorization({
+      metadata,
+      clientId,
+      deviceId,
+      runtime: host,
+      signal,
+      allowInsecureHttp: options.allowInsecureHttp,
+    }),
+  );
 
   // A-S5 / B-G8
   host.step(step(5));
@@ -251,10 +259,17 @@ async function signInThisDevice(
   }
   conversation.secure = undefined;
   conversation.rendezvous = undefined;
-  session.close();
-  await device.importSecretsBundle(secrets, signal);
-  const view = await device.serverView(signal);
-  return { phase: "done", userId: device.userId, deviceId: device.deviceId, ...view };
+  // The last message of the sign-in is read and the peer reads nothing more: the rendezvous, the sealed secrets
+  // in it, goes now rather than lingering until it expires. Best effort (its own short timeout), while the secrets
+  // are imported.
+  const deleting = session.cancel().catch(() => undefined);
+  try {
+    await device.importSecretsBundle(secrets, signal);
+    const view = await device.serverView(signal);
+    return { phase: "done", userId: device.userId, deviceId: device.deviceId, ...view };
+  } finally {
+    await deleting;
+  }
 }
 
 /**
@@ -273,7 +288,7 @@ async function grantWhileWatching(
   const signal = ctx.signal;
   const stop = new AbortController();
   const both = AbortSignal.any([signal, stop.signal]);
-  const watch = session.receiveMessage({ signal: both, schedule: timings.personActing, step: step(7) });
+  const watch = session.receiveMessage({ signal: both, schedule: timings.watching, step: step(7) });
   watch.catch(() => undefined);
   try {
     const outcome = await Promise.race([
@@ -286,9 +301,16 @@ async function grantWhileWatching(
       watch.then((message) => ({ message })),
     ]);
     if ("message" in outcome) {
-      if (outcome.message.type === "m.login.failure") {
+      const message = outcome.message;
+      if (message.type === "m.login.failure") {
+        // Out of turn, but it says why the other device stopped: show that, not the turn it broke.
         conversation.secure = undefined;
         session.close();
+        throw new FlowFailure(
+          receivedFailureToFlowError(
+            typeof message.reason === "string" ? message.reason : message.reason.unknown,
+          ),
+        );
       }
       throw new FlowFailure(
         flowError("unexpected_message", `received ${outcome.message.type} while waiting for approval`),
@@ -324,6 +346,37 @@ async function grantWhileWatching(
   } finally {
     stop.abort();
     await watch.catch(() => undefined);
+  }
+}
+
+/** The OAuth client's failures that a later attempt may not meet (its own table calls them transient too). */
+const TRANSIENT_OAUTH: ReadonlySet<unknown> = new Set(["network", "timeout", "server_error", "rate_limited"]);
+
+/** Backoff between attempts, as the rendezvous clients' default (0.5 s doubling to 5 s). */
+function retryDelay(failures: number): number {
+  return Math.min(5_000, 500 * 2 ** Math.min(failures, 10));
+}
+
+/** `work`, retried on transient OAuth failures until the next attempt would start after the rendezvous ends. */
+async function retryWhileSessionLives<T>(
+  host: SteppedHost,
+  session: SecureSession,
+  signal: AbortSignal,
+  work: () => Promise<T>,
+): Promise<T> {
+  for (let failures = 0; ; failures++) {
+    try {
+      return await work();
+    } catch (error) {
+      const { name, code } = (typeof error === "object" && error !== null ? error : {}) as {
+        name?: unknown;
+        code?: unknown;
+      };
+      if (name !== "OAuthError" || !TRANSIENT_OAUTH.has(code)) throw error;
+      const delay = retryDelay(failures);
+      if (host.now() + delay >= session.expiresAt) throw error;
+      await host.sleep(delay, signal);
+    }
   }
 }
 

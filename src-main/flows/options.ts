@@ -1,12 +1,17 @@
 // Every duration a flow waits, in one options object (docs/testing.md "Time budget"): production uses the
 // defaults; tests pass small values instead of waiting.
-import { MACHINE_REPLY_DUE, PERSON_ACTING, type PollSchedule } from "../protocol";
+import { MACHINE_REPLY_DUE, PERSON_ACTING, SESSION_WATCH, type PollSchedule } from "../protocol";
 
 export interface FlowTimings {
   /** How to poll when the peer is a program about to answer. */
   readonly machineReply: PollSchedule;
   /** How to poll when the peer waits for a person (scanning, typing the check code, consenting). */
   readonly personActing: PollSchedule;
+  /**
+   * How to poll when nothing is due from the peer and we only watch for the session ending. A caller that sets
+   * `personActing` and not this gets `personActing` here too (startFlow), so that short test timings stay short.
+   */
+  readonly watching: PollSchedule;
   /** How long the existing device waits for the new device to appear on the homeserver (MSC4108: 10 s). */
   readonly deviceWaitMs: number;
   /** How often it looks meanwhile. */
@@ -19,11 +24,17 @@ export interface FlowTimings {
   readonly qrReplaceMarginMs: number;
   /** The device grant's polling floor (the server's `interval` wins when it is longer); tests pass less. */
   readonly minGrantIntervalMs?: number;
+  /**
+   * How long one rendezvous request may take, its answer's body included, before it is cut off and retried (an
+   * answer that stops midway); default the rendezvous client's own (15 s).
+   */
+  readonly rendezvousRequestTimeoutMs?: number;
 }
 
 export const DEFAULT_TIMINGS: FlowTimings = {
   machineReply: MACHINE_REPLY_DUE,
   personActing: PERSON_ACTING,
+  watching: SESSION_WATCH,
   deviceWaitMs: 10_000,
   devicePollMs: 500,
   verifyWaitMs: 10_000,

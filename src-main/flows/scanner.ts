@@ -52,6 +52,9 @@ export async function scanAndConnect(input: ScanInput): Promise<Scanned> {
     runtime: host,
     signal: ctx.signal,
     allowInsecureHttp: input.allowInsecureHttp,
+    ...(timings.rendezvousRequestTimeoutMs === undefined
+      ? {}
+      : { requestTimeoutMs: timings.rendezvousRequestTimeoutMs }),
   });
   conversation.rendezvous = rendezvous;
   ctx.setExpiresAt(rendezvous.expiresAt);

@@ -57,13 +57,82 @@ export type Injection =
   /** A third device scans the QR code and writes first. */
   | { readonly kind: "third_device_scans_first" }
   /** The check code is typed only once the scanner's next message is already waiting in the rendezvous. */
-  | { readonly kind: "peer_message_before_check_code" };
+  | { readonly kind: "peer_message_before_check_code" }
+  /**
+   * A fault-injecting proxy (test/helpers/fault-proxy.ts) sits on the network path of `on` and misbehaves as
+   * `faults` say. `from`: the faults are armed only once that device shows this phase (a network that fails
+   * midway). `lifetimeMs`: the proxies on both paths shorten every session lifetime the server states to this,
+   * counted from when they first saw the session, so that a fault that lasts is fatal within a test's time.
+   */
+  | {
+      readonly kind: "network_faults";
+      readonly on: FaultedPath;
+      readonly faults: readonly NetworkFault[];
+      readonly from?: ExpectedPhase;
+      readonly lifetimeMs?: number;
+    }
+  /** The v2024 create is delegated (MSC4108: 307 to another server), which serves the session. */
+  | { readonly kind: "create_delegated" }
+  /**
+   * A scripted new device sends this consent URL in `m.login.protocol`; the existing device must not open it.
+   * `{issuer-host}` stands for the host of the account's OAuth issuer.
+   */
+  | { readonly kind: "verification_uri"; readonly uri: string }
+  /** A scripted existing device (scanning, direction B) names another homeserver than the QR code's. */
+  | { readonly kind: "peer_names_other_homeserver" };
+
+/** Whose network path a fault-injecting proxy sits on: one device's, either by role or by side, or both. */
+export type FaultedPath = Device | "showing" | "scanning" | "both";
+
+/** What a fault-injecting proxy does to one request it matched. */
+export type NetworkFaultKind =
+  /** The connection is cut before the request reaches the server: nothing is applied. */
+  | { readonly kind: "drop_connection" }
+  /** The request reaches the server `ms` late. */
+  | { readonly kind: "delay"; readonly ms: number }
+  /** The proxy answers itself: a gateway's 5xx page, or 429 with `retry_after_ms` and `Retry-After`. */
+  | { readonly kind: "status"; readonly status: number; readonly retryAfterMs?: number }
+  /** The server applies the request, then the connection is cut before any byte of its answer. */
+  | { readonly kind: "lost_response" }
+  /** The server applies the request, then the proxy answers its own 5xx page instead (a gateway timeout). */
+  | { readonly kind: "status_after_commit"; readonly status: number }
+  /** The proxy sends the request twice (a retrying middlebox); the client gets the second answer. */
+  | { readonly kind: "duplicate" }
+  /** The server applies the request at once; its answer reaches the client `ms` late. */
+  | { readonly kind: "late_response"; readonly ms: number }
+  /** ETags and `sequence_token`s altered: `weak` (nginx gzip: `W/"x"`), `suffix` (mod_deflate: `"x-gzip"`). */
+  | { readonly kind: "rewrite_validators"; readonly mode: "weak" | "suffix" }
+  /** The answer's body is cut short and the connection closed (its Content-Length promised more). */
+  | { readonly kind: "truncate_body" }
+  /** The answer's headers and half its body arrive, then nothing more while the connection stays open. */
+  | { readonly kind: "stall_mid_body" }
+  /** The proxy answers a redirect to another host (which counts every request that reaches it). */
+  | { readonly kind: "redirect"; readonly status: 301 | 302 | 303 | 307 | 308 };
+
+export interface NetworkFault {
+  /** The method to match; any when absent. */
+  readonly method?: "GET" | "PUT" | "POST" | "DELETE";
+  /** A regular expression (source) tested against the request's path. */
+  readonly path: string;
+  /** Matching requests let through untouched before the fault applies (default 0). */
+  readonly skip?: number;
+  /** How many matching requests it applies to, after the skipped ones (default 1). */
+  readonly count?: number | "all";
+  readonly fault: NetworkFaultKind;
+}
+
+/** Path patterns for fault rows: any rendezvous session (v2024 `/_synapse/client/rendezvous/{id}`, v2025
+ * `…/io.element.msc4388/rendezvous/{id}`), and the create of either version. */
+export const RENDEZVOUS_SESSION_PATH = "/rendezvous/[^/]+$";
+export const RENDEZVOUS_CREATE_PATH = "/rendezvous$";
 
 export interface ExpectedSide {
   /** Phases in order (others may come between). */
   readonly phases: readonly ExpectedPhase[];
   /** How this device ends: `undefined` for `done`. */
   readonly error?: FlowErrorCode;
+  /** The error's finer cause (`FlowError.reason`), where the row promises one. */
+  readonly reason?: string;
   /** This side does not run at all (the scanner never got a QR), or is a scripted peer the row checks itself. */
   readonly absent?: boolean;
 }
@@ -381,6 +450,360 @@ export const SCENARIOS: readonly Scenario[] = [
     new: { phases: FULL_NEW },
     secretsSealed: true,
   },
+  // Faults of the network and of middleboxes, through a fault-injecting proxy on one device's path or in front of
+  // the server (docs/protocol.md §2.3). Transient ones must not change the outcome; lasting ones end both sides
+  // with the error that names them, within the session's lifetime.
+  {
+    id: "net-5xx",
+    title: "a gateway in front of the server answers 502 and 503 now and then",
+    inject: {
+      kind: "network_faults",
+      on: "both",
+      faults: [
+        { method: "PUT", path: RENDEZVOUS_SESSION_PATH, count: 2, fault: { kind: "status", status: 502 } },
+        { method: "GET", path: RENDEZVOUS_SESSION_PATH, skip: 2, fault: { kind: "status", status: 503 } },
+        { method: "POST", path: RENDEZVOUS_CREATE_PATH, fault: { kind: "status", status: 504 } },
+      ],
+    },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+  {
+    id: "net-429",
+    title: "the server rate-limits the create and a write (429 with retry_after_ms)",
+    inject: {
+      kind: "network_faults",
+      on: "both",
+      faults: [
+        {
+          method: "POST",
+          path: RENDEZVOUS_CREATE_PATH,
+          fault: { kind: "status", status: 429, retryAfterMs: 300 },
+        },
+        {
+          method: "PUT",
+          path: RENDEZVOUS_SESSION_PATH,
+          skip: 1,
+          fault: { kind: "status", status: 429, retryAfterMs: 300 },
+        },
+      ],
+    },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+  {
+    id: "net-dropped-connections",
+    title: "the scanning device's connection drops before its first write and a read reach the server",
+    inject: {
+      kind: "network_faults",
+      on: "scanning",
+      faults: [
+        { method: "PUT", path: RENDEZVOUS_SESSION_PATH, fault: { kind: "drop_connection" } },
+        { method: "GET", path: RENDEZVOUS_SESSION_PATH, skip: 1, fault: { kind: "drop_connection" } },
+      ],
+    },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+  {
+    id: "net-delays",
+    title: "requests reach the server late",
+    inject: {
+      kind: "network_faults",
+      on: "both",
+      faults: [
+        { method: "GET", path: RENDEZVOUS_SESSION_PATH, count: 4, fault: { kind: "delay", ms: 300 } },
+        { method: "PUT", path: RENDEZVOUS_SESSION_PATH, count: 2, fault: { kind: "delay", ms: 300 } },
+      ],
+    },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+  {
+    id: "net-late-answers",
+    title: "the server's answers to writes reach the devices late",
+    inject: {
+      kind: "network_faults",
+      on: "both",
+      faults: [
+        { method: "PUT", path: RENDEZVOUS_SESSION_PATH, count: 3, fault: { kind: "late_response", ms: 500 } },
+      ],
+    },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+  {
+    id: "net-duplicated-writes",
+    title: "a middlebox sends each of the first writes twice and passes on the second answer",
+    inject: {
+      kind: "network_faults",
+      on: "both",
+      faults: [{ method: "PUT", path: RENDEZVOUS_SESSION_PATH, count: 3, fault: { kind: "duplicate" } }],
+    },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+  {
+    id: "net-lost-answer-showing",
+    title: "the answer to the showing device's LoginOk is lost after the server applied it",
+    inject: {
+      kind: "network_faults",
+      on: "showing",
+      faults: [{ method: "PUT", path: RENDEZVOUS_SESSION_PATH, fault: { kind: "lost_response" } }],
+    },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    // MSC4388 on Synapse's PUT shape: the scanner answers LoginOk before the resend, sealed to the lost token
+    // (docs/protocol.md §2.3); the showing device says so, and the scanner sees the session deleted.
+    byVersion: {
+      v2025: {
+        shows: { phases: ["connecting", "error"], error: "network", reason: "write_answer_lost" },
+        scans: { phases: ["check_code_display", "error"], error: "expired" },
+        secretsSealed: false,
+      },
+    },
+    secretsSealed: true,
+  },
+  {
+    id: "net-gateway-timeout-after-commit",
+    title: "a gateway answers 504 to a write the server applied",
+    inject: {
+      kind: "network_faults",
+      on: "both",
+      faults: [
+        {
+          method: "PUT",
+          path: RENDEZVOUS_SESSION_PATH,
+          skip: 2,
+          fault: { kind: "status_after_commit", status: 504 },
+        },
+      ],
+    },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    // The third write is the scanner's first login message; under MSC4388 on Synapse's PUT shape the showing device
+    // has answered it before the resend (docs/protocol.md §2.3).
+    byVersion: {
+      v2025: {
+        shows: { phases: ["check_code_entry", "error"], error: "expired" },
+        scans: { phases: ["check_code_display", "error"], error: "network", reason: "write_answer_lost" },
+        secretsSealed: false,
+      },
+    },
+    secretsSealed: true,
+  },
+  {
+    id: "net-truncated-bodies",
+    title: "answers are cut short and their connections closed",
+    inject: {
+      kind: "network_faults",
+      on: "both",
+      faults: [
+        { method: "GET", path: RENDEZVOUS_SESSION_PATH, skip: 1, count: 3, fault: { kind: "truncate_body" } },
+      ],
+    },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+  {
+    id: "net-stalled-body",
+    title: "an answer stops midway and the connection stays open",
+    inject: {
+      kind: "network_faults",
+      on: "both",
+      faults: [{ method: "GET", path: RENDEZVOUS_SESSION_PATH, skip: 2, fault: { kind: "stall_mid_body" } }],
+    },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+  {
+    id: "net-oauth-5xx",
+    title: "the account's OAuth server fails now and then while the new device signs in",
+    inject: {
+      kind: "network_faults",
+      on: "new",
+      faults: [
+        { method: "POST", path: "/oauth2/token$", count: 2, fault: { kind: "status", status: 502 } },
+        { method: "POST", path: "/oauth2/device", fault: { kind: "drop_connection" } },
+      ],
+    },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+  {
+    id: "net-gzip-proxy",
+    title: "a compressing proxy in front of the server weakens every ETag (nginx gzip)",
+    inject: {
+      kind: "network_faults",
+      on: "both",
+      faults: [{ path: "rendezvous", count: "all", fault: { kind: "rewrite_validators", mode: "weak" } }],
+    },
+    existing: { phases: ["error"], error: "proxy_interference" },
+    new: { phases: ["error"], error: "proxy_interference" },
+    bySide: {
+      shows: { phases: ["error"], error: "proxy_interference", reason: "weak_etag" },
+      scans: { phases: [], absent: true },
+    },
+    // v2025: the tokens it rewrites are opaque, so only the scanner's write shows it (409 on the token the server
+    // never issued); the showing device sees its session deleted, shows a fresh QR code, and its user gives up.
+    byVersion: {
+      v2025: {
+        shows: { phases: ["showing_qr", "error"], error: "cancelled_here" },
+        scans: { phases: ["connecting", "error"], error: "proxy_interference", reason: "token_rewritten" },
+      },
+    },
+    secretsSealed: false,
+  },
+  {
+    id: "net-deflate-proxy-showing",
+    title: "a proxy on the showing device's path appends -gzip to every validator (Apache mod_deflate)",
+    inject: {
+      kind: "network_faults",
+      on: "showing",
+      faults: [{ path: "rendezvous", count: "all", fault: { kind: "rewrite_validators", mode: "suffix" } }],
+    },
+    existing: { phases: ["error"], error: "proxy_interference" },
+    new: { phases: ["error"], error: "proxy_interference" },
+    bySide: {
+      shows: { phases: ["showing_qr", "error"], error: "proxy_interference" },
+      scans: { phases: ["connecting", "error"], error: "expired" },
+    },
+    byVersion: {
+      v2025: {
+        shows: { phases: ["showing_qr", "error"], error: "insecure_channel" },
+        scans: { phases: ["connecting", "error"], error: "expired" },
+      },
+    },
+    secretsSealed: false,
+  },
+  {
+    id: "net-partition",
+    title: "the new device's network goes down while it waits for approval, for good",
+    inject: {
+      kind: "network_faults",
+      on: "new",
+      from: "waiting_for_approval",
+      lifetimeMs: 8_000,
+      faults: [{ path: ".", count: "all", fault: { kind: "drop_connection" } }],
+    },
+    existing: { phases: ["consent", "error"], error: "expired" },
+    new: { phases: ["waiting_for_approval", "error"], error: "network" },
+    secretsSealed: false,
+  },
+  {
+    id: "net-server-failing",
+    title: "the rendezvous server fails with 503 from the consent step on, for good",
+    inject: {
+      kind: "network_faults",
+      on: "both",
+      from: "consent",
+      lifetimeMs: 8_000,
+      faults: [{ path: RENDEZVOUS_SESSION_PATH, count: "all", fault: { kind: "status", status: 503 } }],
+    },
+    existing: { phases: ["consent", "error"], error: "server_error" },
+    new: { phases: ["check_code", "error"], error: "server_error" },
+    secretsSealed: false,
+  },
+  // Attacks the protocol must withstand.
+  {
+    id: "attack-redirect",
+    title: "the rendezvous server redirects reads and writes to another host",
+    inject: {
+      kind: "network_faults",
+      on: "both",
+      faults: [
+        {
+          method: "GET",
+          path: RENDEZVOUS_SESSION_PATH,
+          count: "all",
+          fault: { kind: "redirect", status: 302 },
+        },
+        {
+          method: "PUT",
+          path: RENDEZVOUS_SESSION_PATH,
+          count: "all",
+          fault: { kind: "redirect", status: 307 },
+        },
+      ],
+    },
+    existing: { phases: ["error"], error: "server_error" },
+    new: { phases: ["error"], error: "server_error" },
+    secretsSealed: false,
+  },
+  {
+    id: "create-delegated",
+    title: "the v2024 create is delegated by 307 to another server, which serves the session",
+    versions: ["v2024"],
+    inject: { kind: "create_delegated" },
+    existing: { phases: FULL_EXISTING },
+    new: { phases: FULL_NEW },
+    secretsSealed: true,
+  },
+  {
+    id: "attack-create-redirected-v2025",
+    title: "a v2025 create is redirected to another host (MSC4388 allows no delegation)",
+    versions: ["v2025"],
+    inject: {
+      kind: "network_faults",
+      on: "both",
+      faults: [
+        {
+          method: "POST",
+          path: RENDEZVOUS_CREATE_PATH,
+          count: "all",
+          fault: { kind: "redirect", status: 307 },
+        },
+      ],
+    },
+    existing: { phases: ["error"], error: "server_error" },
+    new: { phases: ["error"], error: "server_error" },
+    bySide: {
+      shows: { phases: ["error"], error: "server_error" },
+      scans: { phases: [], absent: true },
+    },
+    secretsSealed: false,
+  },
+  {
+    id: "attack-other-homeserver",
+    title: "the existing device names another homeserver than the one the new device's QR code came from",
+    directions: ["new_shows"],
+    inject: { kind: "peer_names_other_homeserver" },
+    existing: { phases: [], absent: true },
+    new: { phases: ["check_code", "confirm_homeserver", "error"], error: "cancelled_here" },
+    secretsSealed: false,
+  },
+  // A consent URL that is no http(s) URL at all is refused as `m.login.protocol` is read, before the user is asked
+  // to approve; one that is a URL of another origin (or plain http to a remote host) when it is checked (A-G8).
+  ...(
+    [
+      ["javascript", "javascript:alert(document.cookie)", "not_a_url"],
+      ["file", "file:///etc/passwd", "not_a_url"],
+      ["data", "data:text/html,<script>alert(1)</script>", "not_a_url"],
+      ["userinfo", "http://user:secret@{issuer-host}/link", "not_a_url"],
+      ["foreign-origin", "https://consent.example.org/link", "foreign_origin"],
+      ["remote-http", "http://consent.example.org/link", "insecure_scheme"],
+    ] as const
+  ).map(([name, uri, reason]): Scenario => ({
+    id: `attack-consent-url-${name}`,
+    title: `the new device sends a ${name} consent URL, which the existing device refuses to open`,
+    inject: { kind: "verification_uri", uri },
+    existing: {
+      phases: [reason === "not_a_url" ? "check_code" : "approve_device", "error"],
+      error: "protocol_error",
+      reason: `verification_uri_${reason}`,
+    },
+    new: { phases: [], absent: true },
+    secretsSealed: false,
+  })),
 ];
 
 /** What `device` must do in `direction`: the side override when the row has one, else the role's. */
@@ -418,3 +841,66 @@ export function expectedPhases(side: ExpectedSide, showsQr: boolean): readonly F
     return phase;
   });
 }
+
+/** How one device ends: `done`, or the error it shows. */
+export type Ending = FlowErrorCode | "done";
+
+/**
+ * Endings the two devices of one sign-in may show together, each pair in either order: what one device shows
+ * must be explainable by what the other did or saw. The rows above are instances (`scenarios.test.ts` checks that
+ * every row's pair is here); the model-based tests check every sequence against it.
+ */
+const AGREEING: readonly (readonly [Ending, Ending])[] = [
+  ["done", "done"],
+  // The existing device gave the secrets; the new device's user cancelled the very last step, or the new device
+  // lost the session before it read them (v2025 `write_answer_lost`, or the session ended: signed in, unverified).
+  ["done", "cancelled_here"],
+  ["done", "network"],
+  ["done", "expired"],
+  ["declined", "declined"],
+  ["authorization_expired", "authorization_expired"],
+  ["device_already_exists", "device_already_exists"],
+  ["device_not_found", "device_not_found"],
+  // One side cancels: the other reads `m.login.failure user_cancelled`, or meets the session deleted; both at once.
+  ["cancelled_here", "cancelled_there"],
+  ["cancelled_here", "expired"],
+  ["cancelled_here", "cancelled_here"],
+  // The session ended, or one side deleted it on an error of its own.
+  ["expired", "expired"],
+  ["check_code_mismatch", "expired"],
+  ["insecure_channel", "expired"],
+  ["proxy_interference", "expired"],
+  ["network", "expired"],
+  ["server_error", "expired"],
+  ["qr_used_elsewhere", "expired"],
+  ["protocol_error", "expired"],
+  ["unexpected_message", "expired"],
+  ["rate_limited", "expired"],
+  // A man in the middle: the showing device's user types guesses, the scanner fails to open.
+  ["check_code_mismatch", "insecure_channel"],
+  ["check_code_mismatch", "proxy_interference"],
+  // The device showing the QR code waits on; its user gives up.
+  ["cancelled_here", "wrong_qr"],
+  ["cancelled_here", "proxy_interference"],
+  ["cancelled_here", "qr_used_elsewhere"],
+  // The same fault on both paths.
+  ["server_error", "server_error"],
+  ["network", "network"],
+  ["proxy_interference", "proxy_interference"],
+  // One side refused the other's message and said why (`unsupported_protocol`, `unexpected_message_received`, a
+  // consent URL it must not open: `unable_to_open_verification_uri` / `user_cancelled`).
+  ["protocol_error", "protocol_error"],
+  ["protocol_error", "unexpected_message"],
+  ["protocol_error", "cancelled_there"],
+  ["unexpected_message", "unexpected_message"],
+];
+
+/** For each way one device ends, the ways the other may end (none listed: no pair has it). */
+export const PEER_ENDINGS: Readonly<Partial<Record<Ending, readonly Ending[]>>> = (() => {
+  const table: Partial<Record<Ending, Ending[]>> = {};
+  for (const [a, b] of AGREEING) {
+    (table[a] ??= []).push(b);
+    if (a !== b) (table[b] ??= []).push(a);
+  }
+  return table;
+})();

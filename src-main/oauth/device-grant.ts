@@ -56,6 +56,8 @@ export interface DeviceAuthorization {
 interface DeviceCodeSecret {
   readonly deviceCode: string;
   readonly metadata: AuthMetadata;
+  /** When the device authorization response arrived: the first poll may go one interval after it. */
+  readonly receivedAt: number;
 }
 
 // The device code lives here, keyed by the object handed out: JSON, structured clone and IPC never see it.
@@ -131,7 +133,7 @@ async function requestDeviceCode(
     clientId,
     issuer: metadata.issuer,
   });
-  secrets.set(authorization, { deviceCode: response.device_code, metadata });
+  secrets.set(authorization, { deviceCode: response.device_code, metadata, receivedAt });
   return authorization;
 }
 
@@ -247,6 +249,12 @@ export async function pollDeviceToken(
   const { runtime, signal } = options;
   let intervalMs = Math.max(authorization.intervalMs, options.intervalFloorMs ?? 1000);
   let lastTransient: OAuthError | undefined;
+  // RFC 8628 §3.4-3.5 counts the interval between requests: the first poll is due one interval after the device
+  // authorization response, not one interval after polling starts. A flow that starts polling only once the other
+  // device has read the user code (MSC4108 A-S7) has usually spent part of that interval already, and a user who
+  // consented at once is then seen that much sooner.
+  // A clock that went back since then never makes the first wait longer than one interval.
+  let sinceLastAnswerMs = Math.max(0, runtime.now() - secret.receivedAt);
   for (;;) {
     const left = authorization.expiresAt - runtime.now();
     if (left <= 0) {
@@ -257,7 +265,8 @@ export async function pollDeviceToken(
         })
       );
     }
-    await runtime.sleep(Math.min(intervalMs, left), signal);
+    await runtime.sleep(Math.min(Math.max(0, intervalMs - sinceLastAnswerMs), left), signal);
+    sinceLastAnswerMs = 0;
     signal.throwIfAborted();
     if (runtime.now() >= authorization.expiresAt) continue;
     let outcome: PollOutcome;

@@ -145,6 +145,9 @@ export const MESSAGES = {
   "check.cross_signing_keys": "Your encryption keys on this device",
   "check.versions": "Homeserver reachable",
   "check.well_known": "Homeserver address found",
+  "check.device_authorization": "Starting a sign-in with a code",
+  "check.round_trip_v2024": "Two devices meeting through your homeserver (version 2024)",
+  "check.round_trip_v2025": "Two devices meeting through your homeserver (version 2025)",
 
   // Why a check or a sign-in failed (machine-readable reasons from the engine)
   "reason.no_oauth_api":
@@ -173,6 +176,14 @@ export const MESSAGES = {
   "reason.not_needed": "Not needed for this direction.",
   "reason.not_signed_in": "Sign in first to check this.",
   "reason.unreachable": "The homeserver could not be reached.",
+  "reason.not_a_homeserver": "This address answers, but not as a Matrix homeserver. Check the address.",
+  "reason.invalid_homeserver":
+    "This homeserver’s address settings (its .well-known file) are broken, so its real address can’t be found.",
+  "reason.rendezvous_url_unusable":
+    "Your homeserver gives the devices a meeting-point address that doesn’t lead back to it. Its administrator should check its public address setting.",
+  "reason.session_lost": "The meeting point forgot the devices’ conversation partway through.",
+  "reason.rendezvous_stalled": "The meeting point stopped passing messages between the devices.",
+  "reason.invalid_response": "Your homeserver gave an answer this app can’t read.",
   "reason.camera_refused":
     "Permission to use the camera was denied. You can allow it in your system’s privacy settings.",
   "reason.no_camera": "No camera was found on this computer.",

@@ -51,7 +51,8 @@ export function QrCode({ bytes, level, available, label }: QrCodeProps) {
 /**
  * Moves the element by less than a pixel so that its top-left corner sits on a device pixel: centring puts it
  * on half pixels as often as not, and then every module edge falls inside a pixel and blurs. Runs again when
- * the layout changes size.
+ * the layout changes size, and when the element itself first gets a box (inside a dialog that opens after it
+ * mounted, as the full-screen QR does).
  */
 function useSnapToPixels(ref: { readonly current: SVGSVGElement | null }): void {
   useLayoutEffect(() => {
@@ -68,6 +69,7 @@ function useSnapToPixels(ref: { readonly current: SVGSVGElement | null }): void 
     snap();
     const observer = new ResizeObserver(snap);
     observer.observe(document.documentElement);
+    observer.observe(element);
     window.addEventListener("resize", snap);
     return () => {
       observer.disconnect();

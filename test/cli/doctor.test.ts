@@ -1,11 +1,19 @@
 // The homeserver doctor against the devserver in each configuration a real homeserver can be in (docs/ux.md,
 // `server_unsupported`): every check names the real cause, and `missing` the one piece a QR sign-in lacks. The
-// devserver is the real server here; only its switches and faults differ from test to test.
-import { describe, expect, it } from "vitest";
+// devserver is the real server here; only its switches and faults differ from test to test. Then the same
+// configurations through the command line's `doctor`, as an admin runs it: exit status 3 and the missing piece on
+// the last line when a QR sign-in cannot work, one report object with --json.
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Devserver, DevserverOptions } from "../../devserver/index";
 import { runDoctor, type DoctorCheckId, type RunDoctorOptions } from "../../src-main/doctor/index";
 import { createRuntime } from "../../src-main/protocol/index";
+import { causeCopy, checkLabel } from "../../src-renderer/copy/checks";
 import { doctorReportSchema, type DoctorReport } from "../../src-shared/contract";
+import { cliEnv, ROOT, useBuiltCli } from "../helpers/cli";
 import { mintDeviceToken } from "../helpers/csapi";
 import { useDevservers } from "../helpers/devservers";
 
@@ -24,8 +32,22 @@ async function doctor(
   homeserver = server.baseUrl,
 ): Promise<DoctorReport> {
   const report = await runDoctor(homeserver, { ...OPTIONS, signal: new AbortController().signal, ...extra });
-  // Whatever it says, it says it in the shape the app's contract carries.
-  return doctorReportSchema.parse(report);
+  return spokenInTheApp(report);
+}
+
+/**
+ * Whatever it says, it says it in the shape the app's contract carries, and the app has words for it: a label for
+ * every check and a plain-words cause for every failure (not the raw cause the screen falls back to).
+ */
+function spokenInTheApp(report: DoctorReport): DoctorReport {
+  const parsed = doctorReportSchema.parse(report);
+  for (const entry of parsed.checks) {
+    expect(checkLabel(entry.id), `no label for the check ${entry.id}`).toBeDefined();
+    if (entry.cause !== undefined) {
+      expect(causeCopy(entry.cause), `no words for the cause ${entry.cause} of ${entry.id}`).toBeDefined();
+    }
+  }
+  return parsed;
 }
 
 async function doctorFor(
@@ -235,7 +257,7 @@ describe("the homeserver doctor on the devserver", () => {
     const gone = await start();
     const url = gone.baseUrl;
     await gone.close();
-    const report = await runDoctor(url, { ...OPTIONS, signal: new AbortController().signal });
+    const report = spokenInTheApp(await runDoctor(url, { ...OPTIONS, signal: new AbortController().signal }));
     expect(statusOf(report)).toMatchObject({
       well_known: "skipped: not_needed",
       versions: "failed: unreachable",
@@ -244,4 +266,134 @@ describe("the homeserver doctor on the devserver", () => {
     });
     expect(report).toMatchObject({ ok: false, missing: "unreachable" });
   });
+});
+
+describe("the doctor command", () => {
+  const cli = useBuiltCli();
+  let home: string;
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), "mql-cli-doctor-"));
+  });
+
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  function runCli(
+    args: readonly string[],
+  ): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [cli.entry, ...args], { cwd: ROOT, env: cliEnv(home) });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+      child.once("error", reject);
+      child.once("close", (status) => {
+        resolve({ status, stdout, stderr });
+      });
+    });
+  }
+
+  /** The doctor on `url`, once with --json and once for a person, side by side. */
+  async function doctorCli(
+    url: string,
+  ): Promise<{ report: DoctorReport; status: number | null; last: string }> {
+    const [json, human] = await Promise.all([
+      runCli(["doctor", url, "--json", "--allow-insecure-http"]),
+      runCli(["doctor", url, "--allow-insecure-http"]),
+    ]);
+    // --json: one report object on stdout, and nothing else there.
+    const lines = json.stdout.trim().split("\n");
+    expect(lines, json.stderr).toHaveLength(1);
+    const report = doctorReportSchema.parse(JSON.parse(lines[0] ?? ""));
+    expect(human.status).toBe(json.status);
+    return { report, status: json.status, last: human.stdout.trim().split("\n").at(-1) ?? "" };
+  }
+
+  type Setup = () => Promise<Devserver>;
+  const cases: [name: string, setup: Setup, missing: string, failed: Record<string, string>][] = [
+    [
+      "no OAuth API",
+      () => start({ authMetadata: false }),
+      "no_oauth_api",
+      { oauth_metadata: "no_oauth_api" },
+    ],
+    [
+      "registration refused",
+      () => start({ refuseRegistration: true }),
+      "registration_refused",
+      { registration: "registration_refused" },
+    ],
+    [
+      "the device grant disabled on the account server",
+      () => start({ deviceCodeGrantEnabled: false }),
+      "device_grant_disabled",
+      { device_authorization: "device_grant_disabled" },
+    ],
+    [
+      "no rendezvous at all (--no-msc4108 and --msc4388-mode off)",
+      () => start({ rendezvous: { msc4108: false, msc4388Mode: "off" } }),
+      "no_rendezvous",
+      { rendezvous_v2024: "no_rendezvous", rendezvous_v2025: "no_rendezvous" },
+    ],
+    [
+      "--no-msc4108 and --msc4388-mode authenticated",
+      () => start({ rendezvous: { msc4108: false, msc4388Mode: "authenticated" } }),
+      "needs_sign_in",
+      { rendezvous_v2025: "needs_sign_in" },
+    ],
+    [
+      "a proxy rewriting ETags",
+      async () => {
+        const server = await start();
+        server.hooks.addFault({ method: "*", pathPattern: "rendezvous", count: 1_000, rewriteEtag: "weak" });
+        return server;
+      },
+      "weak_etag",
+      { round_trip_v2024: "weak_etag", round_trip_v2025: "token_rewritten" },
+    ],
+    [
+      "a --public-base-url that does not lead back",
+      async () => {
+        const elsewhere = await start();
+        return start({ publicBaseUrl: elsewhere.baseUrl, rendezvous: { msc4388Mode: "off" } });
+      },
+      "rendezvous_url_unusable",
+      { round_trip_v2024: "rendezvous_url_unusable" },
+    ],
+  ];
+
+  it.each(cases)(
+    "%s: exit status 3, the missing piece on the last line",
+    async (_name, setup, missing, failed) => {
+      const server = await setup();
+      const { report, status, last } = await doctorCli(server.baseUrl);
+      expect(status).toBe(3);
+      expect(report).toMatchObject({ ok: false, missing });
+      const failedChecks = Object.fromEntries(
+        report.checks.filter((entry) => entry.status === "failed").map((entry) => [entry.id, entry.cause]),
+      );
+      expect(failedChecks).toMatchObject(failed);
+      expect(last).toMatch(
+        new RegExp(`^QR sign-in cannot work with ${server.baseUrl}: missing ${missing}\\b`),
+      );
+    },
+  );
+
+  it.each([
+    ["--no-msc4108", { rendezvous: { msc4108: false } }, "rendezvous_v2024"],
+    ["--msc4388-mode off", { rendezvous: { msc4388Mode: "off" } }, "rendezvous_v2025"],
+  ] as const)(
+    "%s alone: the version is named missing, and a QR sign-in can still work (exit 0)",
+    async (_name, options, id) => {
+      const server = await start(options);
+      const { report, status, last } = await doctorCli(server.baseUrl);
+      expect(status).toBe(0);
+      expect(report.ok).toBe(true);
+      expect(check(report, id)).toMatchObject({ status: "failed", cause: "no_rendezvous" });
+      expect(last).toBe(`QR sign-in can work with ${server.baseUrl}.`);
+    },
+  );
 });

@@ -215,4 +215,19 @@ describe("the engine, driven through the contract", () => {
       await first.close();
     }
   });
+
+  it("checks a homeserver with the whole doctor: both rendezvous versions make a round trip", async () => {
+    const engine = await engineFor(join(root, "doctor"), []);
+    try {
+      const outcome = await engine.invoke("doctor.run", { homeserver: server.baseUrl });
+      if (!outcome.ok) throw new Error(`doctor.run failed: ${JSON.stringify(outcome)}`);
+      const report = outcome.value;
+      expect(report.ok).toBe(true);
+      expect(report.checks.map((check) => `${check.id}: ${check.status}`)).toEqual(
+        expect.arrayContaining(["round_trip_v2024: ok", "round_trip_v2025: ok", "device_authorization: ok"]),
+      );
+    } finally {
+      await engine.close();
+    }
+  });
 });

@@ -18,9 +18,11 @@ import type { FlowTimings } from "../../src-main/flows/options";
 import {
   expectationFor,
   expectedPhases,
+  RENDEZVOUS_CREATE_PATH,
   secretsSealedIn,
   type Device,
   type Direction,
+  type Injection,
   type Scenario,
 } from "../../src-main/flows/scenarios";
 import { startFlow } from "../../src-main/flows/start";
@@ -35,6 +37,7 @@ import {
   encodeBase64,
   encodeLoginQr,
   joinRendezvous,
+  DEVICE_AUTHORIZATION_GRANT,
   MACHINE_REPLY_DUE,
   newV2025LoginQr,
   SecureSession,
@@ -46,7 +49,9 @@ import {
 } from "../../src-main/protocol/testing";
 import type { FlowPhaseName, FlowSnapshot } from "../../src-shared/flow";
 import type { TranscriptEntry } from "../../src-shared/transcript";
+import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy";
 import { TEST_CRYPTO_STORE, TEST_TIMINGS, postHook } from "../helpers/matrix-device";
+import { scanAsPeer, showAsPeer, type ScriptedPeer } from "./scripted-peer";
 
 /** Short waits, so that no scenario waits on a real timer for more than a few seconds. */
 export const FLOW_TEST_TIMINGS: Partial<FlowTimings> = {
@@ -58,6 +63,7 @@ export const FLOW_TEST_TIMINGS: Partial<FlowTimings> = {
   cancelLingerMs: 300,
   qrReplaceMarginMs: 1_000,
   minGrantIntervalMs: 1_000,
+  rendezvousRequestTimeoutMs: 2_000,
 };
 
 const USER = "alice";
@@ -214,12 +220,28 @@ interface RunSide {
   outcome?: FlowOutcome;
   /** A scripted stand-in runs instead of our flow. */
   scripted?: Promise<void>;
+  /** The fault-injecting proxy on this device's network path, if the row puts one there. */
+  proxy?: FaultProxy;
 }
 
 export interface RunResult {
   readonly existing: RunSide;
   readonly new: RunSide;
   readonly newAccount: Account;
+}
+
+/** Which side of a row a scripted peer plays instead of our flow, if any. */
+function scriptedRole(inject: Injection, direction: Direction): "generator" | "scanner" | undefined {
+  switch (inject.kind) {
+    case "unsupported_protocol":
+    case "peer_names_other_homeserver":
+      return "scanner";
+    case "verification_uri":
+      // The scripted device is the new one: it scans in direction A and shows in direction B.
+      return direction === "existing_shows" ? "scanner" : "generator";
+    default:
+      return undefined;
+  }
 }
 
 function phasesOf(snapshots: readonly FlowSnapshot[]): FlowPhaseName[] {
@@ -345,6 +367,8 @@ export async function runScenario(
     });
   }
   if (inject.kind === "validators_rewritten") rewriteValidators(generator.host);
+  const armFaults = await installProxies(world, inject, sides, generator, scanner);
+  const scripted = scriptedRole(inject, direction);
 
   const common = { timings: FLOW_TEST_TIMINGS, allowInsecureHttp: true, version };
   let existingPort;
@@ -427,6 +451,7 @@ export async function runScenario(
   };
 
   const react = (side: RunSide, snapshot: FlowSnapshot): void => {
+    armFaults?.(side, snapshot.phase);
     if (cancelIf(side, snapshot.phase)) return;
     switch (snapshot.phase) {
       case "showing_qr": {
@@ -442,8 +467,8 @@ export async function runScenario(
           (async () => {
             if (inject.kind === "third_device_scans_first") thirdDeviceFirst(scanner, generator, shown);
             if (inject.kind === "mitm_replaces_initiate") mitm = replaceInitiate(scanner, generator, shown);
-            if (inject.kind === "unsupported_protocol") {
-              scanner.scripted = scriptedScanner(scanner, shown, version, world, {
+            if (scripted === "scanner") {
+              scanner.scripted = scriptedScanner(scanner, shown, version, world, inject, {
                 onCheckCode: (code) => {
                   act(
                     until(
@@ -492,7 +517,7 @@ export async function runScenario(
           );
           return;
         }
-        if (inject.kind === "unsupported_protocol") return;
+        if (scripted === "scanner") return;
         // Whoever cancels while the codes are compared does so instead of typing the code.
         if (inject.kind === "cancel" && inject.during === "check_code") return;
         act(typeCheckCode());
@@ -540,7 +565,9 @@ export async function runScenario(
         return;
       case "error":
         if (
-          (inject.kind === "wrong_intent_qr" || inject.kind === "verification_qr") &&
+          (inject.kind === "wrong_intent_qr" ||
+            inject.kind === "verification_qr" ||
+            inject.kind === "network_faults") &&
           side === scanner &&
           generator.controller?.snapshot().phase === "showing_qr"
         ) {
@@ -558,10 +585,14 @@ export async function runScenario(
     new: expectationFor(row, "new", direction, version),
   };
   // Start the generator first: the scanner's user opens its camera once the QR is there.
-  startSide(generator);
+  if (scripted === "generator") {
+    generator.scripted = scriptedGenerator(scanner, version, world, inject, command);
+    generator.scripted.catch((error: unknown) => failures.push(error));
+  } else {
+    startSide(generator);
+  }
   // A scanner that never gets a QR code (or a scripted one) does not run our flow.
-  if (expectations[scanner.device].absent !== true && inject.kind !== "unsupported_protocol")
-    startSide(scanner);
+  if (expectations[scanner.device].absent !== true && scripted !== "scanner") startSide(scanner);
 
   try {
     const running = [generator, scanner].filter((side) => side.controller !== undefined);
@@ -573,6 +604,7 @@ export async function runScenario(
       throw new Error(`${String(error)}\n${describeRun([generator, scanner])}`);
     });
     if (scanner.scripted !== undefined) await scanner.scripted;
+    if (generator.scripted !== undefined) await generator.scripted.catch(() => undefined);
     if (failures.length > 0) throw failures[0];
 
     for (const side of [sides.existing, sides.new]) {
@@ -581,7 +613,12 @@ export async function runScenario(
       const label = `${side.device} (${side.shows ? "shows" : "scans"})`;
       const outcome = side.outcome;
       const ended = outcome?.ok === true ? "done" : outcome?.ok === false ? outcome.error.code : "running";
-      expect(ended, `${label} ended ${JSON.stringify(outcome)}`).toBe(expected.error ?? "done");
+      expect(ended, `${label} ended ${JSON.stringify(outcome)}\n${describeRun([generator, scanner])}`).toBe(
+        expected.error ?? "done",
+      );
+      if (expected.reason !== undefined && outcome?.ok === false) {
+        expect(outcome.error.reason, `${label}'s reason`).toBe(expected.reason);
+      }
       const phases = phasesOf(side.snapshots);
       const wanted = expectedPhases(expected, side.shows);
       expect(
@@ -599,11 +636,18 @@ export async function runScenario(
     for (const side of [sides.existing, sides.new]) {
       expect(side.host.pending, `${side.device} left work running`).toEqual({ sleeps: 0, fetches: 0 });
     }
+    // Nothing followed a redirect to another host, and no consent page a peer sent was opened when it must not be.
+    for (const side of [sides.existing, sides.new]) {
+      expect(side.proxy?.elsewhere.requests ?? [], `${side.device} followed a redirect`).toEqual([]);
+    }
+    if (inject.kind === "verification_uri") expect(sides.existing.host.opened).toEqual([]);
     const result = { existing: sides.existing, new: sides.new, newAccount };
     await options.afterSuccess?.(result);
     return result;
   } finally {
     for (const side of [sides.existing, sides.new]) side.controller?.cancel();
+    const proxies = new Set([sides.existing.proxy, sides.new.proxy]);
+    for (const proxy of proxies) await proxy?.close();
     world.server.hooks.clearFaults();
     await newAccount.stop();
     await newProfile.close();
@@ -781,8 +825,34 @@ async function scriptedScanner(
   qr: Uint8Array | undefined,
   version: WireVersion,
   world: FlowWorld,
+  inject: Injection,
   hooks: { onCheckCode: (code: string) => void },
 ): Promise<void> {
+  if (inject.kind === "verification_uri" || inject.kind === "peer_names_other_homeserver") {
+    if (qr === undefined) throw new Error("no QR code to scan");
+    const ourRole: Intent = scanner.device === "existing" ? "existing_device" : "new_device";
+    const { peer, checkCode } = await scanAsPeer(qr, ourRole, { runtime: createRuntime(), signal: SIGNAL });
+    expect(peer.version).toBe(version);
+    hooks.onCheckCode(checkCode);
+    if (inject.kind === "verification_uri") {
+      await sendConsentUri(peer, inject.uri, world);
+      await expectRefusedConsent(peer, version);
+      return;
+    }
+    // The existing device names a homeserver other than the one the new device's QR code came from.
+    const homeserver = world.other.baseUrl;
+    await peer.sendText(
+      JSON.stringify({
+        type: "m.login.protocols",
+        protocols: [DEVICE_AUTHORIZATION_GRANT],
+        [version === "v2024" ? "homeserver" : "base_url"]: homeserver,
+      }),
+      SIGNAL,
+    );
+    const answer = await peer.receive(SIGNAL);
+    expect(answer).toMatchObject({ type: "m.login.failure", reason: "user_cancelled" });
+    return;
+  }
   if (qr === undefined) throw new Error("no QR code to scan");
   const runtime = createRuntime();
   const scanned = acceptScannedQr(qr, scanner.device === "existing" ? "existing_device" : "new_device");
@@ -812,4 +882,116 @@ async function scriptedScanner(
   const answer = await session.receiveMessage({ signal: SIGNAL, schedule: [{ everyMs: 100 }] });
   expect(answer).toMatchObject({ type: "m.login.failure", reason: "unsupported_protocol" });
   session.close();
+}
+
+/** A scripted new device asks for the device grant with `uri` as its consent page. */
+async function sendConsentUri(peer: ScriptedPeer, template: string, world: FlowWorld): Promise<void> {
+  const uri = template.replace("{issuer-host}", new URL(world.server.issuer).host);
+  await peer.sendText(
+    JSON.stringify({
+      type: "m.login.protocol",
+      protocol: DEVICE_AUTHORIZATION_GRANT,
+      device_authorization_grant: { verification_uri: uri },
+      device_id: `SCRIPTED${Date.now()}`,
+    }),
+    SIGNAL,
+  );
+}
+
+/** The existing device refuses to open the consent page and says so (MSC4108: v2025 names the reason). */
+async function expectRefusedConsent(peer: ScriptedPeer, version: WireVersion): Promise<void> {
+  const answer = await peer.receive(SIGNAL);
+  expect(answer).toMatchObject({
+    type: "m.login.failure",
+    reason: version === "v2025" ? "unable_to_open_verification_uri" : "user_cancelled",
+  });
+}
+
+/**
+ * A scripted new device that shows the QR code (direction B): the real existing device scans it, the check code it
+ * shows is "typed" here, and then the script runs.
+ */
+async function scriptedGenerator(
+  scanner: RunSide,
+  version: WireVersion,
+  world: FlowWorld,
+  inject: Injection,
+  command: (side: RunSide, value: unknown) => void,
+): Promise<void> {
+  if (inject.kind !== "verification_uri") throw new TypeError(`no scripted generator for ${inject.kind}`);
+  const shown = await showAsPeer(version, "new_device", {
+    runtime: createRuntime(),
+    signal: SIGNAL,
+    baseUrl: world.server.baseUrl,
+  });
+  await until("the scanner to be scanning", () => scanner.controller?.snapshot().phase === "scanning");
+  command(scanner, { type: "submitScannedQr", bytes: encodeBase64(shown.qr) });
+  const unconfirmed = await shown.answer(SIGNAL);
+  await until("the scanner's check code", () =>
+    scanner.snapshots.some((s) => s.phase === "check_code_display"),
+  );
+  const display = scanner.snapshots.find((s) => s.phase === "check_code_display");
+  const peer = shown.confirm(unconfirmed, display?.phase === "check_code_display" ? display.code : "");
+  const protocols = await peer.receive(SIGNAL);
+  expect(protocols.type).toBe("m.login.protocols");
+  await sendConsentUri(peer, inject.uri, world);
+  await expectRefusedConsent(peer, version);
+}
+
+/**
+ * Puts fault-injecting proxies on the devices' network paths as the row says; returns what arms the faults when
+ * they wait for a phase (`from`).
+ */
+async function installProxies(
+  world: FlowWorld,
+  inject: Injection,
+  sides: Record<Device, RunSide>,
+  generator: RunSide,
+  scanner: RunSide,
+): Promise<((side: RunSide, phase: FlowPhaseName) => void) | undefined> {
+  if (inject.kind === "create_delegated") {
+    // One proxy in front of the homeserver answers the v2024 create with MSC4108's 307 to another server.
+    const proxy = await startFaultProxy(world.server.baseUrl);
+    proxy.setRedirectTarget(world.other.baseUrl);
+    proxy.setFaults([
+      {
+        method: "POST",
+        path: RENDEZVOUS_CREATE_PATH,
+        count: "all",
+        fault: { kind: "redirect", status: 307 },
+      },
+    ]);
+    for (const side of [generator, scanner]) {
+      side.proxy = proxy;
+      side.host.interceptFetch((next) => proxy.route(next));
+    }
+    return undefined;
+  }
+  if (inject.kind !== "network_faults") return undefined;
+  const faulted: RunSide[] =
+    inject.on === "both"
+      ? [generator, scanner]
+      : [inject.on === "showing" ? generator : inject.on === "scanning" ? scanner : sides[inject.on]];
+  const shared = inject.on === "both" ? await startFaultProxy(world.server.baseUrl) : undefined;
+  for (const side of [generator, scanner]) {
+    const onPath = faulted.includes(side);
+    // A clean path gets a proxy only to see the same (shortened) lifetimes.
+    if (!onPath && inject.lifetimeMs === undefined) continue;
+    const proxy = shared ?? (await startFaultProxy(world.server.baseUrl));
+    side.proxy = proxy;
+    side.host.interceptFetch((next) => proxy.route(next));
+    proxy.setLifetime(inject.lifetimeMs);
+    if (onPath && inject.from === undefined) proxy.setFaults(inject.faults);
+  }
+  if (inject.from === undefined) return undefined;
+  // One faulty path: that device's phase arms it; a proxy in front of the server: whichever device shows it first.
+  const trigger = faulted.length === 1 ? faulted[0] : undefined;
+  const from = inject.from;
+  let armed = false;
+  return (side, phase) => {
+    if (armed || (trigger !== undefined && side !== trigger)) return;
+    if (expectedPhases({ phases: [from] }, side.shows)[0] !== phase) return;
+    armed = true;
+    for (const target of faulted) target.proxy?.setFaults(inject.faults);
+  };
 }

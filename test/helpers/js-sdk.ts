@@ -121,6 +121,53 @@ export function cryptoOf(client: MatrixClient): CryptoApi {
   return crypto;
 }
 
+/**
+ * A client with Rust crypto (in-memory store), not started; `track` sees it before its crypto starts, so that a
+ * caller can stop it even when that fails. Outside Vitest (the flow benchmark) the caller stops it.
+ */
+export async function createJsSdkClient(
+  options: ClientOptions,
+  track: (client: MatrixClient) => void = () => undefined,
+): Promise<MatrixClient> {
+  const keys = options.secretStorageKeys ?? new SecretStorageKeys();
+  const clientOptions: ICreateClientOpts = {
+    baseUrl: options.baseUrl,
+    userId: options.userId,
+    deviceId: options.deviceId,
+    accessToken: options.accessToken,
+    logger: quietLogger,
+    cryptoCallbacks: {
+      getSecretStorageKey: keys.callback,
+      // Called with a key the client just created (bootstrapping), as an app caches it for the session.
+      cacheSecretStorageKey: (keyId, _keyInfo, key) => {
+        keys.add(keyId, key);
+      },
+    },
+  };
+  const client = createClient(clientOptions);
+  track(client);
+  await client.initRustCrypto({ useIndexedDB: false });
+  return client;
+}
+
+/** Starts syncing and resolves once the first sync is processed. */
+export async function startJsSdkClient(client: MatrixClient): Promise<void> {
+  const prepared = new Promise<void>((resolve, reject) => {
+    const onSync = (state: SyncState): void => {
+      if (state === SyncState.Prepared || state === SyncState.Syncing) {
+        client.off(ClientEvent.Sync, onSync);
+        resolve();
+      } else if (state === SyncState.Error) {
+        client.off(ClientEvent.Sync, onSync);
+        reject(new Error("the first sync failed"));
+      }
+    };
+    client.on(ClientEvent.Sync, onSync);
+  });
+  await client.startClient({ initialSyncLimit: 1 });
+  await prepared;
+}
+
 /** Registers an `afterEach` that stops every client the returned factory made, then closes its devservers. */
 export function useJsSdkClients(): JsSdkClients {
   const clients: MatrixClient[] = [];
@@ -130,27 +177,8 @@ export function useJsSdkClients(): JsSdkClients {
     await Promise.all(servers.splice(0).map((server) => server.close()));
   });
 
-  const create = async (options: ClientOptions): Promise<MatrixClient> => {
-    const keys = options.secretStorageKeys ?? new SecretStorageKeys();
-    const clientOptions: ICreateClientOpts = {
-      baseUrl: options.baseUrl,
-      userId: options.userId,
-      deviceId: options.deviceId,
-      accessToken: options.accessToken,
-      logger: quietLogger,
-      cryptoCallbacks: {
-        getSecretStorageKey: keys.callback,
-        // Called with a key the client just created (bootstrapping), as an app caches it for the session.
-        cacheSecretStorageKey: (keyId, _keyInfo, key) => {
-          keys.add(keyId, key);
-        },
-      },
-    };
-    const client = createClient(clientOptions);
-    clients.push(client);
-    await client.initRustCrypto({ useIndexedDB: false });
-    return client;
-  };
+  const create = (options: ClientOptions): Promise<MatrixClient> =>
+    createJsSdkClient(options, (client) => clients.push(client));
 
   return {
     startDevserver: async (options = {}) => {
@@ -169,22 +197,7 @@ export function useJsSdkClients(): JsSdkClients {
         ...(secretStorageKeys === undefined ? {} : { secretStorageKeys }),
       });
     },
-    start: async (client) => {
-      const prepared = new Promise<void>((resolve, reject) => {
-        const onSync = (state: SyncState): void => {
-          if (state === SyncState.Prepared || state === SyncState.Syncing) {
-            client.off(ClientEvent.Sync, onSync);
-            resolve();
-          } else if (state === SyncState.Error) {
-            client.off(ClientEvent.Sync, onSync);
-            reject(new Error("the first sync failed"));
-          }
-        };
-        client.on(ClientEvent.Sync, onSync);
-      });
-      await client.startClient({ initialSyncLimit: 1 });
-      await prepared;
-    },
+    start: startJsSdkClient,
   };
 }
 

@@ -6,6 +6,7 @@ import {
   PERSON_ACTING,
   REQUEST_RATE_LIMIT,
   RequestPacer,
+  SESSION_WATCH,
   backoffDelay,
   checkPollSchedule,
   pollIntervalAt,
@@ -29,9 +30,15 @@ describe("poll schedules", () => {
     expect(pollIntervalAt(MACHINE_REPLY_DUE, 3_600_000)).toBe(1_000);
   });
 
-  it("person acting: every 2 s throughout", () => {
-    expect(pollIntervalAt(PERSON_ACTING, 0)).toBe(2_000);
-    expect(pollIntervalAt(PERSON_ACTING, 100_000)).toBe(2_000);
+  // Replaces "every 2 s throughout": a person who answers at once is seen within 250 ms, one who takes 20 s costs
+  // 7 GETs (a poll a second would cost 20).
+  it("person acting: first look 250 ms after our turn, then doubling waits up to 5 s", () => {
+    expect(lookTimes(PERSON_ACTING, 20_000)).toEqual([250, 750, 1_750, 3_750, 7_750, 12_750, 17_750]);
+    expect(pollIntervalAt(PERSON_ACTING, 3_600_000)).toBe(5_000);
+  });
+
+  it("session watch: every 15 s, since nothing is due from the peer", () => {
+    expect(lookTimes(SESSION_WATCH, 30_000)).toEqual([15_000, 30_000]);
   });
 
   // Replaces "never polls faster than 4 requests a second" (MIN_REQUEST_SPACING_MS, 250 ms): the schedule is now

@@ -61,8 +61,22 @@ export const MACHINE_REPLY_DUE: PollSchedule = [
   { everyMs: 100, growth: 2, maxEveryMs: 1_000 },
 ];
 
-/** The peer waits for a person (scanning the QR, typing the check code, consenting in a browser). */
-export const PERSON_ACTING: PollSchedule = [{ everyMs: 2_000 }];
+/**
+ * The peer waits for a person (scanning the QR, typing the check code, consenting in a browser). The first look
+ * comes 250 ms after our own turn, for the person who answers at once (the device in their hand, the consent a
+ * click away), then the waits double up to 5 s: a person who takes 20 s costs 7 requests, a third of what a poll
+ * a second costs (with the 15 s session watch on the other device, under half per device), and is seen within
+ * 5 s of acting.
+ */
+export const PERSON_ACTING: PollSchedule = [{ everyMs: 250, growth: 2, maxEveryMs: 5_000 }];
+
+/**
+ * Nothing is due from the peer; we only watch for the session ending (cancelled there, or expired) while our own
+ * user acts: the showing device while its user types the check code, the new device while it polls the token
+ * endpoint. What the peer writes meanwhile is read at the next receive, which looks at once, so a cancel there
+ * is seen at the latest when our user has typed the code (or when the watch looks).
+ */
+export const SESSION_WATCH: PollSchedule = [{ everyMs: 15_000 }];
 
 /**
  * The ceiling on request rate per session, whatever a schedule or a retry says (docs/protocol.md §2.3): a token

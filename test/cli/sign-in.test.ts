@@ -1,0 +1,219 @@
+// Two command-line processes and the devserver complete a sign-in through --json, as two programs would drive
+// them: the existing device (signed in with `login`, encryption set up with `bootstrap`) runs `link`, a new
+// profile runs `sign-in`, in both who-shows directions and both wire versions. The QR code goes across only as
+// the showing process printed it (base64) or as the PNG file it wrote; the test reads the check code on one and
+// types it on the other, approves, says the consent page is open, and answers the consent page through the
+// devserver's hook. stdout carries JSON lines and nothing else. Ctrl-C (SIGINT) cancels properly: the other
+// device ends with `cancelled_there`.
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDevserver, type Devserver } from "../../devserver/index";
+import { decodeQrPixels } from "../../src-main/hosts/cli/qr-decode";
+import { encodeBase64 } from "../../src-main/protocol/index";
+import type { WireVersion } from "../../src-shared/flow";
+import { rasterize } from "../../src-renderer/qr/raster.testing";
+import {
+  cliEnv,
+  expectOnlyJson,
+  FAST_TIMINGS,
+  playUsers,
+  ROOT,
+  signInWithLogin,
+  startPair,
+  useBuiltCli,
+  type PairSetup,
+} from "../helpers/cli";
+import { postHook } from "../helpers/matrix-device";
+import { readHalfBlocks } from "../helpers/terminal-qr";
+import { hasTmux, openTerminal } from "../helpers/tmux";
+
+const cli = useBuiltCli();
+
+let server: Devserver;
+let root: string;
+let env: Record<string, string>;
+const existingDir = () => join(root, "existing");
+
+beforeAll(async () => {
+  server = await startDevserver({ testHooks: true, users: ["alice:secret"], deviceCode: { intervalS: 1 } });
+  root = await mkdtemp(join(tmpdir(), "mql-cli-sign-in-"));
+  env = cliEnv(join(root, "home"), { MATRIX_QR_LOGIN_TIMINGS: FAST_TIMINGS });
+  await signInWithLogin(cli, {
+    homeserver: server.baseUrl,
+    profile: ["--profile-dir", existingDir()],
+    user: "alice",
+    password: "secret",
+    env,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await server.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+let runs = 0;
+
+function pairSetup(): PairSetup {
+  runs += 1;
+  return {
+    cli,
+    env,
+    homeserver: server.baseUrl,
+    existingDir: existingDir(),
+    newDir: join(root, `new-${runs}`),
+    png: join(root, `qr-${runs}.png`),
+    approve: async ({ userCode }) => {
+      const answer = await postHook(server, "/_devserver/approve", {
+        user_code: userCode,
+        user: "alice",
+        approve: true,
+      });
+      expect(answer.status).toBe(200);
+    },
+  };
+}
+
+describe("sign-in and link through --json, two processes", () => {
+  const cases: [shows: "existing" | "new", version: WireVersion, carry: "base64" | "png"][] = [
+    ["existing", "v2024", "base64"],
+    ["new", "v2024", "png"],
+    ["existing", "v2025", "png"],
+    ["new", "v2025", "base64"],
+  ];
+
+  it.each(cases)("the %s device shows a %s QR code, carried as %s", async (shows, version, carry) => {
+    const setup = pairSetup();
+    const run = await startPair(setup, shows, version, carry);
+    if (shows === "existing" && version === "v2024") {
+      // Lines that are not a command the showing screen takes are refused, and change nothing.
+      const { shower } = run;
+      const from = shower.lines.length;
+      shower.send("not json");
+      shower.send({ type: "approveDevice", approve: true });
+      shower.send({ type: "submitCheckCode" });
+      const refused = await Promise.all(
+        [1, 2, 3].map((n) =>
+          shower.waitFor(`refusal ${n}`, (line) => line.type === "rejected", { from: from + n - 1 }),
+        ),
+      );
+      expect(
+        shower.lines.filter((line, i) => i >= from && line.type === "rejected").map((line) => line.reason),
+      ).toEqual(["invalid_command", "not_accepted_now", "invalid_command"]);
+      expect(refused).toHaveLength(3);
+    }
+    await playUsers(setup, run);
+    expect(await run.existing.finished()).toEqual({ code: "ok", status: 0 });
+    expect(await run.fresh.finished()).toEqual({ code: "ok", status: 0 });
+
+    const newDone = await run.fresh.state("done");
+    expect(newDone).toMatchObject({ role: "new_device", version, verified: true, backup: true });
+    const existingDone = await run.existing.state("done");
+    expect(existingDone).toMatchObject({ role: "existing_device", deviceId: newDone.deviceId });
+    // The scanner learnt the version from the QR code alone.
+    expect(run.scanner.snapshots().at(-1)?.version).toBe(version);
+    // The steps of this direction are in the transcript.
+    const direction = shows === "existing" ? "A" : "B";
+    expect(
+      run.existing.lines.some(
+        (line) =>
+          line.type === "transcript" &&
+          (line.entry as { step?: string }).step === `${direction}-${shows === "existing" ? "G" : "S"}1`,
+      ),
+    ).toBe(true);
+    expectOnlyJson(run.existing);
+    expectOnlyJson(run.fresh);
+  });
+
+  it("Ctrl-C on the existing device while it asks for approval: the new device ends with cancelled_there", async () => {
+    const run = await startPair(pairSetup(), "existing", "v2024", "base64");
+    const { existing, fresh } = run;
+    const { code } = await fresh.state("check_code_display");
+    await existing.state("check_code_entry");
+    existing.send({ type: "submitCheckCode", code });
+    await existing.state("approve_device");
+    existing.child.kill("SIGINT");
+    expect(await existing.finished()).toEqual({ code: "cancelled_here", status: 3 });
+    expect(await fresh.finished()).toEqual({ code: "cancelled_there", status: 3 });
+    expectOnlyJson(existing);
+    expectOnlyJson(fresh);
+  });
+});
+
+// Human mode as a person meets it: `link --show` in a terminal (tmux). The QR code is read off the screen's half
+// blocks, the questions are answered by typing, and the whole session is kept in test-results/ for a reader.
+describe.skipIf(!hasTmux())("human mode in a terminal", () => {
+  it("the existing device shows the QR code on the terminal; its user types the check code, approves, opens the page", async () => {
+    const terminalEnv = { ...env };
+    delete terminalEnv.NO_COLOR;
+    const terminal = openTerminal(
+      [
+        process.execPath,
+        cli.entry,
+        "link",
+        "--show",
+        "--profile-dir",
+        existingDir(),
+        "--allow-insecure-http",
+      ],
+      terminalEnv,
+    );
+    try {
+      const shown = await terminal.waitFor(/Expires in \d+:\d\d/);
+      // The drawing on the screen is the QR code, byte for byte the base64 line printed under it.
+      const modules = readHalfBlocks(shown);
+      const image = rasterize(modules, 4);
+      const bytes = decodeQrPixels(image.rgba, image.width, image.height);
+      expect(bytes).toBeDefined();
+      const qr = encodeBase64(bytes ?? new Uint8Array());
+      expect(shown).toContain(qr);
+
+      runs += 1;
+      const fresh = cli.run(
+        [
+          "sign-in",
+          "--scan",
+          qr,
+          "--profile-dir",
+          join(root, `new-${runs}`),
+          "--homeserver",
+          server.baseUrl,
+          "--json",
+          "--allow-insecure-http",
+        ],
+        { env },
+      );
+      const { code } = await fresh.state("check_code_display");
+      await terminal.waitFor(/Enter the 2-digit code shown on your other device: $/m);
+      terminal.typeLine(code);
+      const asked = await terminal.waitFor(/Allow \S+ to sign in as @alice:\S+\? \[y\/N\] $/m);
+      terminal.typeLine("y");
+      const page = await terminal.waitFor(/Press Enter once the page is open in your browser.*: $/m);
+      // No graphical session: the page's address is printed for the user to open.
+      expect(page).toMatch(/Open this page in your browser: http:\/\/127\.0\.0\.1:\d+\//);
+      terminal.typeLine("");
+      const { userCode } = await fresh.state("waiting_for_approval");
+      const answer = await postHook(server, "/_devserver/approve", {
+        user_code: userCode,
+        user: "alice",
+        approve: true,
+      });
+      expect(answer.status).toBe(200);
+      expect(await fresh.finished()).toEqual({ code: "ok", status: 0 });
+      const newDone = await fresh.state("done");
+      expect(await terminal.exitStatus()).toBe(0);
+      const session = terminal.capture();
+      expect(asked).toContain(`Allow ${newDone.deviceId} to sign in`);
+      expect(session).toContain("The new device is signed in");
+      expect(session).toContain("The new device is verified");
+      // The check code was typed, never shown, on this side (it is the scanning device that shows it).
+      expect(session).toContain(`code shown on your other device: ${code}`);
+      await mkdir(join(ROOT, "test-results"), { recursive: true });
+      await writeFile(join(ROOT, "test-results", "cli-human-session.txt"), session);
+    } finally {
+      terminal.close();
+    }
+  });
+});
