@@ -195,7 +195,7 @@ export const demoStateSchema = z.strictObject({
   /** Rendezvous lifetimes as Synapse serves them (v2024: 60 s) instead of the demo's 600 s. */
   synapseTiming: z.boolean(),
   /** The v2024 rendezvous lifetime in force, in seconds. */
-  v2024LifetimeS: z.number().int().positive().optional(),
+  v2024LifetimeS: z.number().int().min(1).optional(),
 });
 export type DemoState = z.infer<typeof demoStateSchema>;
 
