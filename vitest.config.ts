@@ -32,7 +32,7 @@ export default defineConfig({
         },
       },
       lane("shell", ["test/shell/**/*.test.ts"], 30_000),
-      lane("e2e", ["e2e/**/*.test.ts", "test/e2e/**/*.test.ts"], 60_000),
+      lane("e2e", ["e2e/**/*.test.ts"], 60_000),
     ],
   },
 });

@@ -1,9 +1,11 @@
 // The store keeps the contract's two rules on the view's side: a snapshot whose seq is not newer than the one
 // shown is dropped, and a command the shown snapshot does not accept is never sent. A flow the user left does
-// not come back with its late snapshots, and a device signed out elsewhere returns to the welcome screen.
+// not come back with its late snapshots, a device signed out elsewhere returns to the welcome screen, and a QR
+// code replaced while it waits is announced.
 import { describe, expect, it } from "vitest";
 import type { FlowSnapshot } from "../src-shared/flow";
 import { SIGNED_IN, snapshot } from "./canned";
+import { t } from "./copy/format";
 import { FakeEngine } from "./fake-engine";
 import { createAppStore } from "./store";
 
@@ -75,6 +77,26 @@ describe("the store", () => {
     );
     expect(store.getState().lastStep).toBe(1);
     expect(store.getState().flow?.phase).toBe("error");
+  });
+
+  it("says so when a fresh QR code replaces the one shown, and keeps it full screen", async () => {
+    const { engine, store } = await started();
+    const showing = (seq: number, serial: number): FlowSnapshot =>
+      snapshot({ phase: "showing_qr", qr: "TUFUUklY", serial }, { ...direction, accepts: ["cancel"] }, seq);
+    engine.emitSnapshot(showing(1, 1));
+    store.getState().setFullscreenQr(true);
+    expect(store.getState().notice).toBeUndefined();
+    // The generator makes a new rendezvous between the two codes (docs/protocol.md §5, A-G1 again).
+    engine.emitSnapshot(snapshot({ phase: "preparing" }, { ...direction, accepts: ["cancel"] }, 2));
+    engine.emitSnapshot(showing(3, 2));
+    expect(store.getState().notice?.text).toBe(t("flow.qrWasReplaced"));
+    expect(store.getState().fullscreenQr).toBe(true);
+    // Another flow's first QR code is no replacement.
+    await store.getState().leaveFlow();
+    store.getState().dispose();
+    const fresh = await started();
+    fresh.engine.emitSnapshot(showing(1, 1));
+    expect(fresh.store.getState().notice).toBeUndefined();
   });
 
   it("does not bring back a flow the user left", async () => {

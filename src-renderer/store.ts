@@ -16,6 +16,7 @@ import type {
 } from "../src-shared/contract";
 import type { FlowError } from "../src-shared/errors";
 import type { FlowCommand, FlowSnapshot } from "../src-shared/flow";
+import { t } from "./copy/format";
 import { PHASE_STEP } from "./copy/instructions";
 import type { ViewName } from "./views";
 
@@ -143,6 +144,9 @@ export function createAppStore(engine: EngineApi, preview: boolean): AppStore {
   return createStore<AppState & AppActions>()((set, get) => {
     const homeView = (): ViewName => (get().account?.status === "signed_in" ? "home" : "welcome");
 
+    /** The QR code last shown, so that its replacement is announced whatever phase came between. */
+    let shownQr: { readonly flowId: string; readonly serial: number } | undefined;
+
     const onSnapshot = (payload: EventPayload<"flow.snapshot">) => {
       // The schema's `accepts` lists exactly FLOW_COMMAND_TYPES, so the checked payload is a FlowSnapshot.
       const snapshot = payload as unknown as FlowSnapshot;
@@ -172,8 +176,18 @@ export function createAppStore(engine: EngineApi, preview: boolean): AppStore {
         view: "flow",
         ...(step === undefined ? {} : { lastStep: step }),
         ...(snapshot.phase === "consent" ? { lastConsentUri: snapshot.verificationUri } : {}),
-        ...(snapshot.phase === "showing_qr" ? {} : { fullscreenQr: false }),
+        // A QR code being replaced passes through `preparing`: the full-screen view stays for the next one.
+        ...(snapshot.phase === "showing_qr" || snapshot.phase === "preparing" ? {} : { fullscreenQr: false }),
       });
+      if (snapshot.phase === "showing_qr") {
+        const before = shownQr;
+        shownQr = { flowId: snapshot.flowId, serial: snapshot.serial };
+        // The code shown expired unscanned (or the version changed) and a fresh one replaced it: the old
+        // picture no longer works, and the screen says so.
+        if (before?.flowId === snapshot.flowId && before.serial < snapshot.serial) {
+          get().announce(t("flow.qrWasReplaced"));
+        }
+      }
     };
 
     const onAccount = (account: AccountState) => {

@@ -2,6 +2,13 @@
 // photographed (a screenshot of its pixels, never its bytes), turned into the scanning browser's fake camera
 // video, or captured as a browser tab by the scanning page's "scan from the screen". Only the pages change
 // between the fake engine's instances used today and real app instances: every helper here takes a page.
+//
+// The API (kept stable; other suites build on it): fakeCaptureArgs(y4mPath) for the browser's flags;
+// photographQr(showing, context, y4mPath) puts the showing page's QR code in front of the fake camera;
+// offerForScreenCapture(showing) makes it the tab a screen capture picks; shownQrBase64(showing) is what its
+// code carries; recordMediaStreams(context) before a page loads, then trackStates / trackCounts /
+// liveTrackLabels(page) say which camera and screen tracks still run; fakeEngineScans(page) lists the bytes a
+// fake-engine page submitted.
 import { writeFile } from "node:fs/promises";
 import type { BrowserContext, Page } from "playwright-core";
 import { t } from "../../src-renderer/copy/format";
@@ -70,7 +77,7 @@ export async function fakeEngineScans(page: Page): Promise<string[]> {
 
 /**
  * Records every camera and screen stream the page opens, so a test can ask whether they are all stopped
- * (`liveTracks`). Call before the page loads.
+ * (`trackStates`, `trackCounts`, `liveTrackLabels`). Call before the page loads.
  */
 export async function recordMediaStreams(context: BrowserContext): Promise<void> {
   await context.addInitScript(() => {
@@ -90,6 +97,25 @@ export async function recordMediaStreams(context: BrowserContext): Promise<void>
       opened.push(stream);
       return stream;
     };
+  });
+}
+
+/** The labels of the tracks still running (a fake camera's is its device's name). */
+export async function liveTrackLabels(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const streams = (globalThis as unknown as { openedStreams?: MediaStream[] }).openedStreams ?? [];
+    return streams
+      .flatMap((stream) => stream.getTracks())
+      .filter((track) => track.readyState === "live")
+      .map((track) => track.label);
+  });
+}
+
+/** Every track the page opened, in order, as its `readyState`: "live", or "ended" once stopped. */
+export async function trackStates(page: Page): Promise<MediaStreamTrackState[]> {
+  return page.evaluate(() => {
+    const streams = (globalThis as unknown as { openedStreams?: MediaStream[] }).openedStreams ?? [];
+    return streams.flatMap((stream) => stream.getTracks()).map((track) => track.readyState);
   });
 }
 

@@ -17,8 +17,9 @@
 // segment, which has no such bytes, is refused there as here.
 //
 // Pictures arrive as ImageBitmaps (an image file) or VideoFrames (a camera or screen frame, transferred from
-// the page at almost no cost there; the pixels are read here, off the page's thread). Each answer says how long
-// the decoding took, for the scanning benchmark.
+// the page at almost no cost there; the pixels are read here, off the page's thread). A camera frame's luma
+// plane is read as it is; other pictures are drawn into a canvas and their luminance computed. Each answer
+// says how long the decoding took, for the scanning benchmark.
 // zxing's QR reader only, by its modules' paths: the package's index brings every format along, and the
 // worker's first decode waits for its script to load (586 kB then, measured: 0.7 s on a busy machine).
 import BinaryBitmap from "@zxing/library/esm/core/BinaryBitmap";
@@ -181,6 +182,21 @@ const READINGS: readonly { readonly scale: number; readonly tryHarder?: true; re
 /** A reading smaller than this (in pixels, its shorter side) cannot hold a QR code's 21 modules and quiet zone. */
 const MIN_SIDE = 64;
 
+/** zxing's readings of a luminance picture, in order, until one finds a code. */
+function zxingReadings(gray: Gray): Uint8Array | undefined | "refused" {
+  let light: Gray | undefined;
+  for (const reading of READINGS) {
+    if (Math.min(gray.width, gray.height) * reading.scale < MIN_SIDE) continue;
+    const base = reading.invert === true ? (light ??= inverted(gray)) : gray;
+    const read = zxingRead(
+      reading.scale === 1 ? base : scaled(base, reading.scale),
+      reading.tryHarder === true,
+    );
+    if (read !== undefined) return read;
+  }
+  return undefined;
+}
+
 /**
  * The exact bytes of the QR code in an RGBA image, or undefined when none is found: zxing's readings first, then,
  * for a still picture, jsQR (both ways around).
@@ -191,18 +207,9 @@ export function decodeRgba(
   height: number,
   effort: DecodeEffort = "still",
 ): Uint8Array | undefined {
-  const gray: Gray = { pixels: luminance(rgba, width, height), width, height };
-  let light: Gray | undefined;
-  for (const reading of READINGS) {
-    if (Math.min(width, height) * reading.scale < MIN_SIDE) continue;
-    const base = reading.invert === true ? (light ??= inverted(gray)) : gray;
-    const read = zxingRead(
-      reading.scale === 1 ? base : scaled(base, reading.scale),
-      reading.tryHarder === true,
-    );
-    if (read === "refused") return undefined;
-    if (read !== undefined) return read;
-  }
+  const read = zxingReadings({ pixels: luminance(rgba, width, height), width, height });
+  if (read === "refused") return undefined;
+  if (read !== undefined) return read;
   if (effort === "frame" || jsQR === undefined) return undefined;
   const pixels =
     rgba instanceof Uint8ClampedArray
@@ -211,6 +218,30 @@ export function decodeRgba(
   const found = jsQR(pixels, width, height, { inversionAttempts: "attemptBoth" });
   if (found === null || found.chunks.some((chunk) => (chunk.type as string) === "kanji")) return undefined;
   return Uint8Array.from(found.binaryData);
+}
+
+/** The pixel formats whose first plane is the picture's luma (Y), one byte a pixel: what cameras send. */
+const LUMA_FIRST: ReadonlySet<string> = new Set(["I420", "I420A", "I422", "I444", "NV12"]);
+
+/**
+ * A camera frame's own luma plane, when it has one and needs no scaling: no drawing into a canvas (a YUV to RGBA
+ * conversion in software) and no luminance to compute, most of a frame's cost before zxing runs. Undefined for
+ * the other frames (a shared screen sends RGBA or BGRA), which take the canvas.
+ */
+async function lumaPlane(frame: VideoFrame, maxSide: number): Promise<Gray | undefined> {
+  const rect = frame.visibleRect;
+  if (frame.format === null || !LUMA_FIRST.has(frame.format) || rect === null) return undefined;
+  const { width, height } = rect;
+  if (Math.max(width, height) > maxSide) return undefined;
+  const buffer = new Uint8Array(frame.allocationSize());
+  const [luma] = await frame.copyTo(buffer);
+  if (luma === undefined) return undefined;
+  const pixels = new Uint8ClampedArray(width * height);
+  for (let row = 0; row < height; row++) {
+    const start = luma.offset + row * luma.stride;
+    pixels.set(buffer.subarray(start, start + width), row * width);
+  }
+  return { pixels, width, height };
 }
 
 /** One canvas for every frame of a scan (a camera sends the same size again and again). */
@@ -228,6 +259,13 @@ async function decodeImage(
   effort: DecodeEffort,
 ): Promise<Uint8Array | undefined> {
   try {
+    if (effort === "frame" && "format" in image) {
+      const gray = await lumaPlane(image, maxSide);
+      if (gray !== undefined) {
+        const read = zxingReadings(gray);
+        return read === "refused" ? undefined : read;
+      }
+    }
     const size = sizeOf(image);
     const scale = Math.min(1, maxSide / Math.max(size.width, size.height));
     const width = Math.max(1, Math.round(size.width * scale));

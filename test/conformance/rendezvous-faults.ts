@@ -32,9 +32,7 @@ const VERSIONS: readonly WireVersion[] = ["v2024", "v2025"];
 const RENDEZVOUS_PATHS = [RENDEZVOUS_SESSION_PATH, RENDEZVOUS_CREATE_PATH];
 
 /** The rows that qualify in `version`, with the faults for each device's path. */
-export function transientRendezvousRows(
-  version: WireVersion,
-): {
+export function transientRendezvousRows(version: WireVersion): {
   readonly row: Scenario;
   readonly showing: readonly NetworkFault[];
   readonly scanning: readonly NetworkFault[];

@@ -983,6 +983,15 @@ async function installProxies(
     proxy.setLifetime(inject.lifetimeMs);
     if (onPath && inject.from === undefined) proxy.setFaults(inject.faults);
   }
+  if (inject.on === "both" && inject.faults.some((fault) => fault.fault.kind === "redirect")) {
+    // The order is fixed whatever the poll timings and request pacing: the showing device meets a redirect and
+    // ends first, then the scanner meets one; otherwise whichever ended first had the other's user give up, and
+    // the row could not say what each device shows.
+    scanner.host.interceptFetch((next) => async (url, init) => {
+      await until("the showing device to meet a redirect and end", () => generator.outcome !== undefined);
+      return next(url, init);
+    });
+  }
   if (inject.from === undefined) return undefined;
   // One faulty path: that device's phase arms it; a proxy in front of the server: whichever device shows it first.
   const trigger = faulted.length === 1 ? faulted[0] : undefined;

@@ -137,13 +137,6 @@ function ShowingQr({ flow }: { readonly flow: Of<"showing_qr"> }) {
   const level = projector ? PROJECTOR_QR.level : setting;
   const fullscreen = useApp((state) => state.fullscreenQr);
   const setFullscreen = useApp((state) => state.setFullscreenQr);
-  const announce = useApp((state) => state.announce);
-  const serial = useRef(flow.serial);
-  useEffect(() => {
-    // The QR code was replaced while the screen stayed open: say so (the old picture no longer works).
-    if (serial.current !== flow.serial) announce(t("flow.qrWasReplaced"));
-    serial.current = flow.serial;
-  }, [flow.serial, announce]);
   return (
     <div className="qr-layout">
       <div className="qr-main">
@@ -481,6 +474,15 @@ export function openable(uri: string): boolean {
   }
 }
 
+/** Whether two links open the same page (the host's request carries the URL as it checked it). */
+function samePage(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return a === b;
+  }
+}
+
 function WaitingForApproval({ flow }: { readonly flow: Of<"waiting_for_approval"> }) {
   return (
     <>
@@ -504,6 +506,11 @@ function Consent({ flow }: { readonly flow: Of<"consent"> }) {
   const openRequest = useApp((state) => state.openRequest);
   const clearOpenRequest = useApp((state) => state.clearOpenRequest);
   const canOpen = openable(flow.verificationUri);
+  const ownButton = flow.accepts.includes("consentOpened") && canOpen;
+  // The browser host also asks every page to offer the same page (a page opens windows only from a click):
+  // one button for one page, so the host's request shows only when it is for another page or the flow's is gone.
+  const sameAsOwn = openRequest !== undefined && samePage(openRequest.url, flow.verificationUri);
+  const hostButton = openRequest !== undefined && openable(openRequest.url) && !(ownButton && sameAsOwn);
   return (
     <>
       <p className="lead">{t("phase.consent.lead", { host: flow.host })}</p>
@@ -516,19 +523,20 @@ function Consent({ flow }: { readonly flow: Of<"consent"> }) {
       <p className="explain">{t("phase.consent.userCodeHint")}</p>
       <Countdown expiresAt={flow.expiresAt} />
       <Actions>
-        {flow.accepts.includes("consentOpened") && canOpen ? (
+        {ownButton ? (
           <Button
             kind="primary"
             icon={<ExternalLink aria-hidden="true" size={18} />}
             onClick={() => {
               window.open(flow.verificationUri, "_blank", "noopener,noreferrer");
+              if (sameAsOwn) clearOpenRequest();
               void send({ type: "consentOpened" });
             }}
           >
             {t("phase.consent.open", { host: flow.host })}
           </Button>
         ) : null}
-        {openRequest !== undefined && openable(openRequest.url) ? (
+        {hostButton ? (
           <Button
             kind="primary"
             icon={<ExternalLink aria-hidden="true" size={18} />}
