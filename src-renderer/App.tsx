@@ -5,6 +5,7 @@ import { useApp } from "./app-context";
 import { useFocusOnScreenChange } from "./components/focus";
 import { ProgressRing } from "./components/ui";
 import { t } from "./copy/format";
+import { LocalDemoBar } from "./demo/LocalDemo";
 import { FlowView } from "./demo/ProjectorLayout";
 import { Home, LinkChoice, SettingsScreen } from "./screens/signed-in";
 import { HomeserverScreen, ManualSignIn, SignInChoice, Welcome } from "./screens/signed-out";
@@ -35,6 +36,7 @@ export function App() {
           {t("app.preview")}
         </aside>
       ) : null}
+      {status === "ready" ? <LocalDemoBar /> : null}
       <div className="view" key={view} data-view={view}>
         {status === "starting" ? (
           <div className="page">

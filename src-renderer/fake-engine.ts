@@ -12,6 +12,7 @@ import {
   type CommandOutcome,
   type CommandRequest,
   type CommandResponse,
+  type DemoState,
   type EngineApi,
   type EventName,
   type EventPayload,
@@ -172,6 +173,8 @@ export class FakeEngine implements EngineApi {
     return new Promise((resolve) => setTimeout(resolve, Math.round(this.#pace * factor)));
   }
 
+  #demo: DemoState = { active: false, synapseTiming: false };
+
   #setAccount(account: AccountState): AccountState {
     this.#account = account;
     this.emit("account.state", account);
@@ -283,8 +286,39 @@ export class FakeEngine implements EngineApi {
       await Promise.resolve();
       return { ok: true };
     },
+    // The local demo, pretended: this window signs in and shows the demo bar; no second window opens.
+    "demo.tryLocally": async () => {
+      await this.#wait(2);
+      this.#demo = { ...SAMPLE_DEMO, active: true };
+      this.#setAccount({ ...SIGNED_IN, label: "This computer, signed in", settings: this.#account.settings });
+      return this.#demo;
+    },
+    "demo.status": async () => {
+      await Promise.resolve();
+      return this.#demo;
+    },
+    "demo.setSynapseTiming": async (request) => {
+      await Promise.resolve();
+      this.#demo = { ...this.#demo, synapseTiming: request.on, v2024LifetimeS: request.on ? 60 : 600 };
+      return this.#demo;
+    },
+    "demo.sendQrToOtherWindow": async () => {
+      await Promise.resolve();
+      return { ok: true };
+    },
   };
 }
+
+/** The local demo as the fake engine pretends it (a sample password; no homeserver runs behind it). */
+const SAMPLE_DEMO: DemoState = {
+  active: true,
+  window: "signed_in",
+  homeserver: "http://127.0.0.1:8008",
+  user: "demo",
+  password: "sample-password",
+  synapseTiming: false,
+  v2024LifetimeS: 600,
+};
 
 interface FakeFlowOptions {
   readonly flowId: string;

@@ -10,6 +10,7 @@ import type {
   CommandOutcome,
   CommandRequest,
   CommandResponse,
+  DemoState,
   EngineApi,
   EventPayload,
 } from "../src-shared/contract";
@@ -54,6 +55,10 @@ export interface AppState {
   readonly fullscreenQr: boolean;
   /** A one-line message for the live region (copied, saved...). */
   readonly notice: { readonly text: string; readonly id: number } | undefined;
+  /** The local demo this window is part of (src-main/demo/), when one runs. */
+  readonly demo: DemoState | undefined;
+  /** The latest QR picture the other demo window sent, for the scanner (`id` counts pictures). */
+  readonly demoScan: { readonly png: string; readonly id: number } | undefined;
 }
 
 export interface AppActions {
@@ -73,6 +78,8 @@ export interface AppActions {
   readonly leaveFlow: () => Promise<void>;
   readonly setFullscreenQr: (open: boolean) => void;
   readonly clearOpenRequest: () => void;
+  /** The local demo's state as a command answered it (with the password, on the signed-in window). */
+  readonly setDemo: (demo: DemoState) => void;
   readonly announce: (text: string) => void;
   readonly dispose: () => void;
 }
@@ -127,6 +134,7 @@ export class EngineCallError extends Error {
 export function createAppStore(engine: EngineApi, preview: boolean): AppStore {
   const unsubscribe: (() => void)[] = [];
   let noticeId = 0;
+  let demoScanId = 0;
   let noticeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set while `flow.start` is in flight: the new flow's first snapshot may arrive before its answer. */
   let starting = false;
@@ -208,6 +216,8 @@ export function createAppStore(engine: EngineApi, preview: boolean): AppStore {
       openRequest: undefined,
       fullscreenQr: false,
       notice: undefined,
+      demo: undefined,
+      demoScan: undefined,
 
       async init(options = {}) {
         unsubscribe.push(
@@ -223,6 +233,15 @@ export function createAppStore(engine: EngineApi, preview: boolean): AppStore {
           engine.on("app.openRequest", (request) => {
             set({ openRequest: request });
           }),
+          engine.on("demo.state", (demo) => {
+            // Events never carry the password: keep the one the signed-in window was told.
+            const password = get().demo?.password;
+            set({ demo: { ...demo, ...(password === undefined ? {} : { password }) } });
+          }),
+          engine.on("demo.scanImage", ({ png }) => {
+            demoScanId += 1;
+            set({ demoScan: { png, id: demoScanId } });
+          }),
         );
         try {
           const account = await call(engine, "account.get", {});
@@ -232,6 +251,8 @@ export function createAppStore(engine: EngineApi, preview: boolean): AppStore {
               ? "flow"
               : (options.initialView ?? (account.status === "signed_in" ? "home" : "welcome"));
           set({ account, status: "ready", view, fullscreenQr: options.fullscreen === true });
+          const demo = await engine.invoke("demo.status", {});
+          if (demo.ok && demo.value.active) set({ demo: demo.value });
         } catch (error) {
           console.error("could not load the account", error);
           set({ status: "failed" });
@@ -323,6 +344,10 @@ export function createAppStore(engine: EngineApi, preview: boolean): AppStore {
 
       clearOpenRequest() {
         set({ openRequest: undefined });
+      },
+
+      setDemo(demo) {
+        set({ demo });
       },
 
       announce(text) {

@@ -17,9 +17,20 @@ export const COMMAND_NAMES = [
   "doctor.run",
   "transcript.export",
   "app.openExternal",
+  "demo.tryLocally",
+  "demo.status",
+  "demo.setSynapseTiming",
+  "demo.sendQrToOtherWindow",
 ] as const;
 
-export const EVENT_NAMES = ["flow.snapshot", "transcript.entry", "account.state", "app.openRequest"] as const;
+export const EVENT_NAMES = [
+  "flow.snapshot",
+  "transcript.entry",
+  "account.state",
+  "app.openRequest",
+  "demo.state",
+  "demo.scanImage",
+] as const;
 
 export type CommandNameList = (typeof COMMAND_NAMES)[number];
 export type EventNameList = (typeof EVENT_NAMES)[number];

@@ -181,6 +181,31 @@ export const doctorReportSchema = z.strictObject({
 });
 export type DoctorReport = z.infer<typeof doctorReportSchema>;
 
+/**
+ * The local demo ("Try it on this computer"): an in-process homeserver and two windows on one machine. `window`
+ * says which of the two this is; `password` (the generated password of the user `demo`, which the consent page
+ * asks for) is only in the answers of `demo.tryLocally` and `demo.status` to the signed-in window, which shows it;
+ * never in an event.
+ */
+export const demoStateSchema = z.strictObject({
+  active: z.boolean(),
+  window: z.enum(["signed_in", "new_device"]).optional(),
+  homeserver: text().optional(),
+  user: text(255).optional(),
+  password: text(128).optional(),
+  /** Rendezvous lifetimes as Synapse serves them (v2024: 60 s) instead of the demo's 600 s. */
+  synapseTiming: z.boolean(),
+  /** The v2024 rendezvous lifetime in force, in seconds. */
+  v2024LifetimeS: z.number().int().min(1).optional(),
+});
+export type DemoState = z.infer<typeof demoStateSchema>;
+
+/** A picture of a QR code as PNG (pixels, never the QR's bytes), for the other window's image scanner. */
+const pngImage = z
+  .string()
+  .max(48 * 1024)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/);
+
 const empty = z.strictObject({});
 const ok = z.strictObject({ ok: z.literal(true) });
 
@@ -237,6 +262,11 @@ export const COMMANDS = {
     response: z.strictObject({ text: z.string().max(4 * 1024 * 1024) }),
   },
   "app.openExternal": { request: z.strictObject({ url: text() }), response: ok },
+  /** Starts the local demo from a window with no account: this window becomes the signed-in one. */
+  "demo.tryLocally": { request: empty, response: demoStateSchema },
+  "demo.status": { request: empty, response: demoStateSchema },
+  "demo.setSynapseTiming": { request: z.strictObject({ on: z.boolean() }), response: demoStateSchema },
+  "demo.sendQrToOtherWindow": { request: z.strictObject({ png: pngImage }), response: ok },
 } as const satisfies Record<CommandNameList, { request: z.ZodType; response: z.ZodType }>;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -250,6 +280,10 @@ export const EVENTS = {
   "account.state": accountStateSchema,
   /** The browser host asks the page to open a URL from the user's next click (no popup without a gesture). */
   "app.openRequest": z.strictObject({ url: text(), host: text(255) }),
+  /** The local demo started, or its timing changed (never with the password). */
+  "demo.state": demoStateSchema,
+  /** The other demo window sent its QR code as a picture: the scanner decodes it as it would a camera frame. */
+  "demo.scanImage": z.strictObject({ png: pngImage }),
 } as const satisfies Record<EventNameList, z.ZodType>;
 
 export { COMMAND_NAMES, EVENT_NAMES };

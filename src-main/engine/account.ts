@@ -16,8 +16,10 @@ import {
 } from "../matrix";
 import {
   discoverAuthMetadata,
+  pollDeviceToken,
   registerClient,
   signInWithBrowser,
+  startDeviceAuthorization,
   TokenRefresher,
   type AuthMetadata,
   type ClientRegistrationStore,
@@ -251,6 +253,30 @@ export class Account {
       openUrl: async (url) => {
         await openUrl(url);
       },
+    });
+    return this.signedIn({ baseUrl: homeserver.baseUrl, metadata, clientId, deviceId, tokens }, signal);
+  }
+
+  /**
+   * Signs in through the device authorization grant (RFC 8628) without a QR code: the local demo's signed-in
+   * window, whose consent `approve` answers in process (the devserver's in-process hook) with the user code.
+   */
+  async signInWithDeviceGrant(
+    homeserver: { baseUrl: string },
+    approve: (userCode: string, signal: AbortSignal) => Promise<void>,
+    options: { readonly intervalFloorMs?: number },
+    signal: AbortSignal,
+  ): Promise<MatrixDevice> {
+    const runtime = this.#options.runtime;
+    const call = { runtime, signal, allowInsecureHttp: this.#allowInsecureHttp };
+    const metadata = await discoverAuthMetadata(homeserver.baseUrl, call);
+    const clientId = await this.clientId(metadata, signal);
+    const deviceId = newDeviceId(runtime);
+    const authorization = await startDeviceAuthorization({ ...call, metadata, clientId, deviceId });
+    await approve(authorization.userCode, signal);
+    const tokens = await pollDeviceToken(authorization, {
+      ...call,
+      ...(options.intervalFloorMs === undefined ? {} : { intervalFloorMs: options.intervalFloorMs }),
     });
     return this.signedIn({ baseUrl: homeserver.baseUrl, metadata, clientId, deviceId, tokens }, signal);
   }

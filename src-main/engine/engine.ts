@@ -22,6 +22,7 @@ import { isProfileName, Profile, resolveProfileDir, type ProfileLocation, type S
 import { resolveHomeserver } from "../oauth";
 import { createRuntime, isLoopbackHostname, type Runtime } from "../protocol";
 import { Account, type AccountOptions } from "./account";
+import { NO_DEMO, type DemoPort } from "./demo-port";
 import type { EngineEvent, EngineHost } from "./host";
 
 export interface EngineOptions {
@@ -44,6 +45,8 @@ export interface EngineOptions {
   readonly label?: string;
   /** Told about background failures (written to the host's log, redacted). */
   readonly onError?: (error: unknown) => void;
+  /** The local demo, where the host offers it (src-main/demo/). */
+  readonly demo?: DemoPort;
 }
 
 type Handlers = {
@@ -61,6 +64,7 @@ export class Engine implements EngineHost {
   #flow: FlowController | undefined;
   #unsubscribeFlow: (() => void) | undefined;
   #signedOutReason: string | undefined;
+  #unsubscribeDemo: (() => void) | undefined;
 
   private constructor(options: EngineOptions, profile: Profile, runtime: Runtime, transcript: Transcript) {
     this.#options = options;
@@ -93,6 +97,9 @@ export class Engine implements EngineHost {
     transcript.subscribe((entry) => {
       engine.#emit({ name: "transcript.entry", payload: entry });
     });
+    engine.#unsubscribeDemo = engine.#demo.subscribe((event) => {
+      engine.#emit(event);
+    });
     try {
       await engine.account.resume(engine.#lifetime.signal);
     } catch (error) {
@@ -101,6 +108,11 @@ export class Engine implements EngineHost {
       options.onError?.(error);
     }
     return engine;
+  }
+
+  /** The label the host gave this engine's window, if any. */
+  get label(): string | undefined {
+    return this.#options.label;
   }
 
   subscribe(listener: (event: EngineEvent) => void): () => void {
@@ -220,7 +232,25 @@ export class Engine implements EngineHost {
       await this.#openChecked(request.url);
       return { ok: true } as const;
     },
+    "demo.tryLocally": async (_request, signal) => {
+      if (this.profile.account !== undefined) {
+        throw new FlowFailure(
+          flowError("internal_error", "the local demo starts from a profile with no account", "signed_in"),
+        );
+      }
+      return this.#demo.tryLocally(signal);
+    },
+    "demo.status": () => Promise.resolve(this.#demo.status()),
+    "demo.setSynapseTiming": (request) => Promise.resolve(this.#demo.setSynapseTiming(request.on)),
+    "demo.sendQrToOtherWindow": (request) => {
+      this.#demo.sendQrToOtherWindow(request.png);
+      return Promise.resolve({ ok: true } as const);
+    },
   };
+
+  get #demo(): DemoPort {
+    return this.#options.demo ?? NO_DEMO;
+  }
 
   get #allowInsecureHttp(): boolean {
     return this.#options.allowInsecureHttp === true;
@@ -362,6 +392,7 @@ export class Engine implements EngineHost {
   }
 
   async close(): Promise<void> {
+    this.#unsubscribeDemo?.();
     this.#cancelFlow();
     this.#lifetime.abort();
     this.#listeners.clear();

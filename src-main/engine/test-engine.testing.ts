@@ -141,6 +141,12 @@ export class TestEngine implements EngineHost {
         this.opened.push({ url, result });
         return { ok: true };
       }
+      case "demo.tryLocally":
+      case "demo.status":
+      case "demo.setSynapseTiming":
+        return { active: false, synapseTiming: false };
+      case "demo.sendQrToOtherWindow":
+        return { ok: true };
       case "account.get":
       case "account.login":
       case "account.recover":

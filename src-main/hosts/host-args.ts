@@ -11,6 +11,8 @@ export interface HostArgs {
   readonly allowInsecureHttp: boolean;
   /** The browser host: do not open a browser window. */
   readonly noOpen: boolean;
+  /** Start the local demo at once (`npm run demo`): two windows, no profile of the user's. */
+  readonly demo: boolean;
   readonly help: boolean;
 }
 
@@ -35,6 +37,7 @@ export function readHostArgs(argv: readonly string[], options: ReadHostArgsOptio
         "profile-dir": { type: "string", multiple: true },
         "allow-insecure-http": { type: "boolean" },
         "no-open": { type: "boolean" },
+        demo: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -57,6 +60,7 @@ export function readHostArgs(argv: readonly string[], options: ReadHostArgsOptio
     profiles: profiles.length === 0 ? [{ name: DEFAULT_PROFILE }] : profiles,
     allowInsecureHttp: values["allow-insecure-http"] === true,
     noOpen: values["no-open"] === true,
+    demo: values.demo === true,
     help: values.help === true,
   };
 }

@@ -16,6 +16,26 @@ export const MESSAGES = {
   "app.engineFailed": "The app could not reach its engine.",
   "app.skipToContent": "Skip to content",
 
+  // The local demo: "Try it on this computer" (a homeserver on this computer and two windows)
+  "local.try": "Try it on this computer",
+  "local.tryHint":
+    "Starts a homeserver on this computer with a demo account, signs this window in, and opens a second window as the new device. Then sign in between the two windows with a QR code.",
+  "local.starting": "Starting the homeserver and signing this window in…",
+  "local.failed": "The demo couldn’t start: {message}",
+  "local.desktopOnly":
+    "This is desktop to desktop only. A phone needs a homeserver it can reach over https: Element X on Android 17 refuses homeservers on a local network today (an open bug), so a demo with phones needs a public homeserver.",
+  "local.bar": "Local demo",
+  "local.window.signed_in": "This computer, signed in",
+  "local.window.new_device": "New device",
+  "local.homeserver": "Homeserver {homeserver}",
+  "local.account": "User {user}, password {password}",
+  "local.accountHint": "The account provider’s page asks for these when you approve a sign-in.",
+  "local.synapseTiming": "Synapse timing",
+  "local.synapseTimingHint": "QR codes last {seconds} s (Synapse: 60 s, this demo: 600 s).",
+  "local.sendQr": "Send QR to the other window",
+  "local.sentQr": "The QR code was sent to the other window as a picture.",
+  "local.received": "The other window sent a picture of its QR code.",
+
   // Demo mode: projector layout, sequence diagram, transcript (docs/ux.md "Demo mode")
   "demo.projector.enter": "Projector mode",
   "demo.projector.exit": "Leave projector mode",

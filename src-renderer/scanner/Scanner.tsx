@@ -6,7 +6,9 @@ import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode 
 import { flushSync } from "react-dom";
 import { Camera, ImageUp, MonitorUp } from "lucide-react";
 import type { FlowRole } from "../../src-shared/flow";
+import { useApp } from "../app-context";
 import { t, type PlainKey } from "../copy/format";
+import { pictureBlob } from "../demo/LocalDemo";
 import { CameraPanel } from "./CameraPanel";
 import { ImagePanel, useImageScan } from "./ImagePanel";
 import { openScreen } from "./media";
@@ -64,6 +66,15 @@ export function Scanner({ sources, role, onBytes, enabled, onShowQrInstead }: Sc
       document.removeEventListener("paste", onPaste);
     };
   }, [sources]);
+
+  // The local demo's other window sent a picture of its QR code: scanned as an image, by the same decoder.
+  const demoScan = useApp((state) => state.demoScan);
+  const scanned = useRef(demoScan?.id);
+  useEffect(() => {
+    if (demoScan === undefined || scanned.current === demoScan.id || !enabled) return;
+    scanned.current = demoScan.id;
+    pasteRef.current(new File([pictureBlob(demoScan.png)], "qr.png", { type: "image/png" }));
+  }, [demoScan, enabled]);
 
   const select = (next: ScanSource) => {
     if (next !== "screen") setPendingScreen(undefined);

@@ -2,7 +2,7 @@
 // in with a browser (authorization code with PKCE, run by the engine), and choosing the homeserver with the
 // doctor's full report.
 import { useState } from "react";
-import { Globe, Info, Monitor, QrCode, ScanLine } from "lucide-react";
+import { Globe, Info, Laptop, Monitor, QrCode, ScanLine } from "lucide-react";
 import { useApp } from "../app-context";
 import { DoctorDetails, HomeserverField, useDoctor } from "../components/HomeserverField";
 import { Page } from "../components/Page";
@@ -73,7 +73,61 @@ export function Welcome() {
           {t("action.signInWithBrowser")}
         </Button>
       </div>
+      <TryLocally />
     </Page>
+  );
+}
+
+/** "Try it on this computer": the local demo (a homeserver here, this window signed in, a second window new). */
+function TryLocally() {
+  const engine = useApp((state) => state.engine);
+  const setAccount = useApp((state) => state.setAccount);
+  const setDemo = useApp((state) => state.setDemo);
+  const go = useApp((state) => state.go);
+  const [starting, setStarting] = useState(false);
+  const [failure, setFailure] = useState<string | undefined>(undefined);
+  const start = () => {
+    setStarting(true);
+    setFailure(undefined);
+    call(engine, "demo.tryLocally", {})
+      .then(async (demo) => {
+        setDemo(demo);
+        setAccount(await call(engine, "account.get", {}));
+        go("home");
+      })
+      .catch((error: unknown) => {
+        console.error("the local demo did not start", error);
+        setFailure(
+          error instanceof EngineCallError ? (error.flowError?.message ?? error.message) : String(error),
+        );
+      })
+      .finally(() => {
+        setStarting(false);
+      });
+  };
+  return (
+    <section className="card local-demo-card" aria-labelledby="try-locally">
+      <div className="actions actions-stack">
+        <Button
+          kind="secondary"
+          className="button-large"
+          id="try-locally"
+          busy={starting}
+          disabled={starting}
+          icon={<Laptop aria-hidden="true" size={22} />}
+          onClick={start}
+        >
+          {t("local.try")}
+        </Button>
+        <p className="hint">{starting ? t("local.starting") : t("local.tryHint")}</p>
+        <p className="hint">{t("local.desktopOnly")}</p>
+        {failure === undefined ? null : (
+          <p className="inline-error" role="alert">
+            {t("local.failed", { message: failure })}
+          </p>
+        )}
+      </div>
+    </section>
   );
 }
 

@@ -98,6 +98,7 @@ describe("the hosts' command line", () => {
       profiles: [{ name: "default" }],
       allowInsecureHttp: false,
       noOpen: false,
+      demo: false,
       help: false,
     });
     expect(
@@ -106,6 +107,7 @@ describe("the hosts' command line", () => {
       }),
     ).toMatchObject({ profiles: [{ name: "alice" }, { name: "bob" }, { dir: "/tmp/x" }], noOpen: true });
     expect(readHostArgs(["--allow-insecure-http"], { strict: true }).allowInsecureHttp).toBe(true);
+    expect(readHostArgs(["--demo"], { strict: true }).demo).toBe(true);
   });
 
   it("refuses bad names and unknown options where strict, and lets Electron's own switches through", () => {

@@ -11,6 +11,7 @@ import { PROJECTOR_QR, useProjector } from "../../demo/demo-state";
 import { FAKE_CHECK_CODE_HINT } from "../../preview";
 import { t, tCount } from "../../copy/format";
 import { QrCode } from "../../qr/QrCode";
+import { SendQrButton } from "../../demo/LocalDemo";
 import { QUIET_ZONE, base64ToBytes, bytesToBase64, pixelsPerModule, qrMatrix } from "../../qr/matrix";
 import { Scanner } from "../../scanner/Scanner";
 import { ErrorView } from "./ErrorView";
@@ -168,6 +169,7 @@ function ShowingQr({ flow }: { readonly flow: Of<"showing_qr"> }) {
             {t("phase.showing_qr.fullscreenShort")}
           </Button>
           <CopyButton text={flow.qr} label={t("phase.showing_qr.copyAsText")} />
+          <SendQrButton qr={flow.qr} level={level} />
           {flow.accepts.includes("newQr") ? (
             <Button
               kind="quiet"
