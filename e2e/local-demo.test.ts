@@ -21,10 +21,10 @@ import { FLOW_TEST_TIMINGS } from "../test/flows/harness";
 import { useChromium } from "../test/helpers/chromium";
 import { approveInBrowser } from "../test/helpers/consent";
 import { TEST_CRYPTO_STORE, TEST_TIMINGS } from "../test/helpers/matrix-device";
-import { buildRenderer } from "./renderer-page";
+import { E2E_RENDERER_DIR } from "./renderer-page";
 
 const root = join(import.meta.dirname, "..");
-const rendererDir = join(root, "out", "renderer-local-demo");
+const rendererDir = E2E_RENDERER_DIR;
 const shots = join(root, "test-results", "screens", "projector", "live");
 const browser = useChromium();
 
@@ -35,7 +35,6 @@ const logLines: string[] = [];
 
 beforeAll(async () => {
   if (browser.unavailableReason !== undefined) return;
-  await buildRenderer(rendererDir);
   profiles = await mkdtemp(join(tmpdir(), "mqrl-local-demo-"));
   mkdirSync(shots, { recursive: true });
 }, 120_000);
