@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startDevserver, type Devserver, type DevserverOptions } from "../../devserver/index";
+import type { Devserver, DevserverOptions } from "../../devserver/index";
 import type { DemoState } from "../../src-shared/contract";
 import type { DemoEvent, DemoPort } from "../engine/demo-port";
 import type { Engine } from "../engine/index";
@@ -108,6 +108,9 @@ export class LocalDemo {
     const password = randomBytes(12).toString("base64url");
     let server: Devserver;
     try {
+      // Loaded only when a demo starts: the devserver's OAuth server (oidc-provider) warns about Node 20 on load,
+      // which every start of the hosts would print otherwise.
+      const { startDevserver } = await import("../../devserver/index");
       server = await startDevserver({
         users: [`${DEMO_USER}:${password}`],
         rendezvous: { ttlV2024S: DEMO_V2024_LIFETIME_S },

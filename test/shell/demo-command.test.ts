@@ -53,16 +53,26 @@ describe("npm run demo", () => {
       let stdout = "";
       let stderr = "";
       const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      // Ready when both pages' lines are out: the ready lines on stdout and their labels on stderr, two pipes
+      // that arrive in either order.
       const ready = new Promise<void>((resolve, reject) => {
+        const check = () => {
+          const readyLines = stdout.split("\n").filter((line) => READY.test(line)).length;
+          const labels = stderr.split("\n").filter((line) => line.includes("the page above is")).length;
+          if (readyLines >= 2 && labels >= 2) resolve();
+        };
         child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
           stdout += chunk;
-          if (stdout.split("\n").filter((line) => READY.test(line)).length >= 2) resolve();
+          check();
+        });
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+          stderr += chunk;
+          check();
         });
         void exited.then(() => {
           reject(new Error(`npm run demo exited before its pages were ready:\n${stderr}`));
         });
       });
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
       await ready;
 
       const lines = stdout.split("\n").filter((line) => line !== "");
