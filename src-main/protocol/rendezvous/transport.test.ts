@@ -140,6 +140,51 @@ describe("requests", () => {
   });
 });
 
+describe("a network that stays down until the session ends", () => {
+  // The real cause is the network: the session's end is only where the retrying stopped. A user told "expired"
+  // would try again on the same broken network.
+  it("is network, also when the last try is cut off by the session's end", async () => {
+    let calls = 0;
+    const fetch = (_url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      calls += 1;
+      // The first try fails at once; the retry hangs until it is cut off (a connection that never answers).
+      if (calls === 1) return Promise.reject(new TypeError("fetch failed"));
+      return new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener("abort", () => {
+          reject(init.signal?.reason as Error);
+        });
+      });
+    };
+    const transport = new Transport({ runtime: testRuntime(fetch), requestTimeoutMs: 60_000 }, () => ({}));
+    const error = await rendezvousError(
+      transport.request({ method: "GET", url: "https://example.org/s" }, signal, () => ({
+        at: LOCAL_START + 5_000,
+        sessionEnds: true,
+      })),
+    );
+    expect(calls).toBe(2);
+    expect(error.code).toBe("network");
+    expect(error.message).toContain("could not be reached before the rendezvous session ended");
+  });
+
+  it("stays expired when the server answered before the session ran out", async () => {
+    const fetch = (_url: string | URL | Request, init?: RequestInit): Promise<Response> =>
+      new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener("abort", () => {
+          reject(init.signal?.reason as Error);
+        });
+      });
+    const transport = new Transport({ runtime: testRuntime(fetch), requestTimeoutMs: 60_000 }, () => ({}));
+    const error = await rendezvousError(
+      transport.request({ method: "GET", url: "https://example.org/s" }, signal, () => ({
+        at: LOCAL_START + 5_000,
+        sessionEnds: true,
+      })),
+    );
+    expect(error.code).toBe("expired");
+  });
+});
+
 // Adversarial review finding 3: server text (an errcode, an ETag, a network error's cause) went whole into error
 // messages, and so into logs, newlines included: a server could forge log lines. It is escaped and capped now
 // (outsideText, src-shared/errors.ts).

@@ -7,7 +7,7 @@ import { httpEntry } from "../../../src-shared/transcript";
 import { concatBytes, decodeUtf8 } from "../bytes";
 import { isLoopbackHostname } from "../grammar";
 import type { Runtime } from "../runtime";
-import { RendezvousError, isTransient } from "./errors";
+import { RendezvousError, isRendezvousError, isTransient } from "./errors";
 import {
   DEFAULT_BACKOFF,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -303,21 +303,30 @@ export class Transport {
 
   /**
    * `exchange`, retrying network failures, 429 and 5xx until `deadline()`; returns the first other response.
-   * The deadline is read again before each attempt, as responses may move a session's expiry.
+   * The deadline is read again before each attempt, as responses may move a session's expiry. When the session
+   * ends during a retry after the network failed, the error is `network`: the server was out of reach until the
+   * end, and that, not the session's lifetime, is what the user must fix.
    */
   async request(
     request: HttpRequest,
     signal: AbortSignal,
     deadline: () => RequestDeadline,
   ): Promise<HttpResponse> {
+    let failure: RendezvousError | undefined;
     for (let failures = 0; ; failures++) {
-      let failure: RendezvousError;
       try {
         const response = await this.exchange(request, signal, deadline());
         const transient = transientStatusError(response);
         if (transient === undefined) return response;
         failure = transient;
       } catch (error) {
+        if (failure?.code === "network" && isRendezvousError(error, "expired")) {
+          throw new RendezvousError(
+            "network",
+            `${request.method}: the server could not be reached before the rendezvous session ended (${failure.message})`,
+            { cause: error },
+          );
+        }
         if (!isTransient(error)) throw error;
         failure = error;
       }
