@@ -8,7 +8,7 @@
 //   (`beforePublish`), so that a crash never comes back with keys the server has not seen;
 // - writes one transcript entry per request (layer `matrix`: method, host, path, status, sizes; never a body,
 //   a query or a token).
-import { deadlineSignal, type Runtime } from "../protocol";
+import { deadlineSignal, pathSegment, type Runtime } from "../protocol";
 import { httpEntry } from "../../src-shared/transcript";
 import { MatrixError } from "./errors";
 
@@ -321,8 +321,6 @@ async function readText(response: Response, signal: AbortSignal, what: string): 
 
 /**
  * A path segment made from outside text (a device ID may hold `/` and `+`: Element X uses its identity key), so
- * that it is exactly one segment of the request path.
+ * that it is exactly one segment of the request path: the protocol's one helper (`.` and `..` too).
  */
-export function pathSegment(text: string): string {
-  return encodeURIComponent(text);
-}
+export { pathSegment };
