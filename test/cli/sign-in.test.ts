@@ -145,75 +145,81 @@ describe("sign-in and link through --json, two processes", () => {
 // Human mode as a person meets it: `link --show` in a terminal (tmux). The QR code is read off the screen's half
 // blocks, the questions are answered by typing, and the whole session is kept in test-results/ for a reader.
 describe.skipIf(!hasTmux())("human mode in a terminal", () => {
-  it("the existing device shows the QR code on the terminal; its user types the check code, approves, opens the page", async () => {
-    const terminalEnv = { ...env };
-    delete terminalEnv.NO_COLOR;
-    const terminal = openTerminal(
-      [
-        process.execPath,
-        cli.entry,
-        "link",
-        "--show",
-        "--profile-dir",
-        existingDir(),
-        "--allow-insecure-http",
-      ],
-      terminalEnv,
-    );
-    try {
-      const shown = await terminal.waitFor(/Expires in \d+:\d\d/);
-      // The drawing on the screen is the QR code, byte for byte the base64 line printed under it.
-      const modules = readHalfBlocks(shown);
-      const image = rasterize(modules, 4);
-      const bytes = decodeQrPixels(image.rgba, image.width, image.height);
-      expect(bytes).toBeDefined();
-      const qr = encodeBase64(bytes ?? new Uint8Array());
-      expect(shown).toContain(qr);
-
-      runs += 1;
-      const fresh = cli.run(
+  it(
+    "the existing device shows the QR code on the terminal; its user types the check code, approves, opens the page",
+    { timeout: 180_000 },
+    async () => {
+      const terminalEnv = { ...env };
+      delete terminalEnv.NO_COLOR;
+      const terminal = openTerminal(
         [
-          "sign-in",
-          "--scan",
-          qr,
+          process.execPath,
+          cli.entry,
+          "link",
+          "--show",
           "--profile-dir",
-          join(root, `new-${runs}`),
-          "--homeserver",
-          server.baseUrl,
-          "--json",
+          existingDir(),
           "--allow-insecure-http",
         ],
-        { env },
+        terminalEnv,
       );
-      const { code } = await fresh.state("check_code_display");
-      await terminal.waitFor(/Enter the 2-digit code shown on your other device: $/m);
-      terminal.typeLine(code);
-      const asked = await terminal.waitFor(/Allow \S+ to sign in as @alice:\S+\? \[y\/N\] $/m);
-      terminal.typeLine("y");
-      const page = await terminal.waitFor(/Press Enter once the page is open in your browser.*: $/m);
-      // No graphical session: the page's address is printed for the user to open.
-      expect(page).toMatch(/Open this page in your browser: http:\/\/127\.0\.0\.1:\d+\//);
-      terminal.typeLine("");
-      const { userCode } = await fresh.state("waiting_for_approval");
-      const answer = await postHook(server, "/_devserver/approve", {
-        user_code: userCode,
-        user: "alice",
-        approve: true,
-      });
-      expect(answer.status).toBe(200);
-      expect(await fresh.finished()).toEqual({ code: "ok", status: 0 });
-      const newDone = await fresh.state("done");
-      expect(await terminal.exitStatus()).toBe(0);
-      const session = terminal.capture();
-      expect(asked).toContain(`Allow ${newDone.deviceId} to sign in`);
-      expect(session).toContain("The new device is signed in");
-      expect(session).toContain("The new device is verified");
-      // The check code was typed, never shown, on this side (it is the scanning device that shows it).
-      expect(session).toContain(`code shown on your other device: ${code}`);
-      await mkdir(join(ROOT, "test-results"), { recursive: true });
-      await writeFile(join(ROOT, "test-results", "cli-human-session.txt"), session);
-    } finally {
-      terminal.close();
-    }
-  });
+      try {
+        const shown = await terminal.waitFor(/Expires in \d+:\d\d/);
+        // The drawing on the screen is the QR code, byte for byte the base64 line printed under it.
+        const modules = readHalfBlocks(shown);
+        const image = rasterize(modules, 4);
+        const bytes = decodeQrPixels(image.rgba, image.width, image.height);
+        expect(bytes).toBeDefined();
+        const qr = encodeBase64(bytes ?? new Uint8Array());
+        expect(shown).toContain(qr);
+
+        runs += 1;
+        const fresh = cli.run(
+          [
+            "sign-in",
+            "--scan",
+            qr,
+            "--profile-dir",
+            join(root, `new-${runs}`),
+            "--homeserver",
+            server.baseUrl,
+            "--json",
+            "--allow-insecure-http",
+          ],
+          { env },
+        );
+        const { code } = await fresh.state("check_code_display");
+        await terminal.waitFor(/Enter the 2-digit code shown on your other device: $/m);
+        terminal.typeLine(code);
+        const asked = await terminal.waitFor(/Allow \S+ to sign in as @alice:\S+\? \[y\/N\] $/m);
+        terminal.typeLine("y");
+        const page = await terminal.waitFor(/Press Enter once the page is open in your browser.*: $/m);
+        // No graphical session: the page's address is printed for the user to open.
+        expect(page).toMatch(/Open this page in your browser: http:\/\/127\.0\.0\.1:\d+\//);
+        terminal.typeLine("");
+        const { userCode } = await fresh.state("waiting_for_approval");
+        const answer = await postHook(server, "/_devserver/approve", {
+          user_code: userCode,
+          user: "alice",
+          approve: true,
+        });
+        expect(answer.status).toBe(200);
+        expect(await fresh.finished()).toEqual({ code: "ok", status: 0 });
+        const newDone = await fresh.state("done");
+        // Saving the profile's crypto store and closing it takes seconds of CPU; with other files running beside this
+        // one on 2 cores it has taken more than 30 s.
+        expect(await terminal.exitStatus(90_000)).toBe(0);
+        const session = terminal.capture();
+        expect(asked).toContain(`Allow ${newDone.deviceId} to sign in`);
+        expect(session).toContain("The new device is signed in");
+        expect(session).toContain("The new device is verified");
+        // The check code was typed, never shown, on this side (it is the scanning device that shows it).
+        expect(session).toContain(`code shown on your other device: ${code}`);
+        await mkdir(join(ROOT, "test-results"), { recursive: true });
+        await writeFile(join(ROOT, "test-results", "cli-human-session.txt"), session);
+      } finally {
+        terminal.close();
+      }
+    },
+  );
 });
