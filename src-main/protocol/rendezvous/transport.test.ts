@@ -140,7 +140,7 @@ describe("requests", () => {
   });
 });
 
-describe("a network that stays down until the session ends", () => {
+describe("a network or server that stays down until the session ends", () => {
   // The real cause is the network: the session's end is only where the retrying stopped. A user told "expired"
   // would try again on the same broken network.
   it("is network, also when the last try is cut off by the session's end", async () => {
@@ -164,7 +164,29 @@ describe("a network that stays down until the session ends", () => {
     );
     expect(calls).toBe(2);
     expect(error.code).toBe("network");
-    expect(error.message).toContain("could not be reached before the rendezvous session ended");
+    expect(error.message).toContain("fetch failed");
+  });
+
+  it("is the server's failure when the server failed until the session's end (503, then a hanging retry)", async () => {
+    let calls = 0;
+    const fetch = (_url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      calls += 1;
+      if (calls === 1) return Promise.resolve(new Response(null, { status: 503 }));
+      return new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener("abort", () => {
+          reject(init.signal?.reason as Error);
+        });
+      });
+    };
+    const transport = new Transport({ runtime: testRuntime(fetch), requestTimeoutMs: 60_000 }, () => ({}));
+    const error = await rendezvousError(
+      transport.request({ method: "GET", url: "https://example.org/s" }, signal, () => ({
+        at: LOCAL_START + 5_000,
+        sessionEnds: true,
+      })),
+    );
+    expect(calls).toBe(2);
+    expect(error.code).toBe("server_error");
   });
 
   it("stays expired when the server answered before the session ran out", async () => {

@@ -218,17 +218,19 @@ export class Transport {
     const budgetMs = Math.min(this.requestTimeoutMs, deadline.at - startedAt);
     const endsSession = deadline.sessionEnds && deadline.at - startedAt <= this.requestTimeoutMs;
     const cutOff = (): RendezvousError =>
-      endsSession
-        ? new RendezvousError(
-            "expired",
-            `${request.method}: the rendezvous session ended before the server's answer was complete`,
-          )
-        : new RendezvousError(
-            "network",
-            budgetMs > 0
-              ? `${request.method}: no complete answer within ${budgetMs} ms`
-              : `${request.method}: no time left before the deadline to send it`,
-          );
+      remember(
+        endsSession
+          ? new RendezvousError(
+              "expired",
+              `${request.method}: the rendezvous session ended before the server's answer was complete`,
+            )
+          : new RendezvousError(
+              "network",
+              budgetMs > 0
+                ? `${request.method}: no complete answer within ${budgetMs} ms`
+                : `${request.method}: no time left before the deadline to send it`,
+            ),
+      );
     if (budgetMs <= 0) {
       const error = cutOff();
       record({ error: error.message });
@@ -304,8 +306,9 @@ export class Transport {
   /**
    * `exchange`, retrying network failures, 429 and 5xx until `deadline()`; returns the first other response.
    * The deadline is read again before each attempt, as responses may move a session's expiry. When the session
-   * ends during a retry after the network failed, the error is `network`: the server was out of reach until the
-   * end, and that, not the session's lifetime, is what the user must fix.
+   * ends during a retry, the error is the failure that made us retry (as when the retry cannot start before the
+   * end): the network down or the server failing until the end is what the user must know, not the lifetime. A
+   * server that only never answered in time stays `expired`.
    */
   async request(
     request: HttpRequest,
@@ -320,19 +323,24 @@ export class Transport {
         if (transient === undefined) return response;
         failure = transient;
       } catch (error) {
-        if (failure?.code === "network" && isRendezvousError(error, "expired")) {
-          throw new RendezvousError(
-            "network",
-            `${request.method}: the server could not be reached before the rendezvous session ended (${failure.message})`,
-            { cause: error },
-          );
-        }
+        // A request the server never answered in time (cut off) is not a cause of its own: at the session's end
+        // it is `expired`, as a server that never answers is (docs/protocol.md §2).
+        if (failure !== undefined && !CUT_OFF.has(failure) && isRendezvousError(error, "expired"))
+          throw failure;
         if (!isTransient(error)) throw error;
         failure = error;
       }
       await this.waitBeforeRetry(failure, failures, deadline().at, signal);
     }
   }
+}
+
+/** The errors of requests cut off for want of a complete answer in time (`exchange`'s cutOff). */
+const CUT_OFF = new WeakSet<RendezvousError>();
+
+function remember(error: RendezvousError): RendezvousError {
+  CUT_OFF.add(error);
+  return error;
 }
 
 /**
