@@ -24,6 +24,8 @@ const USAGE = `usage: npm run devserver -- [options]
   --user NAME:PASSWORD            a user who can sign in on the login page (repeatable), e.g. alice:secret
   --mas-quirks                    device grant as MAS: polling errors with 403, no verification_uri_complete,
                                   no slow_down, device codes 1200 s
+  --slow-down                     answer polls sooner than the interval with slow_down, also with --mas-quirks
+                                  (MAS once it has added it: with 403)
   --device-code-ttl S             device code lifetime in seconds (default 600, 1200 with --mas-quirks)
   --device-code-interval S        device grant polling interval in seconds (default 5)
   --access-token-ttl S            access token lifetime in seconds (default 300)
@@ -67,6 +69,7 @@ function parseOptions(argv: readonly string[]): DevserverOptions | "help" {
       "no-msc4108": { type: "boolean" },
       user: { type: "string", multiple: true },
       "mas-quirks": { type: "boolean" },
+      "slow-down": { type: "boolean" },
       "device-code-ttl": { type: "string" },
       "device-code-interval": { type: "string" },
       "access-token-ttl": { type: "string" },
@@ -117,10 +120,12 @@ function parseOptions(argv: readonly string[]): DevserverOptions | "help" {
   if (values["mas-quirks"] === true) options.masQuirks = true;
   const deviceCodeTtlS = number("device-code-ttl", values["device-code-ttl"]);
   const deviceCodeIntervalS = number("device-code-interval", values["device-code-interval"]);
-  if (deviceCodeTtlS !== undefined || deviceCodeIntervalS !== undefined) {
+  const slowDown = values["slow-down"] === true ? true : undefined;
+  if (deviceCodeTtlS !== undefined || deviceCodeIntervalS !== undefined || slowDown !== undefined) {
     options.deviceCode = {
       ...(deviceCodeTtlS === undefined ? {} : { ttlS: deviceCodeTtlS }),
       ...(deviceCodeIntervalS === undefined ? {} : { intervalS: deviceCodeIntervalS }),
+      ...(slowDown === undefined ? {} : { slowDown }),
     };
   }
   const accessTokenTtlS = number("access-token-ttl", values["access-token-ttl"]);

@@ -5,8 +5,8 @@
 //   into `slow_down`, and the interval for that code grows by 5 s (RFC 8628 §3.5). Only pending answers change:
 //   an approved code is answered, however early;
 // - a client that did not register the device grant gets 401 `unauthorized_client` (MAS), not 400;
-// - with masQuirks: no `verification_uri_complete`, never `slow_down`, and the four polling errors come with
-//   HTTP 403, as MAS sends them.
+// - with masQuirks: no `verification_uri_complete`, no `slow_down` (unless `slowDown` asks for it: MAS once it
+//   has added it), and the four polling errors come with HTTP 403, as MAS sends them.
 // Polling times are read from `now`, which the OAuth server runs on real time (index.ts): a devserver whose
 // rendezvous clock is frozen must still see a client that waits out the interval as polite.
 import type { KoaContext, Middleware } from "oidc-provider";
@@ -34,6 +34,8 @@ export interface DevicePollingOptions {
   readonly intervalS: number;
   readonly ttlS: number;
   readonly masQuirks: boolean;
+  /** Whether a pending poll sooner than the interval gets `slow_down`. */
+  readonly slowDown: boolean;
 }
 
 function errorOf(body: unknown): string | undefined {
@@ -46,7 +48,7 @@ function isObject(body: unknown): body is Record<string, unknown> {
 }
 
 export function createDevicePollingMiddleware(options: DevicePollingOptions): Middleware {
-  const { now: currentTime, intervalS, ttlS, masQuirks } = options;
+  const { now: currentTime, intervalS, ttlS, masQuirks, slowDown } = options;
   // Keyed by the device code value; held only in memory, never logged.
   const polls = new Map<string, PollState>();
 
@@ -89,7 +91,7 @@ export function createDevicePollingMiddleware(options: DevicePollingOptions): Mi
       const now = currentTime();
       const tooSoon = state.lastPollAt !== undefined && now - state.lastPollAt < state.intervalMs;
       state.lastPollAt = now;
-      if (tooSoon && !masQuirks) {
+      if (tooSoon && slowDown) {
         state.intervalMs += SLOW_DOWN_STEP_MS;
         ctx.body = {
           error: "slow_down",

@@ -7,6 +7,12 @@ export interface DeviceCodeOptions {
   ttlS?: number;
   /** The polling `interval` the device authorization response announces and `slow_down` enforces. Default 5 s. */
   intervalS?: number;
+  /**
+   * Answer a pending poll that comes sooner than the interval with `slow_down` and lengthen the interval by 5 s
+   * (RFC 8628 §3.5). Default true, false with `masQuirks`: MAS does not send it yet. On with `masQuirks` it is MAS
+   * once it has added it (with HTTP 403, as its other polling errors).
+   */
+  slowDown?: boolean;
 }
 
 export interface OAuthOptions {
@@ -17,7 +23,7 @@ export interface OAuthOptions {
   users?: readonly string[];
   /**
    * Behave like MAS where it departs from RFC 8628 (docs/protocol.md §6): device-grant polling errors with HTTP
-   * 403 instead of 400, no `verification_uri_complete`, never `slow_down`, device codes 1200 s / interval 5 s
+   * 403 instead of 400, no `verification_uri_complete`, no `slow_down`, device codes 1200 s / interval 5 s
    * (explicit `deviceCode` values still win).
    */
   masQuirks?: boolean;
@@ -51,6 +57,7 @@ export interface ResolvedOAuthOptions {
   readonly masQuirks: boolean;
   readonly deviceCodeTtlS: number;
   readonly deviceCodeIntervalS: number;
+  readonly deviceCodeSlowDown: boolean;
   readonly accessTokenTtlS: number;
   readonly scopeFamilies: readonly ScopeFamily[];
   readonly authMetadata: boolean;
@@ -88,6 +95,7 @@ export function resolveOAuthOptions(options: OAuthOptions): ResolvedOAuthOptions
       "deviceCode.intervalS",
       options.deviceCode?.intervalS ?? DEFAULT_INTERVAL_S,
     ),
+    deviceCodeSlowDown: options.deviceCode?.slowDown ?? !masQuirks,
     accessTokenTtlS: positiveInteger(
       "accessTokenTtlS",
       options.accessTokenTtlS ?? DEFAULT_ACCESS_TOKEN_TTL_S,

@@ -399,6 +399,7 @@ export function createOAuthProvider(dependencies: OAuthProviderDependencies): Pr
       intervalS: options.deviceCodeIntervalS,
       ttlS: options.deviceCodeTtlS,
       masQuirks: options.masQuirks,
+      slowDown: options.deviceCodeSlowDown,
     }),
   );
   return provider;

@@ -307,9 +307,15 @@ export function describeClientDeviceGrant(target: OAuthTarget): void {
         );
       });
 
-      if (!masQuirks) {
-        it("slow_down: the next poll waits 5 s longer, and the server is satisfied with that", async (ctx) => {
-          const conn = await connectOrSkip(ctx, target, settings);
+      {
+        // With masQuirks, slow_down switched on: MAS once it has added it, answering it with 403 as its other
+        // polling errors; the client reads the error, whatever the status.
+        it(`${masQuirks ? "slow_down with HTTP 403" : "slow_down"}: the next poll waits 5 s longer, and the server is satisfied with that`, async (ctx) => {
+          const conn = await connectOrSkip(
+            ctx,
+            target,
+            masQuirks ? { ...settings, slowDown: true } : settings,
+          );
           // The server's clock stands still until the first slow_down, so the second poll looks too soon to it
           // (as a server whose clock runs fast would judge); from then on it moves with the client's waits.
           let slowedDown = false;
@@ -338,6 +344,7 @@ export function describeClientDeviceGrant(target: OAuthTarget): void {
             "authorization_pending",
             "authorization_pending",
           ]);
+          expect(polls.map((poll) => poll.status)).toEqual(Array(4).fill(masQuirks ? 403 : 400));
           expect((polls[2]?.at ?? 0) - (polls[1]?.at ?? 0)).toBeGreaterThanOrEqual(
             authorization.intervalMs + 5000,
           );

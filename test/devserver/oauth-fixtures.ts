@@ -53,6 +53,7 @@ export function devserverOAuthTarget(): OAuthTarget {
         deviceCode: {
           ...(settings.deviceCodeTtlS === undefined ? {} : { ttlS: settings.deviceCodeTtlS }),
           ...(settings.deviceCodeIntervalS === undefined ? {} : { intervalS: settings.deviceCodeIntervalS }),
+          ...(settings.slowDown === undefined ? {} : { slowDown: settings.slowDown }),
         },
         ...(settings.accessTokenTtlS === undefined ? {} : { accessTokenTtlS: settings.accessTokenTtlS }),
       };
@@ -65,6 +66,7 @@ export function devserverOAuthTarget(): OAuthTarget {
         users: USERS,
         settings: {
           masQuirks: resolved.masQuirks,
+          slowDown: resolved.deviceCodeSlowDown,
           deviceCodeTtlS: resolved.deviceCodeTtlS,
           deviceCodeIntervalS: resolved.deviceCodeIntervalS,
           accessTokenTtlS: resolved.accessTokenTtlS,

@@ -43,52 +43,60 @@ async function approve(
   expect(response.status).toBe(200);
 }
 
-describe("device grant: expiry", () => {
-  it("the code's expires_in runs out on our clock while the user does nothing: expired (expires_in), no poll past it", async () => {
-    const { test, call, metadata, clientId } = await setUp({ deviceCode: { ttlS: 3 } });
-    const authorization = await startDeviceAuthorization({
-      ...call,
-      metadata,
-      clientId,
-      deviceId: "EXPIRINGDEV1",
+for (const masQuirks of [false, true]) {
+  describe(`device grant: expiry${masQuirks ? " against MAS's quirks (403)" : ""}`, () => {
+    it("the code's expires_in runs out on our clock while the user does nothing: expired (expires_in), no poll past it", async () => {
+      const { test, call, metadata, clientId } = await setUp({ masQuirks, deviceCode: { ttlS: 3 } });
+      const authorization = await startDeviceAuthorization({
+        ...call,
+        metadata,
+        clientId,
+        deviceId: "EXPIRINGDEV1",
+      });
+      const failure = pollDeviceToken(authorization, call);
+      await expect(failure).rejects.toMatchObject({
+        name: "OAuthError",
+        code: "expired",
+        reason: "expires_in",
+      });
+      const polls = test.exchanges.filter((exchange) => exchange.path === "/oauth2/token");
+      expect(polls.map((poll) => poll.error)).toEqual(["authorization_pending", "authorization_pending"]);
+      expect(polls.map((poll) => poll.status)).toEqual(Array(2).fill(masQuirks ? 403 : 400));
+      expect(polls.every((poll) => poll.at < authorization.expiresAt)).toBe(true);
+      expect(toFlowError(await failure.catch((error: unknown) => error))).toMatchObject({
+        code: "authorization_expired",
+        retryable: true,
+      });
     });
-    const failure = pollDeviceToken(authorization, call);
-    await expect(failure).rejects.toMatchObject({
-      name: "OAuthError",
-      code: "expired",
-      reason: "expires_in",
-    });
-    const polls = test.exchanges.filter((exchange) => exchange.path === "/oauth2/token");
-    expect(polls.map((poll) => poll.error)).toEqual(["authorization_pending", "authorization_pending"]);
-    expect(polls.every((poll) => poll.at < authorization.expiresAt)).toBe(true);
-    expect(toFlowError(await failure.catch((error: unknown) => error))).toMatchObject({
-      code: "authorization_expired",
-      retryable: true,
-    });
-  });
 
-  it("the server's expired_token (its clock ran out first, ours is slow): expired (expired_token)", async () => {
-    const { server, call, metadata, clientId } = await setUp({ deviceCode: { ttlS: 1 } });
-    const authorization = await startDeviceAuthorization({
-      ...call,
-      metadata,
-      clientId,
-      deviceId: "EXPIREDDEV01",
-    });
-    // Device codes expire on real time on the devserver (oidc-provider reads Date.now): the one short real wait.
-    await sleep(1100);
-    const behind = testRuntime({
-      clockOffsetMs: -10_000,
-      advance: (ms) => {
-        server.hooks.clock.advance(ms);
-      },
-    });
-    await expect(pollDeviceToken(authorization, { ...call, runtime: behind.runtime })).rejects.toMatchObject({
-      code: "expired",
-      reason: "expired_token",
+    it("the server's expired_token (its clock ran out first, ours is slow): expired (expired_token)", async () => {
+      const { server, call, metadata, clientId } = await setUp({ masQuirks, deviceCode: { ttlS: 1 } });
+      const authorization = await startDeviceAuthorization({
+        ...call,
+        metadata,
+        clientId,
+        deviceId: "EXPIREDDEV01",
+      });
+      // Device codes expire on real time on the devserver (oidc-provider reads Date.now): the one short real wait.
+      await sleep(1100);
+      const behind = testRuntime({
+        clockOffsetMs: -10_000,
+        advance: (ms) => {
+          server.hooks.clock.advance(ms);
+        },
+      });
+      await expect(
+        pollDeviceToken(authorization, { ...call, runtime: behind.runtime }),
+      ).rejects.toMatchObject({
+        code: "expired",
+        reason: "expired_token",
+      });
+      expect(behind.exchanges.map((poll) => [poll.error, poll.status])).toEqual([
+        ["expired_token", masQuirks ? 403 : 400],
+      ]);
     });
   });
-});
+}
 
 describe("device grant: scope families", () => {
   it("a server that lists only the unstable API scope is asked in the unstable family", async () => {

@@ -15,6 +15,7 @@ const LaneSchema = z.object({
   serverName: z.string().min(1),
   settings: z.object({
     masQuirks: z.boolean(),
+    slowDown: z.boolean(),
     deviceCodeTtlS: z.number(),
     deviceCodeIntervalS: z.number(),
     accessTokenTtlS: z.number(),
