@@ -127,6 +127,92 @@ describe.each(THEMES)("every screen in the %s theme", (theme) => {
   });
 });
 
+/** WCAG 2.x contrast ratio of two sRGB colours. */
+function contrast(a: readonly number[], b: readonly number[]): number {
+  const luminance = (rgb: readonly number[]) => {
+    const [r = 0, g = 0, b = 0] = rgb.map((value) => {
+      const c = value / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (light + 0.05) / (dark + 0.05);
+}
+
+describe.each(THEMES)("what the screens say and show (%s)", (theme) => {
+  it("tells what really happened, names only apps that can scan, and greys out Continue legibly", async (ctx) => {
+    const watched = await watchedPage(await contextFor(ctx, theme));
+    const { page } = watched;
+    const lead = () => page.locator(".phase > .lead").first().innerText();
+
+    // The scanning side cannot see the digits being typed over there: it says from the start what it waits for.
+    await open(watched, "check_code_display", theme);
+    await page
+      .getByRole("status")
+      .filter({ hasText: t("phase.check_code_display.waiting.new_device") })
+      .waitFor();
+    expect(await lead()).toBe(t("phase.check_code_display.lead.new_device"));
+
+    // The consent page: "opened" only once it did (the host's openUrl said so, or the user clicked).
+    await open(watched, "consent--open", theme);
+    expect(await lead()).toBe(t("phase.consent.leadToOpen", { host: "account.matrix.org" }));
+    expect(await page.locator(".flow-body").innerText()).not.toContain("opened");
+    await open(watched, "consent", theme);
+    expect(await lead()).toBe(t("phase.consent.lead", { host: "account.matrix.org" }));
+
+    // A v2025 code: no instruction names an app that cannot read it; v2024 keeps Element X.
+    const steps = () => page.locator(".instructions ol").innerText();
+    await open(watched, "showing_qr--v2025", theme);
+    expect(await steps()).not.toMatch(/Element/);
+    expect(await steps()).toContain("MSC4388");
+    await page.getByText(t("instructions.v2025.switch")).waitFor();
+    await open(watched, "showing_qr", theme);
+    expect(await steps()).toContain("Element X");
+    expect(await page.getByText(t("instructions.v2025.elementX")).count()).toBe(0);
+
+    // The disabled Continue (no digits typed yet): its label readable on its fill (AA, 4.5:1), and its outline
+    // 3:1 against what is behind it (WCAG 1.4.11), so it still reads as a button. Colours as composited.
+    await open(watched, "check_code_entry", theme);
+    const button = page.getByRole("button", { name: t("action.continue"), exact: true });
+    expect(await button.isDisabled()).toBe(true);
+    const colours = await button.evaluate((element) => {
+      const rgba = (css: string) => {
+        const parts = (css.match(/[\d.]+/g) ?? []).map(Number);
+        return { rgb: parts.slice(0, 3), alpha: parts[3] ?? 1 };
+      };
+      let behind = rgba("rgb(255, 255, 255)");
+      for (let node = element.parentElement; node !== null; node = node.parentElement) {
+        const background = rgba(getComputedStyle(node).backgroundColor);
+        if (background.alpha > 0) {
+          behind = background;
+          break;
+        }
+      }
+      const style = getComputedStyle(element);
+      const opacity = Number(style.opacity);
+      const over = (colour: { rgb: number[]; alpha: number }, base: number[], alpha = 1) =>
+        colour.rgb.map(
+          (value, i) => value * colour.alpha * alpha + (base[i] ?? 0) * (1 - colour.alpha * alpha),
+        );
+      const fill = over(rgba(style.backgroundColor), behind.rgb, opacity);
+      const border = rgba(style.borderTopColor);
+      const edge =
+        Number.parseFloat(style.borderTopWidth) > 0 && border.alpha > 0
+          ? over(border, behind.rgb, opacity)
+          : fill;
+      return { label: over(rgba(style.color), fill, opacity), fill, edge, behind: behind.rgb };
+    });
+    expect(contrast(colours.label, colours.fill), "label on its fill").toBeGreaterThanOrEqual(4.5);
+    expect(
+      Math.max(contrast(colours.edge, colours.behind), contrast(colours.fill, colours.behind)),
+      "button against the page",
+    ).toBeGreaterThanOrEqual(3);
+    await button.screenshot({ path: join(shots, theme, "check_code_entry--continue-disabled.png") });
+    expect(await watched.problems()).toEqual([]);
+  });
+});
+
 describe("the QR code on screen", () => {
   it.for(THEMES)(
     "is drawn dark on white with whole pixels and reads back to the exact bytes (%s)",
