@@ -1,11 +1,12 @@
 // Every screen of the renderer, rendered from canned data in Chromium with the app's CSP, in both themes and at
 // 200 % text: each shows its heading, offers only the commands its snapshot accepts, logs no error and breaks
-// no CSP rule. The QR code screens' SVG has a whole number of pixels per module and a 4-module quiet zone, and
-// reads back to the exact bytes from the screenshot (jsQR). Screenshots go to test-results/screens/<theme>/.
+// no CSP rule; some must also say what really happened (SCREEN_CHECKS). The QR code screens' SVG has a whole
+// number of pixels per module and a 4-module quiet zone, and reads back to the exact bytes from the screenshot
+// (jsQR). Screenshots go to test-results/screens/<theme>/.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import jsQR from "jsqr";
-import type { BrowserContext } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FLOW_ERROR_CODES } from "../src-shared/errors";
 import type { FlowSnapshot } from "../src-shared/flow";
@@ -96,37 +97,6 @@ const SCREEN_NAMES = Object.keys(CANNED_SCREENS);
 /** Phases whose own buttons decide (Allow / Deny, Continue / Cancel) or close (errors) instead of a plain Cancel. */
 const NO_CANCEL_BUTTON = new Set(["approve_device", "confirm_homeserver", "error", "done"]);
 
-describe.each(THEMES)("every screen in the %s theme", (theme) => {
-  it("shows its heading and only the commands its snapshot accepts, without errors", async (ctx) => {
-    const watched = await watchedPage(await contextFor(ctx, theme));
-    const { page } = watched;
-    for (const name of SCREEN_NAMES) {
-      const screen = await open(watched, name, theme);
-      const snapshot = snapshotOf(screen);
-      if (snapshot !== undefined) {
-        // Never a dead button: Cancel shows exactly when the snapshot accepts it (where the phase has one),
-        // "New QR code" likewise.
-        const cancels = await page.getByRole("button", { name: t("action.cancel"), exact: true }).count();
-        if (!NO_CANCEL_BUTTON.has(snapshot.phase)) {
-          expect.soft(cancels, `${name}: Cancel`).toBe(snapshot.accepts.includes("cancel") ? 1 : 0);
-        }
-        if (!snapshot.accepts.includes("cancel"))
-          expect.soft(cancels, `${name}: Cancel not accepted`).toBe(0);
-        const newQr = await page.getByRole("button", { name: t("phase.showing_qr.newQr") }).count();
-        const wantNewQr = snapshot.phase === "showing_qr" && snapshot.accepts.includes("newQr");
-        expect.soft(newQr, `${name}: New QR code`).toBe(wantNewQr ? 1 : 0);
-        if (snapshot.phase === "error") {
-          expect
-            .soft(await page.getByRole("button", { name: t("action.copyTranscript") }).count(), name)
-            .toBe(1);
-        }
-      }
-      await page.screenshot({ path: join(shots, theme, `${name}.png`) });
-    }
-    expect(await watched.problems()).toEqual([]);
-  });
-});
-
 /** WCAG 2.x contrast ratio of two sRGB colours. */
 function contrast(a: readonly number[], b: readonly number[]): number {
   const luminance = (rgb: readonly number[]) => {
@@ -140,40 +110,41 @@ function contrast(a: readonly number[], b: readonly number[]): number {
   return (light + 0.05) / (dark + 0.05);
 }
 
-describe.each(THEMES)("what the screens say and show (%s)", (theme) => {
-  it("tells what really happened, names only apps that can scan, and greys out Continue legibly", async (ctx) => {
-    const watched = await watchedPage(await contextFor(ctx, theme));
-    const { page } = watched;
-    const lead = () => page.locator(".phase > .lead").first().innerText();
-
-    // The scanning side cannot see the digits being typed over there: it says from the start what it waits for.
-    await open(watched, "check_code_display", theme);
+/**
+ * What particular screens must say and show, checked as the loop above passes them (no page load of their own):
+ * what really happened, only apps that can scan the code shown, and a disabled button that still reads as one.
+ */
+const SCREEN_CHECKS: Readonly<Record<string, (page: Page) => Promise<void>>> = {
+  // The scanning side cannot see the digits being typed over there: it says from the start what it waits for.
+  check_code_display: async (page) => {
     await page
       .getByRole("status")
       .filter({ hasText: t("phase.check_code_display.waiting.new_device") })
       .waitFor();
-    expect(await lead()).toBe(t("phase.check_code_display.lead.new_device"));
-
-    // The consent page: "opened" only once it did (the host's openUrl said so, or the user clicked).
-    await open(watched, "consent--open", theme);
-    expect(await lead()).toBe(t("phase.consent.leadToOpen", { host: "account.matrix.org" }));
+    expect(await leadOf(page)).toBe(t("phase.check_code_display.lead.new_device"));
+  },
+  // The consent page: "opened" only once it did (the host's openUrl said so, or the user clicked).
+  "consent--open": async (page) => {
+    expect(await leadOf(page)).toBe(t("phase.consent.leadToOpen", { host: "account.matrix.org" }));
     expect(await page.locator(".flow-body").innerText()).not.toContain("opened");
-    await open(watched, "consent", theme);
-    expect(await lead()).toBe(t("phase.consent.lead", { host: "account.matrix.org" }));
-
-    // A v2025 code: no instruction names an app that cannot read it; v2024 keeps Element X.
-    const steps = () => page.locator(".instructions ol").innerText();
-    await open(watched, "showing_qr--v2025", theme);
-    expect(await steps()).not.toMatch(/Element/);
-    expect(await steps()).toContain("MSC4388");
+  },
+  consent: async (page) => {
+    expect(await leadOf(page)).toBe(t("phase.consent.lead", { host: "account.matrix.org" }));
+  },
+  // A v2025 code: no instruction names an app that cannot read it; v2024 keeps Element X.
+  "showing_qr--v2025": async (page) => {
+    const steps = await page.locator(".instructions ol").innerText();
+    expect(steps).not.toMatch(/Element/);
+    expect(steps).toContain("MSC4388");
     await page.getByText(t("instructions.v2025.switch")).waitFor();
-    await open(watched, "showing_qr", theme);
-    expect(await steps()).toContain("Element X");
+  },
+  showing_qr: async (page) => {
+    expect(await page.locator(".instructions ol").innerText()).toContain("Element X");
     expect(await page.getByText(t("instructions.v2025.elementX")).count()).toBe(0);
-
-    // The disabled Continue (no digits typed yet): its label readable on its fill (AA, 4.5:1), and its outline
-    // 3:1 against what is behind it (WCAG 1.4.11), so it still reads as a button. Colours as composited.
-    await open(watched, "check_code_entry", theme);
+  },
+  // The disabled Continue (no digits typed yet): its label readable on its fill (AA, 4.5:1), and its outline
+  // 3:1 against what is behind it (WCAG 1.4.11), so it still reads as a button. Colours as composited.
+  check_code_entry: async (page) => {
     const button = page.getByRole("button", { name: t("action.continue"), exact: true });
     expect(await button.isDisabled()).toBe(true);
     const colours = await button.evaluate((element) => {
@@ -208,9 +179,45 @@ describe.each(THEMES)("what the screens say and show (%s)", (theme) => {
       Math.max(contrast(colours.edge, colours.behind), contrast(colours.fill, colours.behind)),
       "button against the page",
     ).toBeGreaterThanOrEqual(3);
-    await button.screenshot({ path: join(shots, theme, "check_code_entry--continue-disabled.png") });
+  },
+};
+
+function leadOf(page: Page): Promise<string> {
+  return page.locator(".phase > .lead").first().innerText();
+}
+
+describe.each(THEMES)("every screen in the %s theme", (theme) => {
+  it("shows its heading, only the commands its snapshot accepts and what really happened, without errors", async (ctx) => {
+    const watched = await watchedPage(await contextFor(ctx, theme));
+    const { page } = watched;
+    for (const name of SCREEN_NAMES) {
+      const screen = await open(watched, name, theme);
+      const snapshot = snapshotOf(screen);
+      if (snapshot !== undefined) {
+        // Never a dead button: Cancel shows exactly when the snapshot accepts it (where the phase has one),
+        // "New QR code" likewise.
+        const cancels = await page.getByRole("button", { name: t("action.cancel"), exact: true }).count();
+        if (!NO_CANCEL_BUTTON.has(snapshot.phase)) {
+          expect.soft(cancels, `${name}: Cancel`).toBe(snapshot.accepts.includes("cancel") ? 1 : 0);
+        }
+        if (!snapshot.accepts.includes("cancel"))
+          expect.soft(cancels, `${name}: Cancel not accepted`).toBe(0);
+        const newQr = await page.getByRole("button", { name: t("phase.showing_qr.newQr") }).count();
+        const wantNewQr = snapshot.phase === "showing_qr" && snapshot.accepts.includes("newQr");
+        expect.soft(newQr, `${name}: New QR code`).toBe(wantNewQr ? 1 : 0);
+        if (snapshot.phase === "error") {
+          expect
+            .soft(await page.getByRole("button", { name: t("action.copyTranscript") }).count(), name)
+            .toBe(1);
+        }
+      }
+      const check = SCREEN_CHECKS[name];
+      if (check !== undefined) await check(page);
+      await page.screenshot({ path: join(shots, theme, `${name}.png`) });
+    }
     expect(await watched.problems()).toEqual([]);
-  });
+    // One page load per screen, about forty: beyond the lane's default minute when the machine is busy.
+  }, 120_000);
 });
 
 describe("the QR code on screen", () => {
