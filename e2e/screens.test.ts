@@ -308,5 +308,6 @@ describe("at 200 % text", () => {
       await watched.page.screenshot({ path: join(shots, "text-200", `${name}.png`), fullPage: true });
     }
     expect(await watched.problems()).toEqual([]);
-  });
+    // As the loop in both themes: one page load per screen.
+  }, 120_000);
 });
