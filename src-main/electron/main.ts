@@ -258,7 +258,10 @@ if (!app.requestSingleInstanceLock()) {
   app.on("activate", () => {
     if (!app.isReady() || mainWindow !== undefined || windows === undefined) return;
     mainWindow = createMainWindow();
-    void windows.openProfile(mainWindow.webContents).catch(() => undefined);
+    // An engine that failed to start ended the app when it started; this is the same failure, logged.
+    windows.openProfile(mainWindow.webContents).catch((error: unknown) => {
+      log.error(toFlowError(error).message);
+    });
   });
   // The engine writes the crypto store and releases the profile's lock before the process ends.
   app.on("before-quit", (event) => {

@@ -60,12 +60,14 @@ export class DesktopWindows<W> {
         .then((engine) => (switchable = new SwitchableEngine(engine)));
       this.#profile = started;
     }
+    this.closed(window);
     const route: Route = { engine: started, stop: () => undefined };
     this.#routes.set(window, route);
     started.then(
       (engine) => {
         if (this.#routes.get(window) === route) route.stop = this.#options.forward(engine, window);
       },
+      // Nothing to forward from an engine that did not start; the caller has the failure.
       () => undefined,
     );
     return started;
@@ -90,7 +92,11 @@ export class DesktopWindows<W> {
     const profile = this.#profile;
     this.#profile = undefined;
     const closed = await Promise.allSettled([
-      profile?.then((engine) => engine.close()),
+      // A profile that never opened has nothing to close (its failure went to whoever opened it).
+      profile?.then(
+        (engine) => engine.close(),
+        () => undefined,
+      ),
       this.#launcher.close(),
     ]);
     const failed = closed.find((result) => result.status === "rejected");
@@ -98,6 +104,7 @@ export class DesktopWindows<W> {
   }
 
   #route(window: W, engine: EngineHost): void {
+    this.closed(window);
     this.#routes.set(window, {
       engine: Promise.resolve(engine),
       stop: this.#options.forward(engine, window),
