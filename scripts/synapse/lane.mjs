@@ -29,7 +29,13 @@ const READY_TIMEOUT_MS = 90_000;
 // The devserver's settings for the whole lane; test/synapse/lane.ts hands them to the scenarios, which skip what
 // needs other settings. Interval 1 s: the scenarios move the devserver clock instead of waiting.
 const USERS = { alice: "secret", bob: "hunter2" };
-const SETTINGS = { masQuirks: false, slowDown: true, deviceCodeTtlS: 600, deviceCodeIntervalS: 1, accessTokenTtlS: 300 };
+const SETTINGS = {
+  masQuirks: false,
+  slowDown: true,
+  deviceCodeTtlS: 600,
+  deviceCodeIntervalS: 1,
+  accessTokenTtlS: 300,
+};
 
 const argv = process.argv.slice(2);
 const build = !argv.includes("--no-build");
