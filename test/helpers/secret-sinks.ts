@@ -117,6 +117,36 @@ export function findLeaks(secrets: SecretSet, sinks: Sinks): Leak[] {
   return leaks;
 }
 
+/** What a device's runtime fetches with (src-main/protocol/runtime.ts). */
+type Fetch = (url: string, init: RequestInit) => Promise<Response>;
+
+/**
+ * Records the OAuth device codes (RFC 8628 §3.2 `device_code`) a device is handed: the device authorization
+ * answers it receives, read from a copy of each JSON response on its way in. The device code is what the token
+ * endpoint accepts in the device's place until it expires (MSC4108: it stays on the new device, and the user
+ * code alone goes to the person), so it is a secret in play like a token. Put `wrap` on the device's fetch
+ * innermost (before a fault proxy), so that it sees what the server sent.
+ */
+export function deviceCodeRecorder(): { readonly codes: string[]; wrap: (next: Fetch) => Fetch } {
+  const codes: string[] = [];
+  return {
+    codes,
+    wrap: (next) => async (url, init) => {
+      const response = await next(url, init);
+      if (!(response.headers.get("content-type") ?? "").includes("json")) return response;
+      const body: unknown = await response
+        .clone()
+        .json()
+        .catch(() => undefined);
+      if (typeof body === "object" && body !== null && "device_code" in body) {
+        const code = body.device_code;
+        if (typeof code === "string" && !codes.includes(code)) codes.push(code);
+      }
+      return response;
+    },
+  };
+}
+
 /** Captures what is written through `console` while it runs (the app's loggers write there). */
 export function captureConsole(): { text: () => string; restore: () => void } {
   const methods = ["log", "info", "warn", "error", "debug", "trace"] as const;
