@@ -8,6 +8,7 @@
 // and fails on growth; a flow that fails prints its number and the seed that replays the run.
 import { createHook } from "node:async_hooks";
 import { spawn, type ChildProcess } from "node:child_process";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import "../../src-shared/polyfills";
@@ -140,7 +141,7 @@ async function startDevserverChild(): Promise<{ child: ChildProcess; baseUrl: st
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function sample(flow: number): Promise<Sample> {
+async function sample(flow: number, world: StressWorld): Promise<Sample> {
   // Let closing sockets and finished timers go, then collect twice (the second pass frees what finalizers let go).
   await delay(300);
   gc?.();
@@ -158,6 +159,8 @@ async function sample(flow: number): Promise<Sample> {
   return {
     flow,
     heapUsed: memory.heapUsed,
+    // The existing device's crypto store lives in the heap (fake-indexeddb): what it holds is data, not a leak.
+    storeBytes: (await stat(world.existing.profile.snapshotFile)).size,
     external: memory.external,
     rss: memory.rss,
     resources,
@@ -175,7 +178,7 @@ function printRow(s: Sample): void {
   const sdk = s.resources[SELF_EXPIRING] ?? 0;
   const handles = Object.values(s.resources).reduce((a, b) => a + b, 0) - sdk;
   console.log(
-    `${String(s.flow).padStart(5)}  ${mib(s.heapUsed).padStart(9)}  ${mib(s.external).padStart(8)}  ${mib(s.rss).padStart(7)}  ${String(handles).padStart(7)}  ${String(sdk).padStart(10)}  ${kinds}`,
+    `${String(s.flow).padStart(5)}  ${mib(s.heapUsed).padStart(9)}  ${mib(s.external).padStart(8)}  ${mib(s.rss).padStart(7)}  ${(s.storeBytes / 1024).toFixed(0).padStart(9)}  ${String(handles).padStart(7)}  ${String(sdk).padStart(10)}  ${kinds}`,
   );
 }
 
@@ -189,9 +192,9 @@ async function main(): Promise<number> {
   const started = Date.now();
   try {
     world = await stressWorld(baseUrl, lifetime.signal);
-    console.log("\n flow   heap MiB   ext MiB  rss MiB  handles  sdk timers  handles by kind");
+    console.log("\n flow   heap MiB   ext MiB  rss MiB  store KiB  handles  sdk timers  handles by kind");
     const samples: Sample[] = [];
-    const baseline = await sample(0);
+    const baseline = await sample(0, world);
     printRow(baseline);
     for (let i = 0; i < flows; i++) {
       const plan = planned[i] as PairPlan;
@@ -206,7 +209,7 @@ async function main(): Promise<number> {
         return 1;
       }
       if (flow % every === 0 || flow === flows) {
-        const s = await sample(flow);
+        const s = await sample(flow, world);
         samples.push(s);
         printRow(s);
         if (values["trace-handles"]) printTraced();

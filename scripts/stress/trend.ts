@@ -8,6 +8,8 @@ export interface Sample {
   readonly heapUsed: number;
   readonly external: number;
   readonly rss: number;
+  /** The size of the existing device's crypto-store snapshot (what its store holds). */
+  readonly storeBytes: number;
   /** process.getActiveResourcesInfo(), counted by kind. */
   readonly resources: Readonly<Record<string, number>>;
 }
