@@ -106,6 +106,13 @@ interface Side {
   outcome?: FlowOutcome;
 }
 
+/** What a side showed (each phase once, in order) and how it ended: printed when a run hangs. */
+function describe(side: Side): string {
+  const phases = side.snapshots.map((s) => s.phase).filter((phase, i, all) => phase !== all[i - 1]);
+  const outcome = side.outcome === undefined ? "running" : JSON.stringify(side.outcome).slice(0, 400);
+  return `${side.name} (${side.shows ? "shows" : "scans"}): ${phases.join(" > ")}; ${outcome}`;
+}
+
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs one sign-in as `plan` says; resolves once both flows ended and the new device is gone again. */
@@ -214,7 +221,10 @@ export async function runPair(
       (sides.existing.outcome === undefined || sides.new.outcome === undefined) &&
       failures.length === 0
     ) {
-      if (Date.now() > deadline || signal.aborted) throw new Error("the flows did not end within 60 s");
+      if (Date.now() > deadline || signal.aborted)
+        throw new Error(
+          `the flows did not end within 60 s\n${describe(sides.existing)}\n${describe(sides.new)}`,
+        );
       await delay(20);
     }
     if (failures.length > 0) throw failures[0];
