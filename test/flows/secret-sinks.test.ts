@@ -76,10 +76,21 @@ describe("secret sinks", () => {
 
   it("leave the profile's own secret stores out", async () => {
     await writeFile(join(dir, "secrets.json"), JSON.stringify({ tokens: { accessToken: TOKEN } }));
+    // The temporary file of a write of secrets.json in flight is the secret store too.
+    await writeFile(
+      join(dir, ".tmp-secrets.json-0a1b2c"),
+      JSON.stringify({ tokens: { accessToken: TOKEN } }),
+    );
     await writeFile(join(dir, "notes.log"), "");
     const sinks = await new Sinks().addProfileFiles("profile", dir);
     expect(findLeaks(secrets(), sinks)).toEqual([]);
     expect(sinks.names).not.toContain("profile/secrets.json");
+    // That of another file is a sink like the file itself.
+    await writeFile(join(dir, ".tmp-profile.json-0a1b2c"), JSON.stringify({ note: TOKEN }));
+    const again = await new Sinks().addProfileFiles("profile", dir);
+    expect(findLeaks(secrets(), again)).toEqual([
+      { sink: "profile/.tmp-profile.json-0a1b2c", secret: "access token" },
+    ]);
   });
 
   it("find the device code a device was handed, in a transcript, a snapshot and the console", async () => {

@@ -12,6 +12,15 @@ const MIN_SECRET_CHARS = 12;
 /** The files of a profile directory that are its encrypted or secret stores (src-main/matrix/profile.ts). */
 export const PROFILE_SECRET_FILES: ReadonlySet<string> = new Set(["secrets.json", "crypto-store.snapshot"]);
 
+/** What src-main/matrix/atomic-file.ts names the temporary file of a write in flight. */
+const TEMP_PREFIX = ".tmp-";
+
+/** A secret store, or the temporary file of a write of one in flight (`.tmp-secrets.json-…`): not a sink. */
+function isSecretStoreFile(name: string): boolean {
+  if (PROFILE_SECRET_FILES.has(name)) return true;
+  return [...PROFILE_SECRET_FILES].some((file) => name.startsWith(`${TEMP_PREFIX}${file}-`));
+}
+
 function base64Forms(bytes: Uint8Array): string[] {
   const padded = Buffer.from(bytes).toString("base64");
   const unpadded = padded.replace(/=+$/, "");
@@ -84,8 +93,16 @@ export class Sinks {
   async addProfileFiles(sink: string, dir: string): Promise<this> {
     const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
     for (const entry of entries) {
-      if (!entry.isFile() || PROFILE_SECRET_FILES.has(entry.name)) continue;
-      const bytes = await readFile(join(entry.parentPath, entry.name));
+      if (!entry.isFile() || isSecretStoreFile(entry.name)) continue;
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(join(entry.parentPath, entry.name));
+      } catch (error) {
+        // A write in flight: its temporary file was renamed over its target between the listing and the read.
+        if ((error as NodeJS.ErrnoException).code === "ENOENT" && entry.name.startsWith(TEMP_PREFIX))
+          continue;
+        throw error;
+      }
       this.add(`${sink}/${entry.name}`, `${bytes.toString("utf8")}\n${bytes.toString("latin1")}`);
     }
     return this;
