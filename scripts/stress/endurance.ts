@@ -231,14 +231,13 @@ async function main(): Promise<number> {
   }
 }
 
+// Exits at once: matrix-js-sdk's request timers would keep the process alive for up to a minute after the end.
 main().then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (error: unknown) => {
     console.error(
       `stress:endurance: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
-    process.exitCode = 1;
+    process.exit(1);
   },
 );
