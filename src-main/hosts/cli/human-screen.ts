@@ -129,7 +129,7 @@ export class HumanScreen {
         return;
       case "instructions":
         this.#title(t(phaseTitle("instructions", role, side)));
-        for (const line of instructionLines(role, side)) this.#say(line);
+        for (const line of instructionLines(role, side, snapshot.version)) this.#say(line);
         return;
       case "preparing":
         this.#title(t(phaseTitle("preparing", role, side)));
@@ -222,7 +222,7 @@ export class HumanScreen {
     for (const line of lines) this.#say(line);
     out.result(snapshot.qr);
     this.#say(`(Version ${snapshot.version}. The same code as text: the line on stdout.)`);
-    for (const line of instructionLines(snapshot.role, snapshot.side)) this.#say(line);
+    for (const line of instructionLines(snapshot.role, snapshot.side, snapshot.version)) this.#say(line);
     this.#say(t("flow.safetyShow"));
     this.#startCountdown(snapshot, "a new QR code follows");
   }
