@@ -8,6 +8,7 @@ const root = import.meta.dirname;
 export const nodeEntries: Record<string, string> = {
   devserver: resolve(root, "devserver/cli.ts"),
   "bench-flow": resolve(root, "scripts/bench/flow.ts"),
+  "stress-endurance": resolve(root, "scripts/stress/endurance.ts"),
   "browser-host": resolve(root, "src-main/hosts/browser/cli.ts"),
   cli: resolve(root, "src-main/hosts/cli/main.ts"),
 };

@@ -44,4 +44,41 @@ describe("fuzz regressions (seed 192026)", () => {
     ]);
     expect(outcome).toBe("OAuthError:invalid_response@authorize");
   });
+
+  // oauth.discoverMetadata (the 1,000,000-input run): the issuer's OpenID discovery document named `" "` as its
+  // issuer; oauth4webapi parsed it with `new URL` before comparing and threw its TypeError "Invalid URL".
+  it("an OpenID discovery document whose issuer is no URL is invalid_response", async () => {
+    const outcome = await target("oauth.discoverMetadata").run([
+      json({ errcode: "M_UNRECOGNIZED", error: "Unrecognized request" }, 400),
+      json(0, 404),
+      json({ issuer: "https://auth.example/" }),
+      json({ issuer: " " }),
+      { kind: "network_error" },
+    ]);
+    expect(outcome).toBe("OAuthError:invalid_response@discover");
+  });
+
+  // oauth.deviceGrant (the 1,000,000-input run): the token endpoint's answer to a poll had
+  // `expires_in: {"toString": true}`; the poll read it without the check the other answers get, and oauth4webapi's
+  // "Cannot convert object to primitive value" escaped as a TypeError.
+  it("a token answer whose expires_in cannot become text is invalid_response", async () => {
+    const outcome = await target("oauth.deviceGrant").run([
+      json({
+        device_code: "device-code",
+        user_code: "WDJB-MJHT",
+        verification_uri: "https://auth.example/link",
+        verification_uri_complete: "https://auth.example/link?code=WDJB-MJHT",
+        expires_in: 600,
+        interval: 5,
+      }),
+      json({
+        access_token: "mat_access",
+        token_type: "Bearer",
+        refresh_token: "mar_refresh",
+        expires_in: { toString: true },
+        scope: "urn:matrix:client:api:* urn:matrix:client:device:ABCDEFGHIJ",
+      }),
+    ]);
+    expect(outcome).toBe("OAuthError:invalid_response@poll");
+  });
 });

@@ -14,6 +14,7 @@ import {
   oauthErrorBodyOf,
   oauthFailure,
   genericOAuthError,
+  readAnswer,
   statusError,
   type OAuthCallOptions,
 } from "./http";
@@ -227,7 +228,7 @@ async function pollOnce(
       }
     }
     const tokens = tokenSetFrom(
-      await oauth.processDeviceCodeResponse(as, client, response),
+      await readAnswer(what, response, (answer) => oauth.processDeviceCodeResponse(as, client, answer)),
       authorization.scope,
       receivedAt,
     );

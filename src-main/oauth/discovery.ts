@@ -97,6 +97,9 @@ async function fromIssuerPath(baseUrl: string, options: OAuthCallOptions): Promi
     const discovery = await oauth.discoveryRequest(issuer, libraryOptions(options));
     if (discovery.status !== 200) throw statusError(`OpenID discovery of ${issuer.host}`, discovery.status);
     // Here the issuer came from the homeserver and the document must name the same one (OpenID Discovery §4.3).
+    // oauth4webapi parses the document's issuer with `new URL` before comparing: one that is no URL would escape
+    // as its TypeError, so it is checked first.
+    await issuerOf(discovery, `OpenID discovery of ${issuer.host}`);
     const document = await oauth.processDiscoveryResponse(issuer, discovery);
     return { found: readAuthMetadata(document, "legacy", options.allowInsecureHttp === true) };
   }

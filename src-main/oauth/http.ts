@@ -202,7 +202,7 @@ export async function callEndpoint<T>(
  * puts a value it refuses into its message, and a hostile JSON object (`{"toString": "x"}` for `expires_in`)
  * cannot be turned into text, so its check fails with "Cannot convert object to primitive value" instead.
  */
-async function readAnswer<T>(
+export async function readAnswer<T>(
   what: string,
   response: Response,
   read: (response: Response) => Promise<T>,

@@ -51,7 +51,7 @@ import type { FlowPhaseName, FlowSnapshot } from "../../src-shared/flow";
 import type { TranscriptEntry } from "../../src-shared/transcript";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy";
 import { TEST_CRYPTO_STORE, TEST_TIMINGS, postHook } from "../helpers/matrix-device";
-import { captureConsole, findLeaks, SecretSet, Sinks } from "../helpers/secret-sinks";
+import { captureConsole, deviceCodeRecorder, findLeaks, SecretSet, Sinks } from "../helpers/secret-sinks";
 import { scanAsPeer, showAsPeer, type ScriptedPeer } from "./scripted-peer";
 
 /** Short waits, so that no scenario waits on a real timer for more than a few seconds. */
@@ -337,6 +337,9 @@ export async function runScenario(
     existing: { device: "existing", shows: existingShows, host: countingHost(), snapshots: [], sealed: [] },
     new: { device: "new", shows: !existingShows, host: countingHost(), snapshots: [], sealed: [] },
   };
+  // The device codes the new device is handed (its device grant): secrets in play for the sinks below.
+  const deviceCodes = deviceCodeRecorder();
+  sides.new.host.interceptFetch(deviceCodes.wrap);
   const generator = existingShows ? sides.existing : sides.new;
   const scanner = existingShows ? sides.new : sides.existing;
   const failures: unknown[] = [];
@@ -641,6 +644,9 @@ export async function runScenario(
     // No secret in any sink of the run: both transcripts, everything either view was sent, the console, the
     // profiles' files outside their secret stores.
     const secrets = await secretsInPlay(world, newAccount);
+    // A new device that signed in was handed a device code: the recorder saw it (else this check proves nothing).
+    if (sides.new.outcome?.ok === true) expect(deviceCodes.codes).not.toEqual([]);
+    for (const code of deviceCodes.codes) secrets.text("new device code", code);
     const sinks = new Sinks().add("console", consoleSink.text());
     for (const side of [sides.existing, sides.new]) {
       sinks

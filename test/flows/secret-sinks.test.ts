@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureConsole, findLeaks, SecretSet, Sinks } from "../helpers/secret-sinks";
+import { captureConsole, deviceCodeRecorder, findLeaks, SecretSet, Sinks } from "../helpers/secret-sinks";
 
 const TOKEN = "mat_Q2xpZW50VG9rZW5Gb3JUZXN0aW5nT25seQ";
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff);
@@ -76,9 +76,51 @@ describe("secret sinks", () => {
 
   it("leave the profile's own secret stores out", async () => {
     await writeFile(join(dir, "secrets.json"), JSON.stringify({ tokens: { accessToken: TOKEN } }));
+    // The temporary file of a write of secrets.json in flight is the secret store too.
+    await writeFile(
+      join(dir, ".tmp-secrets.json-0a1b2c"),
+      JSON.stringify({ tokens: { accessToken: TOKEN } }),
+    );
     await writeFile(join(dir, "notes.log"), "");
     const sinks = await new Sinks().addProfileFiles("profile", dir);
     expect(findLeaks(secrets(), sinks)).toEqual([]);
     expect(sinks.names).not.toContain("profile/secrets.json");
+    // That of another file is a sink like the file itself.
+    await writeFile(join(dir, ".tmp-profile.json-0a1b2c"), JSON.stringify({ note: TOKEN }));
+    const again = await new Sinks().addProfileFiles("profile", dir);
+    expect(findLeaks(secrets(), again)).toEqual([
+      { sink: "profile/.tmp-profile.json-0a1b2c", secret: "access token" },
+    ]);
+  });
+
+  it("find the device code a device was handed, in a transcript, a snapshot and the console", async () => {
+    // The device authorization answer (RFC 8628 §3.2) as the device receives it, through the recorder.
+    const deviceCode = "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS";
+    const recorder = deviceCodeRecorder();
+    const fetch = recorder.wrap(() =>
+      Promise.resolve(
+        Response.json({ device_code: deviceCode, user_code: "WDJB-MJHT", expires_in: 600, interval: 5 }),
+      ),
+    );
+    const answer = (await (await fetch("https://auth.example/device", { method: "POST" })).json()) as {
+      user_code: string;
+    };
+    // The response still reaches the device whole.
+    expect(answer.user_code).toBe("WDJB-MJHT");
+    expect(recorder.codes).toEqual([deviceCode]);
+    const inPlay = secrets();
+    for (const code of recorder.codes) inPlay.text("device code", code);
+
+    const clean = new Sinks().add("snapshots", [{ phase: "waiting_for_approval", userCode: "WDJB-MJHT" }]);
+    expect(findLeaks(inPlay, clean)).toEqual([]);
+    const leaky = new Sinks()
+      .add("transcript", [{ kind: "http", method: "POST", path: `/token?device_code=${deviceCode}` }])
+      .add("snapshots", [{ phase: "error", error: { message: `expired: ${deviceCode}` } }])
+      .add("console", `polling with ${JSON.stringify({ device_code: deviceCode })}`);
+    expect(findLeaks(inPlay, leaky)).toEqual([
+      { sink: "transcript", secret: "device code" },
+      { sink: "snapshots", secret: "device code" },
+      { sink: "console", secret: "device code" },
+    ]);
   });
 });

@@ -12,6 +12,15 @@ const MIN_SECRET_CHARS = 12;
 /** The files of a profile directory that are its encrypted or secret stores (src-main/matrix/profile.ts). */
 export const PROFILE_SECRET_FILES: ReadonlySet<string> = new Set(["secrets.json", "crypto-store.snapshot"]);
 
+/** What src-main/matrix/atomic-file.ts names the temporary file of a write in flight. */
+const TEMP_PREFIX = ".tmp-";
+
+/** A secret store, or the temporary file of a write of one in flight (`.tmp-secrets.json-…`): not a sink. */
+function isSecretStoreFile(name: string): boolean {
+  if (PROFILE_SECRET_FILES.has(name)) return true;
+  return [...PROFILE_SECRET_FILES].some((file) => name.startsWith(`${TEMP_PREFIX}${file}-`));
+}
+
 function base64Forms(bytes: Uint8Array): string[] {
   const padded = Buffer.from(bytes).toString("base64");
   const unpadded = padded.replace(/=+$/, "");
@@ -84,14 +93,16 @@ export class Sinks {
   async addProfileFiles(sink: string, dir: string): Promise<this> {
     const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
     for (const entry of entries) {
-      if (!entry.isFile() || PROFILE_SECRET_FILES.has(entry.name)) continue;
-      // A background snapshot's temporary file may be renamed between the listing and the read: it is then the
-      // snapshot itself, a secret store read elsewhere.
-      const bytes = await readFile(join(entry.parentPath, entry.name)).catch((error: unknown) => {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      if (!entry.isFile() || isSecretStoreFile(entry.name)) continue;
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(join(entry.parentPath, entry.name));
+      } catch (error) {
+        // A write in flight: its temporary file was renamed over its target between the listing and the read.
+        if ((error as NodeJS.ErrnoException).code === "ENOENT" && entry.name.startsWith(TEMP_PREFIX))
+          continue;
         throw error;
-      });
-      if (bytes === undefined) continue;
+      }
       this.add(`${sink}/${entry.name}`, `${bytes.toString("utf8")}\n${bytes.toString("latin1")}`);
     }
     return this;
@@ -121,6 +132,36 @@ export function findLeaks(secrets: SecretSet, sinks: Sinks): Leak[] {
     for (const secret of found) leaks.push({ sink, secret });
   }
   return leaks;
+}
+
+/** What a device's runtime fetches with (src-main/protocol/runtime.ts). */
+type Fetch = (url: string, init: RequestInit) => Promise<Response>;
+
+/**
+ * Records the OAuth device codes (RFC 8628 §3.2 `device_code`) a device is handed: the device authorization
+ * answers it receives, read from a copy of each JSON response on its way in. The device code is what the token
+ * endpoint accepts in the device's place until it expires (MSC4108: it stays on the new device, and the user
+ * code alone goes to the person), so it is a secret in play like a token. Put `wrap` on the device's fetch
+ * innermost (before a fault proxy), so that it sees what the server sent.
+ */
+export function deviceCodeRecorder(): { readonly codes: string[]; wrap: (next: Fetch) => Fetch } {
+  const codes: string[] = [];
+  return {
+    codes,
+    wrap: (next) => async (url, init) => {
+      const response = await next(url, init);
+      if (!(response.headers.get("content-type") ?? "").includes("json")) return response;
+      const body: unknown = await response
+        .clone()
+        .json()
+        .catch(() => undefined);
+      if (typeof body === "object" && body !== null && "device_code" in body) {
+        const code = body.device_code;
+        if (typeof code === "string" && !codes.includes(code)) codes.push(code);
+      }
+      return response;
+    },
+  };
 }
 
 /** Captures what is written through `console` while it runs (the app's loggers write there). */
