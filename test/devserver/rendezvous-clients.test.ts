@@ -882,9 +882,10 @@ describe("the poll schedule, read off the devserver's log on the polling device'
   );
 
   // Replaces "person acting: every 2 s": a person's answer is looked for soon after our own turn, then less and
-  // less often (250 ms doubling to at most 5 s), so a quick person is not kept waiting by the poll.
-  it("v2024, person acting: 250 ms after our turn, then doubling: 750, 1750, 3750, 7750 ms", async () => {
-    expect(await pollTimes("v2024", PERSON_ACTING, 7_000)).toEqual([250, 750, 1750, 3750, 7750]);
+  // less often (250, 750, 1250 ms, then waits doubling from 1.5 s to at most 5 s), so a quick person is not kept
+  // waiting by the poll.
+  it("v2024, person acting: 250, 750, 1250 ms after our turn, then 2750, 5750, 10750 ms", async () => {
+    expect(await pollTimes("v2024", PERSON_ACTING, 7_000)).toEqual([250, 750, 1250, 2750, 5750, 10750]);
   });
 
   // Replaces "a schedule asking for 20 polls a second still gets at most 4" (every 250 ms from the start): the

@@ -78,13 +78,18 @@ export const MACHINE_REPLY_DUE: PollSchedule = [
 ];
 
 /**
- * The peer waits for a person (scanning the QR, typing the check code, consenting in a browser). The first look
- * comes 250 ms after our own turn, for the person who answers at once (the device in their hand, the consent a
- * click away), then the waits double up to 5 s: a person who takes 20 s costs 7 requests, a third of what a poll
+ * The peer waits for a person (scanning the QR, typing the check code, consenting in a browser). The first looks
+ * come 250, 750 and 1250 ms after our own turn, for the person who answers at once (the device in their hand, the
+ * consent a click away, then a device grant's first token poll a second later), then the waits grow from 1.5 s,
+ * doubling, to 5 s: 2750, 5750, 10750, 15750 ms. A person who takes 20 s costs 7 requests, a third of what a poll
  * a second costs (with the 15 s session watch on the other device, under half per device), and is seen within
  * 5 s of acting.
  */
-export const PERSON_ACTING: PollSchedule = [{ everyMs: 250, growth: 2, maxEveryMs: 5_000 }];
+export const PERSON_ACTING: PollSchedule = [
+  { everyMs: 250, forMs: 250 },
+  { everyMs: 500, forMs: 1_000 },
+  { everyMs: 1_500, growth: 2, maxEveryMs: 5_000 },
+];
 
 /**
  * Nothing is due from the peer; we only watch for the session ending (cancelled there, or expired) while our own
