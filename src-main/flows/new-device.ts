@@ -108,6 +108,8 @@ async function signInThisDevice(
       direction,
     });
     conversation.secure = session;
+    // Its user typed the check code: the channel is confirmed on both sides.
+    conversation.peerReads = true;
     // B-G5: where the account lives, as the existing device says.
     host.step("B-G5");
     const protocols = await expectMessage(conversation, session, ["m.login.protocols"], {

@@ -36,7 +36,7 @@ import {
 } from "../../src-main/protocol/testing";
 import { receivedFailureToFlowError, type FlowErrorCode } from "../../src-shared/errors";
 import type { FlowPhaseName, FlowSnapshot } from "../../src-shared/flow";
-import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy";
+import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.testing";
 import { TEST_CRYPTO_STORE, TEST_TIMINGS, postHook } from "../helpers/matrix-device";
 import {
   countingHost,
