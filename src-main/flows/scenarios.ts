@@ -689,8 +689,10 @@ export const SCENARIOS: readonly Scenario[] = [
     },
     existing: { phases: FULL_EXISTING },
     new: { phases: FULL_NEW },
-    // The third write is the scanner's first login message; under MSC4388 on Synapse's PUT shape the showing device
-    // has answered it before the resend (docs/protocol.md §2.3).
+    // The third write is the scanner's first login message; the harness has its resend wait until the showing
+    // device has answered it (which one comes first is otherwise a race). v2024 recovers: the cell holds the
+    // peer's answer. MSC4388 on Synapse's PUT shape cannot: the answer is sealed to the sequence token the lost
+    // answer carried (docs/protocol.md §2.3).
     byVersion: {
       v2025: {
         shows: { phases: ["check_code_entry", "error"], error: "expired" },

@@ -66,6 +66,7 @@ export const FLOW_TEST_TIMINGS: Partial<FlowTimings> = {
   qrReplaceMarginMs: 1_000,
   minGrantIntervalMs: 1_000,
   rendezvousRequestTimeoutMs: 2_000,
+  retryBackoff: { initialMs: 100, maxMs: 1_000 },
 };
 
 const USER = "alice";
@@ -370,6 +371,9 @@ export async function runScenario(
     });
   }
   if (inject.kind === "validators_rewritten") rewriteValidators(generator.host);
+  if (inject.kind === "lost_put_response") {
+    resendAfterPeerAnswered([scanner], [generator, scanner], (answer) => answer === "lost");
+  }
   const armFaults = await installProxies(world, inject, sides, generator, scanner);
   const scripted = scriptedRole(inject, direction);
 
@@ -1049,6 +1053,14 @@ async function installProxies(
       return next(url, init);
     });
   }
+  const afterCommit = inject.faults.find((fault) => fault.fault.kind === "status_after_commit");
+  if (afterCommit?.fault.kind === "status_after_commit") {
+    const status = afterCommit.fault.status;
+    resendAfterPeerAnswered(faulted, [generator, scanner], (answer) => answer === status);
+  }
+  if (inject.faults.some((fault) => fault.fault.kind === "lost_response")) {
+    resendAfterPeerAnswered(faulted, [generator, scanner], (answer) => answer === "lost");
+  }
   if (inject.from === undefined) return undefined;
   // One faulty path: that device's phase arms it; a proxy in front of the server: whichever device shows it first.
   const trigger = faulted.length === 1 ? faulted[0] : undefined;
@@ -1162,6 +1174,47 @@ function holdForCancel(
         );
       }
       return next(url, init);
+    });
+  }
+}
+
+/**
+ * A write the server applied whose answer was a gateway's error or was lost: the writer's resend waits until the
+ * peer has read the write and answered it. The order is fixed whatever the poll timings and the load: otherwise a quick
+ * resend finds the cell still holding its own write (and recovers), a late one the peer's answer (which under
+ * MSC4388 is sealed to a sequence token the writer never learnt), and the row could not say which.
+ */
+function resendAfterPeerAnswered(
+  faulted: readonly RunSide[],
+  sides: readonly RunSide[],
+  applied: (answer: number | "lost") => boolean,
+): void {
+  const writes = new Map<RunSide, number>(sides.map((side) => [side, 0]));
+  for (const side of sides) {
+    const peer = sides.find((other) => other !== side);
+    if (peer === undefined) continue;
+    const holds = faulted.includes(side);
+    let resendAfter: number | undefined;
+    side.host.interceptFetch((next) => async (url, init) => {
+      if (init.method !== "PUT" || !url.includes("rendezvous")) return next(url, init);
+      const wanted = holds ? resendAfter : undefined;
+      if (wanted !== undefined) {
+        await until(
+          "the peer's answer to the applied write",
+          () => (writes.get(peer) ?? 0) >= wanted || init.signal?.aborted === true,
+        );
+        resendAfter = undefined;
+      }
+      let response: Response;
+      try {
+        response = await next(url, init);
+      } catch (error) {
+        if (applied("lost") && init.signal?.aborted !== true) resendAfter = (writes.get(peer) ?? 0) + 1;
+        throw error;
+      }
+      if (applied(response.status)) resendAfter = (writes.get(peer) ?? 0) + 1;
+      else if (response.ok) writes.set(side, (writes.get(side) ?? 0) + 1);
+      return response;
     });
   }
 }
