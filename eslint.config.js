@@ -151,8 +151,8 @@ export const LAYER_RULES = [
   // The devserver stands alone.
   layer(["devserver/**/*.ts"], TEST_FILES, ELECTRON, APP_CODE, TEST_SUPPORT),
   layer(["devserver/**/*.{test,testing}.ts"], [], ELECTRON, APP_CODE),
-  // Tests outside the product tree.
-  layer(["test/**/*.ts", "e2e/**/*.ts"], [], protocolFace({ tests: true })),
+  // Tests and tools (benchmarks, fuzzers, stress runs) outside the product tree.
+  layer(["test/**/*.ts", "e2e/**/*.ts", "scripts/**/*.ts"], [], protocolFace({ tests: true })),
 ];
 
 export default tseslint.config(

@@ -7,7 +7,7 @@ import {
   type PollSchedule,
   type WireVersion,
 } from "../../src-main/protocol";
-import { pollIntervalAt } from "../../src-main/protocol/rendezvous/timing";
+import { pollIntervalAt } from "../../src-main/protocol/testing";
 import { runJsSdkPair } from "./e2e-js-sdk";
 import { runOurPair } from "./e2e-ours";
 import { AT_ONCE, type Direction, type E2eRun, type Person } from "./e2e-run";

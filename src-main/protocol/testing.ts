@@ -11,6 +11,9 @@ export { scannerChannelForKey, v2024Internals, v2025Internals } from "./channel/
 // --- the v2025 profiles we do not speak by default, and the scanner's choice between them
 export { RUST_SDK_BRANCH_PROFILE, MSC_TEXT_PROFILE, profileForQrFraming } from "./v2025-profile";
 
+// --- fast-check arbitraries of valid sign-in QR codes (property tests, the fuzzers)
+export { v2024LoginQr, v2025LoginQr } from "./qr/arbitraries.testing";
+
 // --- the grammar of URLs, server names, opaque IDs and device IDs
 export { DEVICE_ID, deviceIdProblem, isOpaqueId, opaqueIdProblem, serverNameOrUrlProblem } from "./grammar";
 

@@ -26,6 +26,7 @@ import {
   type PairSetup,
 } from "../helpers/cli";
 import { postHook } from "../helpers/matrix-device";
+import { explainRunning, processState, reportArgs } from "../helpers/node-report";
 import { readHalfBlocks } from "../helpers/terminal-qr";
 import { hasTmux, openTerminal } from "../helpers/tmux";
 
@@ -151,9 +152,11 @@ describe.skipIf(!hasTmux())("human mode in a terminal", () => {
     async () => {
       const terminalEnv = { ...env };
       delete terminalEnv.NO_COLOR;
+      const reports = await mkdtemp(join(tmpdir(), "mql-report-"));
       const terminal = openTerminal(
         [
           process.execPath,
+          ...reportArgs(reports),
           cli.entry,
           "link",
           "--show",
@@ -206,9 +209,13 @@ describe.skipIf(!hasTmux())("human mode in a terminal", () => {
         expect(answer.status).toBe(200);
         expect(await fresh.finished()).toEqual({ code: "ok", status: 0 });
         const newDone = await fresh.state("done");
-        // Saving the profile's crypto store and closing it takes seconds of CPU; with other files running beside this
-        // one on 2 cores it has taken more than 30 s.
-        expect(await terminal.exitStatus(90_000)).toBe(0);
+        // A program that is still running after its last screen gets Node's report of what keeps it alive.
+        const status = await terminal.exitStatus().catch(async (error: unknown) => {
+          const pid = terminal.pid();
+          const state = await processState(pid, terminal.tty());
+          throw new Error(`${String(error)}\n${state}\n${await explainRunning(pid, reports)}`);
+        });
+        expect(status).toBe(0);
         const session = terminal.capture();
         expect(asked).toContain(`Allow ${newDone.deviceId} to sign in`);
         expect(session).toContain("The new device is signed in");
@@ -219,6 +226,7 @@ describe.skipIf(!hasTmux())("human mode in a terminal", () => {
         await writeFile(join(ROOT, "test-results", "cli-human-session.txt"), session);
       } finally {
         terminal.close();
+        await rm(reports, { recursive: true, force: true });
       }
     },
   );

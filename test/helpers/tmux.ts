@@ -1,9 +1,11 @@
 // A pseudo-terminal for the command line's human mode: one program in a detached tmux session on a server of its
 // own (its own socket, its own configuration), typed into with send-keys and read with capture-pane, as a person
 // at a terminal would see it. tmux from Debian; no native npm add-on. The pane stays after the program exits, so
-// its last screen and its exit status can still be read.
+// its last screen can still be read. The exit status comes from a `sh` between tmux and the program, which writes
+// it to a file: tmux 3.3a, on a loaded machine, has been seen to leave the exited program a zombie it never reaps,
+// with the pane dead and no status.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -16,6 +18,10 @@ export interface Terminal {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** The program's exit status once it has exited (polls), or rejects after `timeoutMs`. */
   exitStatus(timeoutMs?: number): Promise<number>;
+  /** The process ID of the program (the child of the pane's `sh`), or of the `sh` before it has started. */
+  pid(): number;
+  /** The pseudo-terminal's device path (/dev/pts/N). */
+  tty(): string;
   /** Ends the tmux server of this terminal (and the program, if it still runs). */
   close(): void;
 }
@@ -41,6 +47,7 @@ export function openTerminal(
   count += 1;
   const folder = mkdtempSync(join(tmpdir(), "mql-tmux-"));
   const socket = join(folder, "socket");
+  const statusFile = join(folder, "status");
   const config = join(folder, "tmux.conf");
   writeFileSync(
     config,
@@ -62,6 +69,11 @@ export function openTerminal(
     String(size.columns),
     "-y",
     String(size.rows),
+    // $0 is the status file; the program's own arguments pass through "$@" unquoted by nobody.
+    "sh",
+    "-c",
+    '"$@"; echo "$?" > "$0"',
+    statusFile,
     "env",
     "-i",
     ...environment,
@@ -92,24 +104,39 @@ export function openTerminal(
     exitStatus: async (timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const [dead = "", status = "", signal = ""] = tmux([
-          "display-message",
-          "-p",
-          "-t",
-          session,
-          "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}",
-        ])
-          .trim()
-          .split(":");
-        // tmux may mark the pane dead a moment before it has recorded how the program ended.
-        if (dead === "1" && /^\d+$/.test(status)) return Number(status);
-        if (dead === "1" && /^[1-9]\d*$/.test(signal))
-          throw new Error(`the program was killed by signal ${signal}; the terminal shows:\n${capture()}`);
-        if (Date.now() > deadline)
-          throw new Error(`the program did not exit; the terminal shows:\n${capture()}`);
+        const written = existsSync(statusFile) ? readFileSync(statusFile, "utf8").trim() : "";
+        if (/^\d+$/.test(written)) {
+          // sh reports a program killed by signal N as 128 + N.
+          const status = Number(written);
+          if (status > 128)
+            throw new Error(
+              `the program was killed by signal ${status - 128}; the terminal shows:\n${capture()}`,
+            );
+          return status;
+        }
+        if (Date.now() > deadline) {
+          const pane = tmux([
+            "display-message",
+            "-p",
+            "-t",
+            session,
+            "#{pane_dead}:#{pane_dead_status}",
+          ]).trim();
+          throw new Error(
+            `the program did not exit (tmux says pane_dead:status ${pane}); the terminal shows:\n${capture()}`,
+          );
+        }
         await sleep(100);
       }
     },
+    pid: () => {
+      const shell = tmux(["display-message", "-p", "-t", session, "#{pane_pid}"]).trim();
+      const children = existsSync(`/proc/${shell}/task/${shell}/children`)
+        ? readFileSync(`/proc/${shell}/task/${shell}/children`, "utf8").trim().split(" ")
+        : [];
+      return Number(children[0] || shell);
+    },
+    tty: () => tmux(["display-message", "-p", "-t", session, "#{pane_tty}"]).trim(),
     close: () => {
       try {
         tmux(["kill-server"]);

@@ -59,6 +59,8 @@ const REFUSED: Record<string, readonly Case[]> = {
     ["src-renderer/App.tsx", "../src-main/protocol/messages/model"],
     ["test/devserver/rendezvous-clients.test.ts", "../../src-main/protocol/rendezvous/transport"],
     ["src-shared/errors.test.ts", "../src-main/protocol/qr/types"],
+    ["scripts/bench/e2e.ts", "../../src-main/protocol/rendezvous/timing"],
+    ["scripts/fuzz/targets/protocol.ts", "../../../src-main/protocol/qr/arbitraries.testing"],
   ],
   "product code outside the protocol core does not use its test face": [
     ["src-main/flows/new-device.ts", "../protocol/testing"],
@@ -112,6 +114,8 @@ const ALLOWED: readonly Case[] = [
   ["devserver/index.ts", "node:http"],
   ["devserver/ulid.test.ts", "../test/helpers/devservers"],
   ["test/helpers/chromium.ts", "playwright-core"],
+  ["scripts/bench/e2e.ts", "../../src-main/protocol/testing"],
+  ["scripts/fuzz/targets/protocol.ts", "../../../src-main/protocol/testing"],
 ];
 
 describe("layer rules", () => {

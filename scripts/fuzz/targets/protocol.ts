@@ -3,8 +3,9 @@
 // the two handshake messages (docs/protocol.md §1, §3, §4). Every failure must be a ProtocolError.
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
-import { v2024LoginQr, v2025LoginQr } from "../../../src-main/protocol/qr/arbitraries.testing";
 import {
+  v2024LoginQr,
+  v2025LoginQr,
   acceptScannedQr,
   createGeneratorChannel,
   createScannerChannel,
