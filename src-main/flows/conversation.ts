@@ -50,23 +50,29 @@ export async function endConversation(
   const note = (detail: string): void => {
     host.transcript(stepEntry({ layer: "flow", name: "cleanup failed", detail, time: host.now() }));
   };
+  // The failure's write and the DELETE each get the linger time, and at least a second: a slow network must not
+  // turn a cancel into silence.
+  const timeoutMs = Math.max(timings.cancelLingerMs, 1_000);
   try {
     if (secure !== undefined && reason !== undefined) {
       // An answer to our unread message proves the peer reads the channel.
       if (!secure.ourTurn && (await lingerForAnswer(secure, host, timings))) conversation.peerReads = true;
       if (secure.ourTurn && conversation.peerReads === true) {
-        const signal = timeoutSignal(host, timings.cancelLingerMs);
+        const signal = timeoutSignal(host, timeoutMs);
         try {
           await secure.sendMessage({ type: "m.login.failure", reason }, { signal: signal.signal });
           secure.close();
           return;
+        } catch (error) {
+          // Not written (or not known to be): delete instead, so the peer learns of the end now, not at expiry.
+          note(error instanceof Error ? error.message : String(error));
         } finally {
           signal.dispose();
         }
       }
     }
     secure?.close();
-    await rendezvous?.cancel({ timeoutMs: Math.max(timings.cancelLingerMs, 1_000) });
+    await rendezvous?.cancel({ timeoutMs });
   } catch (error) {
     note(error instanceof Error ? error.message : String(error));
   }

@@ -85,7 +85,12 @@ export class Sinks {
     const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
     for (const entry of entries) {
       if (!entry.isFile() || PROFILE_SECRET_FILES.has(entry.name)) continue;
-      const bytes = await readFile(join(entry.parentPath, entry.name));
+      // A crypto-store snapshot is written to a temporary file and renamed: one listed may be gone by now.
+      const bytes = await readFile(join(entry.parentPath, entry.name)).catch((error: unknown) => {
+        if ((error as { code?: unknown }).code === "ENOENT") return undefined;
+        throw error;
+      });
+      if (bytes === undefined) continue;
       this.add(`${sink}/${entry.name}`, `${bytes.toString("utf8")}\n${bytes.toString("latin1")}`);
     }
     return this;
