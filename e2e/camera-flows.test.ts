@@ -1,9 +1,9 @@
 // A sign-in between two real app instances where the scanning one reads the other's QR code through Chromium's
 // fake camera, as a webcam pointed at the other screen would: the video is made from a screenshot of the showing
 // page's QR element (its pixels as luma, scaled by whole pixels; never the bytes it encodes). Direction A (the
-// signed-in device shows, the new one scans: "Link new device" / "Sign in with QR code") in v2024, direction B
-// (the new device shows, the signed-in one scans) in v2025; both end on success on both pages, the new device
-// cross-signed as a third client sees it, and the camera off.
+// signed-in device shows, the new one scans: "Link new device" / "Sign in with QR code") and direction B (the
+// new device shows, the signed-in one scans), each in both wire versions; both end on success on both pages, the
+// new device cross-signed as a third client sees it, and the camera off.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +28,8 @@ afterAll(() => {
 
 const ROWS: readonly { direction: Direction; version: "v2024" | "v2025" }[] = [
   { direction: "A", version: "v2024" },
+  { direction: "A", version: "v2025" },
+  { direction: "B", version: "v2024" },
   { direction: "B", version: "v2025" },
 ];
 

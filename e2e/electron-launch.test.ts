@@ -11,6 +11,7 @@ import { _electron as electron, type ElectronApplication } from "playwright-core
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMAND_NAMES, EVENT_NAMES } from "../src-shared/contract";
 import { RENDERER_CSP } from "../src-main/hosts/csp";
+import { t } from "../src-renderer/copy/format";
 
 const root = join(import.meta.dirname, "..");
 const electronDir = join(root, "node_modules", "electron");
@@ -119,6 +120,40 @@ describe.skipIf(binary === undefined)("the Electron app", () => {
         expect(exited).toBe(true);
       } finally {
         await Promise.all([first.close(), second.close()]);
+      }
+    },
+  );
+
+  it(
+    "starts the local demo from a fresh profile: a second window on the new device, each on its own engine",
+    { timeout: 180_000 },
+    async () => {
+      const app = await launch(join(home, "demo"));
+      try {
+        const page = await app.firstWindow();
+        await page.getByRole("heading", { name: "Matrix QR Login" }).waitFor();
+        const opened = app.waitForEvent("window", { timeout: 120_000 });
+        await page.getByRole("button", { name: t("local.try") }).click();
+        const fresh = await opened;
+        const bar = (window: typeof page) => window.locator(".local-demo-bar");
+        await bar(fresh).waitFor({ timeout: 60_000 });
+        await bar(page).waitFor({ timeout: 60_000 });
+        expect(await bar(fresh).textContent()).toContain(t("local.window.new_device"));
+        expect(await bar(page).textContent()).toContain(t("local.window.signed_in"));
+        expect(app.windows()).toHaveLength(2);
+        // Each window's IPC reaches its own engine: the first is the demo's signed-in device, the second is not.
+        const account = (window: typeof page) =>
+          window.evaluate(() =>
+            (
+              globalThis as unknown as {
+                matrixQrLogin: { commands: Record<string, (request: unknown) => Promise<unknown>> };
+              }
+            ).matrixQrLogin.commands["account.get"]?.({}),
+          );
+        expect(await account(page)).toMatchObject({ ok: true, value: { status: "signed_in" } });
+        expect(await account(fresh)).toMatchObject({ ok: true, value: { status: "signed_out" } });
+      } finally {
+        await app.close();
       }
     },
   );

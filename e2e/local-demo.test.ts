@@ -3,9 +3,11 @@
 // page served as the new device), then the signed-in page shows a QR code and the new one scans it through "Send
 // QR to the other window" (a picture, decoded by the scanner's real decoder); both end verified. Then the other
 // direction. Each success run's transcript, exported as JSON, has that direction's numbered steps in order, and
-// neither it nor any log line or event the pages received carries a token or the demo's password. The sequence
+// neither it nor any log line, WebSocket event, or either page's DOM and localStorage carries a secret in play: a
+// token, the demo's password, a crypto-store key, the private cross-signing keys or the backup key. The sequence
 // diagram after each run is captured in projector mode at 1920x1080 (test-results/screens/projector/live/), and
-// its SVG export has one arrow per transcript entry that is not a folded poll.
+// its SVG export has one arrow per transcript entry that is not folded (a poll that found nothing, or the
+// device's own background calls, which fold into one row per step).
 import { mkdirSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19,6 +21,7 @@ import { DEMO_USER } from "../src-main/demo/local-demo";
 import { t } from "../src-renderer/copy/format";
 import { FLOW_TEST_TIMINGS } from "../test/flows/harness";
 import { useChromium } from "../test/helpers/chromium";
+import { captureConsole, findLeaks, SecretSet, Sinks } from "../test/helpers/secret-sinks";
 import { approveInBrowser } from "../test/helpers/consent";
 import { TEST_CRYPTO_STORE, TEST_TIMINGS } from "../test/helpers/matrix-device";
 import { E2E_RENDERER_DIR } from "./renderer-page";
@@ -32,6 +35,8 @@ let profiles: string | undefined;
 let windows: BrowserWindows | undefined;
 const served: ServedWindow[] = [];
 const logLines: string[] = [];
+/** What this process writes through `console` during the run (the engines' loggers write there). */
+const nodeConsole = captureConsole();
 
 beforeAll(async () => {
   if (browser.unavailableReason !== undefined) return;
@@ -40,6 +45,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  nodeConsole.restore();
   await windows?.close();
   if (profiles !== undefined) await rm(profiles, { recursive: true, force: true });
 });
@@ -60,6 +66,8 @@ type PageWindow = Window & {
 
 /** Every event frame a page's WebSocket received, as text. */
 const frames = new Map<Page, string[]>();
+/** Every frame either way on every page's WebSocket (answers too: the signed-in page's carry the password). */
+const wire: string[] = [];
 
 async function openPage(context: BrowserContext, window: ServedWindow): Promise<Page> {
   const page = await context.newPage();
@@ -68,6 +76,10 @@ async function openPage(context: BrowserContext, window: ServedWindow): Promise<
   page.on("websocket", (socket) => {
     socket.on("framereceived", ({ payload }) => {
       if (typeof payload === "string" && payload.includes('"type":"event"')) received.push(payload);
+      wire.push(typeof payload === "string" ? payload : payload.toString("latin1"));
+    });
+    socket.on("framesent", ({ payload }) => {
+      wire.push(typeof payload === "string" ? payload : payload.toString("latin1"));
     });
   });
   page.on("console", (message) => {
@@ -142,9 +154,33 @@ async function consent(
       user: DEMO_USER,
       password,
       approve: true,
+      // The consent pages' four loads took over 15 s on two cores shared with other lanes' runs.
+      timeoutMs: 45_000,
     }),
   ).toEqual({ kind: "result", result: "approved" });
   await consentPage.close();
+}
+
+/** A device's secrets: its tokens, its crypto-store key, and the private keys of its secrets bundle. */
+async function holdSecrets(secrets: SecretSet, who: string, engine: Engine): Promise<void> {
+  const tokens = engine.profile.tokens;
+  secrets.text(`${who} access token`, tokens?.accessToken).text(`${who} refresh token`, tokens?.refreshToken);
+  secrets.bytes(`${who} crypto-store key`, await engine.profile.cryptoStoreKey());
+  const device = engine.account.device;
+  if (device === undefined) throw new TypeError(`${who}: not signed in`);
+  secrets.keysIn(`${who} secrets bundle`, await device.exportSecretsBundle());
+}
+
+/** What a page holds: its DOM as HTML and its localStorage. */
+async function pageText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const stored: Record<string, string | null> = {};
+    for (let i = 0; i < window.localStorage.length; i++) {
+      const key = window.localStorage.key(i) ?? "";
+      stored[key] = window.localStorage.getItem(key);
+    }
+    return `${document.documentElement.outerHTML}\n${JSON.stringify(stored)}`;
+  });
 }
 
 /** The steps of the exported transcript, in order, each once. */
@@ -187,13 +223,25 @@ async function captureDiagram(page: Page, name: string): Promise<void> {
         0,
       ),
       folds: doc.querySelectorAll('[data-kind="fold"]').length,
+      background: [...doc.querySelectorAll('[data-kind="fold"][data-reason="background"]')].reduce(
+        (sum, fold) => sum + Number(fold.getAttribute("data-count")),
+        0,
+      ),
+      unsteppedHousekeeping: [...doc.querySelectorAll('[data-kind="arrow"]:not([data-step])')]
+        .map((arrow) => arrow.textContent)
+        .filter((text) => /\b(sync|keys\/query|room_keys\/version) → 2\d\d/.test(text)),
     };
   }, svg);
   const entries = JSON.parse(json) as { kind: string }[];
   const drawable = entries.filter((entry) => entry.kind !== "step").length;
-  // One arrow per entry, except polls that found nothing: those are folded, counted in their fold.
+  // One arrow per entry, except polls that found nothing and the device's own background calls: those are
+  // folded, counted in their fold.
   expect(counted.arrows + counted.folded, name).toBe(drawable);
   expect(counted.arrows, name).toBeGreaterThan(10);
+  // A live run's device queries keys and checks the backup on its own, dozens of times once the secrets are
+  // across: those calls are folded, and no arrow without a step is one of them.
+  expect(counted.background, name).toBeGreaterThan(0);
+  expect(counted.unsteppedHousekeeping, name).toEqual([]);
   await page.getByRole("button", { name: t("demo.projector.exit") }).click();
   await page.setViewportSize({ width: 1280, height: 800 });
 }
@@ -293,6 +341,12 @@ describe("Try it on this computer", () => {
       const secretsA = [engineA.profile.tokens, engineB.profile.tokens].flatMap((tokens) =>
         tokens === undefined ? [] : [tokens.accessToken, tokens.refreshToken ?? ""].filter((v) => v !== ""),
       );
+      // The private keys in play, read from the devices: the cross-signing keys and the backup key, which the
+      // existing device sent and the new one imported (direction B's new device signs out after it).
+      const held = new SecretSet();
+      await holdSecrets(held, "run A existing", engineA);
+      await holdSecrets(held, "run A new", engineB);
+      const pagesA = [await pageText(signedIn), await pageText(fresh)];
 
       // Direction B: the new device (signed out again) shows the QR code, this computer scans it.
       await invoke(fresh, "account.signOut", {});
@@ -338,6 +392,16 @@ describe("Try it on this computer", () => {
       await captureDiagram(fresh, "B-new-shows");
       await captureDiagram(signedIn, "B-existing-scans");
 
+      await holdSecrets(held, "run B new", engineB);
+      // The private keys are what the scan looks for: the devices hold all four, and the scan can see each of
+      // them (in a control sink that holds them in the clear).
+      for (const key of ["master_key", "self_signing_key", "user_signing_key"]) {
+        expect(held.names).toContain(`run A new secrets bundle.cross_signing.${key}`);
+      }
+      expect(held.names).toContain("run A new secrets bundle.backup.key");
+      const bundle = await engineA.account.device?.exportSecretsBundle();
+      expect(findLeaks(held, new Sinks().add("control", bundle)).length).toBeGreaterThan(0);
+
       // No token of either device (both runs) and not the password, anywhere the run wrote or sent.
       const secrets = [
         ...secretsA,
@@ -351,11 +415,21 @@ describe("Try it on this computer", () => {
         transcripts: [jsonA, jsonAS, jsonB, jsonBS].join("\n"),
         events: [...frames.values()].flat().join("\n"),
         logs: logLines.join("\n"),
+        "this process's console": nodeConsole.text(),
       };
       expect(haystacks.events.length).toBeGreaterThan(1000);
       for (const [where, text] of Object.entries(haystacks)) {
         for (const secret of secrets) expect(text.includes(secret), `${where} carries a secret`).toBe(false);
       }
+      // Nor any secret of the devices, in any encoding, there or in either page's DOM and localStorage (where the
+      // signed-in page shows the demo's password, as it should).
+      for (const secret of secrets) if (secret !== password) held.text("token", secret);
+      const sinks = new Sinks();
+      for (const [where, text] of Object.entries(haystacks)) sinks.add(where, text);
+      sinks.add("WebSocket frames, both ways", wire.join("\n"));
+      for (const text of [...pagesA, await pageText(signedIn), await pageText(fresh)])
+        sinks.add("page", text);
+      expect(findLeaks(held, sinks), `secrets in play: ${held.names.join(", ")}`).toEqual([]);
     },
   );
 });

@@ -1,7 +1,8 @@
 // Projector mode (docs/ux.md "Demo mode") in Chromium with the app's CSP, on the fake engine, at 1920x1080: every
 // phase beside the live sequence diagram and transcript (a big QR code at error correction Q that reads back to
 // its exact bytes, check code digits of 128 px and more, the version chip), the diagram after a whole sign-in in
-// each direction and version (its SVG export has one arrow per entry that is not a folded poll), the transcript's
+// each direction and version (its SVG export has one arrow per entry that is neither a poll that found nothing nor
+// one of the device's own background calls: those are folded, and counted in their folds), the transcript's
 // exports, pausing and following, and a transcript that wrongly carries secrets shown redacted. Screenshots go to
 // test-results/screens/projector/.
 import { mkdirSync, readFileSync } from "node:fs";
@@ -92,11 +93,18 @@ async function open(watched: WatchedPage, name: string, theme: string): Promise<
   return screen;
 }
 
-/** What the diagram on screen draws: arrows, folded polls (and how many each), step markers. */
+/**
+ * What the diagram on screen draws: arrows, folded entries (how many in all, and how many of them are the
+ * device's own background calls), step markers.
+ */
 async function drawn(page: Page) {
   return page.locator(".sequence-svg").evaluate((svg) => ({
     arrows: svg.querySelectorAll('[data-kind="arrow"]').length,
     folded: [...svg.querySelectorAll('[data-kind="fold"]')].reduce(
+      (sum, fold) => sum + Number(fold.getAttribute("data-count")),
+      0,
+    ),
+    background: [...svg.querySelectorAll('[data-kind="fold"][data-reason="background"]')].reduce(
       (sum, fold) => sum + Number(fold.getAttribute("data-count")),
       0,
     ),
@@ -211,7 +219,7 @@ describe("projector mode's codes and version", () => {
 
 describe("the sequence diagram after a success run", () => {
   it.for(WIRE_VERSIONS)(
-    "has one arrow per entry that is not a folded poll, on screen and in its SVG export, in each direction (%s)",
+    "has one arrow per entry that is not folded (an empty poll, a background call), on screen and in its SVG export, in each direction (%s)",
     async (version, ctx) => {
       const context = await contextFor(ctx, "dark");
       const watched = await watchedPage(context);
@@ -222,8 +230,10 @@ describe("the sequence diagram after a success run", () => {
         await page.setViewportSize(VIEWPORT);
         await open(watched, `projector--${key}--done`, "dark");
         const picture = await drawn(page);
-        expect(picture.arrows, key).toBe(drawable(run.entries) - run.emptyPolls);
-        expect(picture.folded, key).toBe(run.emptyPolls);
+        // Polls that found nothing and the device's own background calls are folded; everything else an arrow.
+        expect(picture.arrows, key).toBe(drawable(run.entries) - run.emptyPolls - run.backgroundCalls);
+        expect(picture.folded, key).toBe(run.emptyPolls + run.backgroundCalls);
+        expect(picture.background, key).toBe(run.backgroundCalls);
         expect(picture.bands, key).toBe(1);
         await page.screenshot({ path: join(shots, "diagram", `${key}--window.png`) });
 
@@ -253,6 +263,10 @@ describe("the sequence diagram after a success run", () => {
               (sum, fold) => sum + Number(fold.getAttribute("data-count")),
               0,
             ),
+            background: [...svg.querySelectorAll('[data-kind="fold"][data-reason="background"]')].reduce(
+              (sum, fold) => sum + Number(fold.getAttribute("data-count")),
+              0,
+            ),
             selection: svg.querySelectorAll("[data-selection]").length,
             focusable: svg.querySelectorAll("[tabindex]").length,
           };
@@ -260,8 +274,9 @@ describe("the sequence diagram after a success run", () => {
         expect(inFile, key).toEqual({
           root: "svg",
           errors: 0,
-          arrows: drawable(run.entries) - run.emptyPolls,
-          folded: run.emptyPolls,
+          arrows: drawable(run.entries) - run.emptyPolls - run.backgroundCalls,
+          folded: run.emptyPolls + run.backgroundCalls,
+          background: run.backgroundCalls,
           selection: 0,
           focusable: 0,
         });

@@ -1,11 +1,12 @@
 // Every screen of the renderer, rendered from canned data in Chromium with the app's CSP, in both themes and at
 // 200 % text: each shows its heading, offers only the commands its snapshot accepts, logs no error and breaks
-// no CSP rule. The QR code screens' SVG has a whole number of pixels per module and a 4-module quiet zone, and
-// reads back to the exact bytes from the screenshot (jsQR). Screenshots go to test-results/screens/<theme>/.
+// no CSP rule; some must also say what really happened (SCREEN_CHECKS). The QR code screens' SVG has a whole
+// number of pixels per module and a 4-module quiet zone, and reads back to the exact bytes from the screenshot
+// (jsQR). Screenshots go to test-results/screens/<theme>/.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import jsQR from "jsqr";
-import type { BrowserContext } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FLOW_ERROR_CODES } from "../src-shared/errors";
 import type { FlowSnapshot } from "../src-shared/flow";
@@ -96,8 +97,97 @@ const SCREEN_NAMES = Object.keys(CANNED_SCREENS);
 /** Phases whose own buttons decide (Allow / Deny, Continue / Cancel) or close (errors) instead of a plain Cancel. */
 const NO_CANCEL_BUTTON = new Set(["approve_device", "confirm_homeserver", "error", "done"]);
 
+/** WCAG 2.x contrast ratio of two sRGB colours. */
+function contrast(a: readonly number[], b: readonly number[]): number {
+  const luminance = (rgb: readonly number[]) => {
+    const [r = 0, g = 0, b = 0] = rgb.map((value) => {
+      const c = value / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (light + 0.05) / (dark + 0.05);
+}
+
+/**
+ * What particular screens must say and show, checked as the loop above passes them (no page load of their own):
+ * what really happened, only apps that can scan the code shown, and a disabled button that still reads as one.
+ */
+const SCREEN_CHECKS: Readonly<Record<string, (page: Page) => Promise<void>>> = {
+  // The scanning side cannot see the digits being typed over there: it says from the start what it waits for.
+  check_code_display: async (page) => {
+    await page
+      .getByRole("status")
+      .filter({ hasText: t("phase.check_code_display.waiting.new_device") })
+      .waitFor();
+    expect(await leadOf(page)).toBe(t("phase.check_code_display.lead.new_device"));
+  },
+  // The consent page: "opened" only once it did (the host's openUrl said so, or the user clicked).
+  "consent--open": async (page) => {
+    expect(await leadOf(page)).toBe(t("phase.consent.leadToOpen", { host: "account.matrix.org" }));
+    expect(await page.locator(".flow-body").innerText()).not.toContain("opened");
+  },
+  consent: async (page) => {
+    expect(await leadOf(page)).toBe(t("phase.consent.lead", { host: "account.matrix.org" }));
+  },
+  // A v2025 code: no instruction names an app that cannot read it; v2024 keeps Element X.
+  "showing_qr--v2025": async (page) => {
+    const steps = await page.locator(".instructions ol").innerText();
+    expect(steps).not.toMatch(/Element/);
+    expect(steps).toContain("MSC4388");
+    await page.getByText(t("instructions.v2025.switch")).waitFor();
+  },
+  showing_qr: async (page) => {
+    expect(await page.locator(".instructions ol").innerText()).toContain("Element X");
+    expect(await page.getByText(t("instructions.v2025.elementX")).count()).toBe(0);
+  },
+  // The disabled Continue (no digits typed yet): its label readable on its fill (AA, 4.5:1), and its outline
+  // 3:1 against what is behind it (WCAG 1.4.11), so it still reads as a button. Colours as composited.
+  check_code_entry: async (page) => {
+    const button = page.getByRole("button", { name: t("action.continue"), exact: true });
+    expect(await button.isDisabled()).toBe(true);
+    const colours = await button.evaluate((element) => {
+      const rgba = (css: string) => {
+        const parts = (css.match(/[\d.]+/g) ?? []).map(Number);
+        return { rgb: parts.slice(0, 3), alpha: parts[3] ?? 1 };
+      };
+      let behind = rgba("rgb(255, 255, 255)");
+      for (let node = element.parentElement; node !== null; node = node.parentElement) {
+        const background = rgba(getComputedStyle(node).backgroundColor);
+        if (background.alpha > 0) {
+          behind = background;
+          break;
+        }
+      }
+      const style = getComputedStyle(element);
+      const opacity = Number(style.opacity);
+      const over = (colour: { rgb: number[]; alpha: number }, base: number[], alpha = 1) =>
+        colour.rgb.map(
+          (value, i) => value * colour.alpha * alpha + (base[i] ?? 0) * (1 - colour.alpha * alpha),
+        );
+      const fill = over(rgba(style.backgroundColor), behind.rgb, opacity);
+      const border = rgba(style.borderTopColor);
+      const edge =
+        Number.parseFloat(style.borderTopWidth) > 0 && border.alpha > 0
+          ? over(border, behind.rgb, opacity)
+          : fill;
+      return { label: over(rgba(style.color), fill, opacity), fill, edge, behind: behind.rgb };
+    });
+    expect(contrast(colours.label, colours.fill), "label on its fill").toBeGreaterThanOrEqual(4.5);
+    expect(
+      Math.max(contrast(colours.edge, colours.behind), contrast(colours.fill, colours.behind)),
+      "button against the page",
+    ).toBeGreaterThanOrEqual(3);
+  },
+};
+
+function leadOf(page: Page): Promise<string> {
+  return page.locator(".phase > .lead").first().innerText();
+}
+
 describe.each(THEMES)("every screen in the %s theme", (theme) => {
-  it("shows its heading and only the commands its snapshot accepts, without errors", async (ctx) => {
+  it("shows its heading, only the commands its snapshot accepts and what really happened, without errors", async (ctx) => {
     const watched = await watchedPage(await contextFor(ctx, theme));
     const { page } = watched;
     for (const name of SCREEN_NAMES) {
@@ -121,10 +211,13 @@ describe.each(THEMES)("every screen in the %s theme", (theme) => {
             .toBe(1);
         }
       }
+      const check = SCREEN_CHECKS[name];
+      if (check !== undefined) await check(page);
       await page.screenshot({ path: join(shots, theme, `${name}.png`) });
     }
     expect(await watched.problems()).toEqual([]);
-  });
+    // One page load per screen, about forty: beyond the lane's default minute when the machine is busy.
+  }, 120_000);
 });
 
 describe("the QR code on screen", () => {
@@ -215,5 +308,6 @@ describe("at 200 % text", () => {
       await watched.page.screenshot({ path: join(shots, "text-200", `${name}.png`), fullPage: true });
     }
     expect(await watched.problems()).toEqual([]);
-  });
+    // As the loop in both themes: one page load per screen.
+  }, 120_000);
 });

@@ -290,6 +290,10 @@ export async function scanQrFrom(showing: Page, scanning: Page, route: ImageRout
 /** The two large digits the scanning page shows, as the person reads them. */
 export async function readCheckCode(page: Page): Promise<string> {
   await phaseShown(page, "check_code_display");
+  // It cannot see the digits being typed over there, so it says from the start that it waits for them.
+  const waiting = (role: "new_device" | "existing_device") =>
+    page.getByRole("status").filter({ hasText: t(`phase.check_code_display.waiting.${role}`) });
+  await waiting("new_device").or(waiting("existing_device")).waitFor();
   const digits = await page.locator(".check-code-digit").allInnerTexts();
   const code = digits.map((digit) => digit.trim()).join("");
   expect(code).toMatch(/^\d{2}$/);
@@ -338,7 +342,14 @@ export async function openConsent(existing: Page, providerHost: string): Promise
   });
   // One button opens the page, whether the flow or the host asked for it.
   expect(await openButton.count()).toBe(1);
+  // A web page opens nothing without the user's click (openUrl answered needs_user): the screen asks for the
+  // click, and says the page opened only once it has.
+  const lead = existing.locator('.phase[data-phase="consent"] > .lead');
+  expect(await lead.innerText()).toBe(t("phase.consent.leadToOpen", { host: providerHost }));
   await openButton.click();
+  await expect
+    .poll(() => lead.innerText(), { timeout: 10_000 })
+    .toBe(t("phase.consent.lead", { host: providerHost }));
   const consent = await opened;
   await consent.waitForLoadState();
   expect(new URL(consent.url()).origin).not.toBe(new URL(existing.url()).origin);

@@ -62,6 +62,15 @@ export interface RunDoctorOptions {
    * create). Without one such a server is reported `needs_sign_in`.
    */
   readonly accessToken?: string;
+  /**
+   * A signed-in profile: its access token is asked for only when the homeserver checked is the profile's own
+   * (the same base URL once resolved) and MSC4388 discovery needs a signed-in user. It answers undefined when it
+   * has no usable token after all.
+   */
+  readonly signedIn?: {
+    readonly homeserver: string;
+    accessToken(signal: AbortSignal): Promise<string | undefined>;
+  };
   readonly timeouts?: Partial<DoctorTimeouts>;
 }
 
@@ -136,7 +145,8 @@ interface Context {
   readonly runtime: Runtime;
   readonly signal: AbortSignal;
   readonly allowInsecureHttp: boolean;
-  readonly accessToken?: string;
+  /** A signed-in user's access token, asked for only when MSC4388 discovery needs one. */
+  readonly accessToken?: (signal: AbortSignal) => Promise<string | undefined>;
   readonly timeouts: DoctorTimeouts;
   readonly baseUrl: string;
 }
@@ -254,7 +264,9 @@ function v2025Offered(availability: V2025Availability): DoctorCheck {
 
 /** rendezvous_v2025 and round_trip_v2025. */
 async function v2025Checks(context: Context): Promise<DoctorCheck[]> {
-  const token = context.accessToken;
+  const source = context.accessToken;
+  // The create goes with the token exactly when discovery needed it (a signed-in user's create).
+  let token: string | undefined;
   const found = await attempt(context.signal, () =>
     v2025Availability(context.runtime, {
       baseUrl: context.baseUrl,
@@ -262,7 +274,7 @@ async function v2025Checks(context: Context): Promise<DoctorCheck[]> {
       allowInsecureHttp: context.allowInsecureHttp,
       requestTimeoutMs: context.timeouts.requestTimeoutMs,
       retryWindowMs: context.timeouts.retryWindowMs,
-      ...(token === undefined ? {} : { accessToken: () => Promise.resolve(token) }),
+      ...(source === undefined ? {} : { accessToken: async (signal) => (token = await source(signal)) }),
     }),
   );
   if (!("value" in found)) {
@@ -333,6 +345,20 @@ function missingPiece(checks: readonly DoctorCheck[]): string | undefined {
   return telling?.cause ?? "no_rendezvous";
 }
 
+/** Two client-server API base URLs name the same server (origin and path, a trailing slash aside). */
+function sameBaseUrl(a: string, b: string): boolean {
+  const normal = (url: string): string | undefined => {
+    try {
+      const parsed = new URL(url);
+      return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}`;
+    } catch {
+      return undefined;
+    }
+  };
+  const left = normal(a);
+  return left !== undefined && left === normal(b);
+}
+
 /** Runs every check against `homeserver` (a server name or a base URL). Rejects only when `signal` aborts. */
 export async function runDoctor(homeserver: string, options: RunDoctorOptions): Promise<DoctorReport> {
   const { runtime, signal } = options;
@@ -369,13 +395,22 @@ export async function runDoctor(homeserver: string, options: RunDoctorOptions): 
           detail: "a base URL was given",
         }
       : ok("well_known", `${serverName} → ${baseUrl}`);
+  const given = options.accessToken;
+  const signedIn = options.signedIn;
+  // A profile's token goes to its own homeserver only.
+  const accessToken =
+    given !== undefined
+      ? () => Promise.resolve(given)
+      : signedIn !== undefined && sameBaseUrl(signedIn.homeserver, baseUrl)
+        ? (s: AbortSignal) => signedIn.accessToken(s)
+        : undefined;
   const context: Context = {
     runtime,
     signal,
     allowInsecureHttp,
     timeouts,
     baseUrl,
-    ...(options.accessToken === undefined ? {} : { accessToken: options.accessToken }),
+    ...(accessToken === undefined ? {} : { accessToken }),
   };
   const [oauth, rendezvous] = await Promise.all([oauthChecks(context), rendezvousChecks(context)]);
   const [versions, ...byVersion] = rendezvous;

@@ -88,8 +88,8 @@ export type V2025Availability =
 export interface V2025AvailabilityOptions extends OfferOptions {
   /** How long discovery keeps retrying network failures, 429 and 5xx. Default 20 s (DEFAULT_RETRY_WINDOW_MS). */
   readonly retryWindowMs?: number;
-  /** Asked for only when the server answers 401 without one. */
-  readonly accessToken?: (signal: AbortSignal) => Promise<string>;
+  /** Asked for only when the server answers 401 without one; undefined when there is none after all. */
+  readonly accessToken?: (signal: AbortSignal) => Promise<string | undefined>;
 }
 
 /** MSC4388 discovery, without a token first. Network failures and malformed answers throw (RendezvousError). */
@@ -121,7 +121,8 @@ export async function v2025Availability(
   };
   const first = await discover();
   if (first.kind !== "needs_sign_in" || options.accessToken === undefined) return first;
-  return discover(await options.accessToken(options.signal));
+  const token = await options.accessToken(options.signal);
+  return token === undefined ? first : discover(token);
 }
 
 export interface VersionOffer {

@@ -18,8 +18,11 @@ import type { EngineEvent, EngineHost } from "../engine/host";
 
 export interface IpcServerOptions {
   readonly ipcMain: Pick<IpcMain, "handle">;
-  /** The engine, once it runs (a rejection is answered as the engine's error). */
-  readonly engine: () => Promise<EngineHost>;
+  /**
+   * The engine that answers this sender's window, once it runs (a rejection is answered as the engine's error).
+   * Asked only after the sender passed `isTrustedSender`.
+   */
+  readonly engine: (event: IpcMainInvokeEvent) => Promise<EngineHost>;
   readonly isTrustedSender: (event: IpcMainInvokeEvent) => boolean;
   /** Runs before a valid `flow.command` reaches the engine; an outcome it returns is the answer instead. */
   readonly beforeFlowCommand?: (
@@ -38,13 +41,14 @@ export function serveContractOverIpc(options: IpcServerOptions): void {
         return refusal("forbidden_sender", `${name}: only the app's own page may call the engine`);
       }
       if (args.length !== 1) return refusal("invalid_request", `${name}: one payload per call`);
-      return answer(options, name, args[0]);
+      return answer(options, event, name, args[0]);
     });
   }
 }
 
 async function answer(
   options: IpcServerOptions,
+  event: IpcMainInvokeEvent,
   name: CommandName,
   payload: unknown,
 ): Promise<CommandOutcome<CommandName>> {
@@ -55,7 +59,7 @@ async function answer(
       const instead = await options.beforeFlowCommand(read.value as CommandRequest<"flow.command">);
       if (instead !== undefined) return instead;
     }
-    const engine = await options.engine();
+    const engine = await options.engine(event);
     return await engine.invoke(name, read.value);
   } catch (error) {
     // The engine never throws by its contract; an engine that failed to start does, and says why here.

@@ -2,7 +2,9 @@
 // behind the contract. Before `ready`: the renderer sandbox for every window, the app:// scheme's privileges, the
 // profile's own userData folder (so the single-instance lock is per profile and several profiles run side by
 // side) and that lock. After: the app:// handler, the permission rules, the IPC handlers, the window, and the
-// engine, imported after the window is up so the first paint does not wait for the crypto libraries.
+// engine, imported after the window is up so the first paint does not wait for the crypto libraries. The local
+// demo ("Try it on this computer") opens a second window on its new device; which engine answers which window is
+// decided in hosts/desktop-windows.ts, not here.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -16,10 +18,14 @@ import {
   session,
   shell,
   systemPreferences,
+  type WebContents,
 } from "electron";
 import { toFlowError } from "../../src-shared/errors";
 import { createLogger } from "../../src-shared/logger";
-import type { EngineHost } from "../engine/host";
+import type { DemoEngineRequest } from "../demo/local-demo";
+import type { DemoPort } from "../engine/demo-port";
+import type { Engine } from "../engine/index";
+import { DesktopWindows } from "../hosts/desktop-windows";
 import { describeProfile, HostArgsError, readHostArgs } from "../hosts/host-args";
 import { resolveProfileDir } from "../matrix/paths";
 import { appProtocolHandler, APP_SCHEME_PRIVILEGES } from "./app-protocol";
@@ -30,7 +36,7 @@ import { createOpenExternal } from "./open-external";
 import { installPermissionHandlers } from "./permissions";
 import { SafeStorageSecretStore } from "./safe-storage-secret-store";
 import { APP_ENTRY, APP_SCHEME, isAppMainFrame, OwnContents } from "./trust";
-import { hardenWebContents, mainWindowOptions } from "./window";
+import { demoWindowOptions, hardenWebContents, mainWindowOptions } from "./window";
 
 const RENDERER_DIR = join(import.meta.dirname, "../renderer");
 const PRELOAD_DIR = join(import.meta.dirname, "../preload");
@@ -79,7 +85,7 @@ const log = createLogger("matrix-qr-login");
 const own = new OwnContents();
 const flows = new FlowWatch();
 let mainWindow: BrowserWindow | undefined;
-let engine: Promise<EngineHost> | undefined;
+let windows: DesktopWindows<WebContents> | undefined;
 let engineClosed = false;
 
 const openExternal = createOpenExternal({
@@ -88,34 +94,81 @@ const openExternal = createOpenExternal({
   allowLoopbackHttp: allowInsecureHttp,
   parent: () => mainWindow,
 });
+/** The local demo's homeserver is plain http on this machine, packaged or not. */
+const openDemoExternal = createOpenExternal({
+  shell,
+  dialog,
+  allowLoopbackHttp: true,
+  parent: () => mainWindow,
+});
 
 function createMainWindow(): BrowserWindow {
   const window = new BrowserWindow(mainWindowOptions(PRELOAD_DIR));
-  own.add(window.webContents);
+  const contents = window.webContents;
+  own.add(contents);
   window.once("ready-to-show", () => {
     window.show();
   });
   window.on("closed", () => {
     if (mainWindow === window) mainWindow = undefined;
+    windows?.closed(contents);
   });
   void window.loadURL(APP_ENTRY);
   return window;
 }
 
-async function startEngine(): Promise<EngineHost> {
+/** The demo's second window, on its new device; closing it stops its routing (the demo runs until quit). */
+function openDemoWindow(label: string): WebContents {
+  const window = new BrowserWindow(demoWindowOptions(PRELOAD_DIR, label));
+  const contents = window.webContents;
+  own.add(contents);
+  window.once("ready-to-show", () => {
+    window.show();
+  });
+  window.on("closed", () => {
+    windows?.closed(contents);
+  });
+  void window.loadURL(APP_ENTRY);
+  return contents;
+}
+
+async function engineModules() {
   const [{ createEngine }, { createRuntime }] = await Promise.all([
     import("../engine/index"),
     import("../protocol"),
   ]);
+  return { createEngine, createRuntime };
+}
+
+function onEngineError(error: unknown): void {
+  log.error(toFlowError(error).message);
+}
+
+/** A profile of the local demo: a throwaway folder, its secrets in a file there (no keychain question). */
+async function startDemoEngine(request: DemoEngineRequest): Promise<Engine> {
+  const { createEngine, createRuntime } = await engineModules();
+  return createEngine({
+    app: "electron",
+    runtime: createRuntime(),
+    location: request.location,
+    label: request.label,
+    demo: request.demo,
+    allowInsecureHttp: request.allowInsecureHttp,
+    openUrl: openDemoExternal,
+    onError: onEngineError,
+  });
+}
+
+async function startEngine(demo: DemoPort): Promise<Engine> {
+  const { createEngine, createRuntime } = await engineModules();
   return createEngine({
     app: "electron",
     runtime: createRuntime(),
     location: { dir: profileDir },
     allowInsecureHttp,
     openUrl: openExternal,
-    onError: (error) => {
-      log.error(toFlowError(error).message);
-    },
+    demo,
+    onError: onEngineError,
     secretStore: (dir) =>
       new SafeStorageSecretStore(dir, {
         safeStorage,
@@ -156,29 +209,31 @@ function start(): void {
     scannerOpen: () => flows.scannerOpen,
   });
   protocol.handle(APP_SCHEME, appProtocolHandler(RENDERER_DIR));
-  const running = startEngine();
-  engine = running;
+  const routed = new DesktopWindows<WebContents>({
+    createEngine: startEngine,
+    createDemoEngine: startDemoEngine,
+    openWindow: openDemoWindow,
+    forward: (host, contents) =>
+      forwardEvents(
+        host,
+        () => contents,
+        (event) => {
+          flows.see(event);
+        },
+      ),
+  });
+  windows = routed;
   serveContractOverIpc({
     ipcMain,
-    engine: () => running,
+    engine: (event) =>
+      routed.engineFor(event.sender) ?? Promise.reject(new TypeError("no engine serves this window")),
     isTrustedSender: (event) => isAppMainFrame(own, event.sender, event.senderFrame),
     beforeFlowCommand: approvalGate(process.platform, systemPreferences, flows),
   });
   mainWindow = createMainWindow();
-  running.then(
-    (host) => {
-      forwardEvents(
-        host,
-        () => mainWindow?.webContents,
-        (event) => {
-          flows.see(event);
-        },
-      );
-    },
-    (error: unknown) => {
-      reportAndExit("Matrix QR Login cannot open this profile", toFlowError(error).message);
-    },
-  );
+  routed.openProfile(mainWindow.webContents).catch((error: unknown) => {
+    reportAndExit("Matrix QR Login cannot open this profile", toFlowError(error).message);
+  });
 }
 
 if (!app.requestSingleInstanceLock()) {
@@ -201,16 +256,21 @@ if (!app.requestSingleInstanceLock()) {
     if (process.platform !== "darwin") app.quit();
   });
   app.on("activate", () => {
-    if (app.isReady() && mainWindow === undefined) mainWindow = createMainWindow();
+    if (!app.isReady() || mainWindow !== undefined || windows === undefined) return;
+    mainWindow = createMainWindow();
+    // An engine that failed to start ended the app when it started; this is the same failure, logged.
+    windows.openProfile(mainWindow.webContents).catch((error: unknown) => {
+      log.error(toFlowError(error).message);
+    });
   });
   // The engine writes the crypto store and releases the profile's lock before the process ends.
   app.on("before-quit", (event) => {
-    const running = engine;
+    const running = windows;
     if (running === undefined || engineClosed) return;
     event.preventDefault();
     engineClosed = true;
     void running
-      .then((host) => host.close())
+      .close()
       .catch((error: unknown) => {
         console.error(`matrix-qr-login: the engine did not close cleanly: ${(error as Error).message}`);
       })

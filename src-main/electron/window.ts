@@ -36,6 +36,11 @@ export function mainWindowOptions(preloadDir: string, iconFile?: string): Browse
   };
 }
 
+/** The local demo's second window ("New device"): the same rules, its label in the title bar. */
+export function demoWindowOptions(preloadDir: string, label: string): BrowserWindowConstructorOptions {
+  return { ...mainWindowOptions(preloadDir), title: `Matrix QR Login: ${label}` };
+}
+
 /**
  * Applies the navigation rules to every web contents the app gets (`web-contents-created`): navigation only within
  * app://renderer/, no <webview>, and every `window.open` denied, its URL handed to `openExternal` (which checks it

@@ -29,6 +29,15 @@ import type { Runtime } from "../protocol";
 import type { OpenUrlResult } from "../flows/host";
 import type { ExistingDeviceAccount, NewDeviceAccount, SignedInDevice } from "../flows/ports";
 
+/** What a device grant or a browser sign-in ends with. */
+interface SignedInInput {
+  readonly baseUrl: string;
+  readonly metadata: AuthMetadata;
+  readonly clientId: string;
+  readonly deviceId: string;
+  readonly tokens: TokenSet;
+}
+
 export interface AccountOptions {
   readonly runtime: Runtime;
   readonly profile: Profile;
@@ -188,10 +197,12 @@ export class Account {
    * The device got tokens (device grant or browser sign-in): learn who it is (`whoami`), keep the account and
    * the tokens, start the device and name it.
    */
-  async signedIn(
-    input: { baseUrl: string; metadata: AuthMetadata; clientId: string; deviceId: string; tokens: TokenSet },
-    signal: AbortSignal,
-  ): Promise<MatrixDevice> {
+  async signedIn(input: SignedInInput, signal: AbortSignal): Promise<MatrixDevice> {
+    return this.#startAndName(await this.#keep(input, signal), input, signal);
+  }
+
+  /** `whoami` (which also makes the device exist on the homeserver), then the account and tokens into the profile. */
+  async #keep(input: SignedInInput, signal: AbortSignal): Promise<ProfileAccount> {
     const userId = await this.#whoami(input.baseUrl, input.tokens.accessToken, input.deviceId, signal);
     const account: ProfileAccount = { homeserver: input.baseUrl, userId, deviceId: input.deviceId };
     await this.profile.setAccount(account, {
@@ -200,6 +211,14 @@ export class Account {
       ...(input.tokens.expiresAt === undefined ? {} : { expiresAt: input.tokens.expiresAt }),
     });
     await this.profile.updateSettings({ homeserver: input.baseUrl });
+    return account;
+  }
+
+  async #startAndName(
+    account: ProfileAccount,
+    input: SignedInInput,
+    signal: AbortSignal,
+  ): Promise<MatrixDevice> {
     const device = await this.#start(account, input.metadata, input.clientId, input.tokens, signal);
     await device.setDisplayName(defaultDeviceDisplayName(), signal).catch((error: unknown) => {
       this.#options.onError?.(error);
@@ -337,21 +356,25 @@ export class Account {
       newDeviceId: () => newDeviceId(runtime),
       clientId: (metadata, signal) => this.clientId(metadata, signal),
       signIn: async (input, signal): Promise<SignedInDevice> => {
-        const device = await this.signedIn(
-          {
-            baseUrl: input.baseUrl,
-            metadata: input.metadata,
-            clientId: input.clientId,
-            deviceId: input.deviceId,
-            tokens: { scope: "", ...input.tokens },
-          },
-          signal,
-        );
+        const signedIn: SignedInInput = { ...input, tokens: { scope: "", ...input.tokens } };
+        const account = await this.#keep(signedIn, signal);
+        // MSC4108 A-S10 / B-G11 need the device to exist on the homeserver (whoami made it so), not to run: the
+        // device starts (crypto, first sync, device keys) while the flow tells the other device and waits for
+        // the secrets, rather than before.
+        const starting = this.#startAndName(account, signedIn, signal);
+        let importing = false;
+        starting.catch((error: unknown) => {
+          // The import, the flow's next step, throws it; a flow that ended before (cancelled, the secrets never
+          // came) leaves a signed-in profile whose device did not start, which the host hears of here.
+          if (!importing && !signal.aborted) this.#options.onError?.(error);
+        });
         return {
-          userId: device.account.userId,
-          deviceId: device.account.deviceId,
-          importSecretsBundle: (bundle, s) => device.importSecretsBundle(bundle, s),
-          serverView: (s) => device.serverView(device.account.deviceId, s),
+          userId: account.userId,
+          deviceId: account.deviceId,
+          importSecretsBundle: async (bundle, s) => {
+            importing = true;
+            return (await starting).importSecretsBundle(bundle, s);
+          },
         };
       },
     };

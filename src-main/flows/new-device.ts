@@ -268,8 +268,7 @@ async function signInThisDevice(
   // are imported.
   const deleting = session.cancel().catch(() => undefined);
   try {
-    await device.importSecretsBundle(secrets, signal);
-    const view = await device.serverView(signal);
+    const view = await device.importSecretsBundle(secrets, signal);
     return { phase: "done", userId: device.userId, deviceId: device.deviceId, ...view };
   } finally {
     await deleting;

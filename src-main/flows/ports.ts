@@ -37,10 +37,14 @@ export interface ExistingDeviceAccount {
 export interface SignedInDevice {
   readonly userId: string;
   readonly deviceId: string;
-  /** Checks the secrets against the server's public keys, imports them, cross-signs this device. */
-  importSecretsBundle(bundle: SecretsBundle, signal: AbortSignal): Promise<void>;
-  /** The server's view of this device: cross-signed, and holding the current backup's key. */
-  serverView(signal: AbortSignal): Promise<{ readonly verified: boolean; readonly backup: boolean }>;
+  /**
+   * Checks the secrets against the server's public keys, imports them, cross-signs this device; resolves to the
+   * server's view of this device after: cross-signed, and holding the current backup's key.
+   */
+  importSecretsBundle(
+    bundle: SecretsBundle,
+    signal: AbortSignal,
+  ): Promise<{ readonly verified: boolean; readonly backup: boolean }>;
 }
 
 /** The tokens of a finished device grant, as the OAuth client returns them. */
@@ -59,7 +63,10 @@ export interface NewDeviceAccount {
   newDeviceId(): string;
   /** The OAuth client registered at the account's OAuth server (cached per issuer). */
   clientId(metadata: AuthMetadata, signal: AbortSignal): Promise<string>;
-  /** Keeps the tokens and starts the Matrix device on `baseUrl` (whoami, crypto, device keys). */
+  /**
+   * Keeps the tokens once whoami answered (the device exists on the homeserver from then on) and starts the
+   * Matrix device on `baseUrl` (crypto, device keys); the import waits for the start.
+   */
   signIn(
     input: {
       readonly baseUrl: string;

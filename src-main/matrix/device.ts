@@ -217,7 +217,8 @@ export class MatrixDevice {
     return this.run(() => bundles.exportSecretsBundle(this.ctx));
   }
 
-  importSecretsBundle(bundle: bundles.SecretsBundle, signal: AbortSignal): Promise<void> {
+  /** Checks, imports and self-signs (secrets-bundle.ts); resolves to the server's view of this device after. */
+  importSecretsBundle(bundle: bundles.SecretsBundle, signal: AbortSignal): Promise<ServerView> {
     return this.run(() => bundles.importSecretsBundle(this.ctx, bundle, signal));
   }
 

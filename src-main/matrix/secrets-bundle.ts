@@ -5,21 +5,28 @@
 // be the key the server publishes for this account (`/keys/query` for the three cross-signing keys, the current
 // backup's `auth_data.public_key` for the backup key). rust-sdk imports the bundle unchecked; a device that
 // trusted whatever a peer sent would let a compromised peer plant its own identity. Then the device must end up
-// cross-signed: the Rust crypto signs its own device once its device keys are on the server (which only the sync
-// loop's outgoing requests upload), so we wait for the server to show the signature and sign explicitly if it
-// does not appear; and the backup is connected when a key came with the bundle.
+// cross-signed: once its device keys are on the server (which only the sync loop's outgoing requests upload) we
+// sign it and read the signature back from the server; and the backup is connected when a key came with the bundle.
+//
+// The import is on the critical path of a QR sign-in (the new device is "done" when it ends), so what does not
+// depend on each other runs together: the check and the Rust crypto's own download of the account's identity;
+// then the signature and the backup; then one read of the server's view, which is the import's answer.
 import { MEGOLM_BACKUP_V1, type CrossSigningSecrets, type LoginSecretsMessage } from "../protocol";
 import type { DeviceContext } from "./context";
 import { MatrixError } from "./errors";
 import { curve25519PublicKey, ed25519PublicKey, privateKeyBytes } from "./keys";
 import {
   currentBackup,
+  deviceKeysOnServer,
   isCrossSignedOnServer,
   queryOwnKeys,
   waitForOwnDeviceKeys,
   waitForServerKeys,
   type CrossSigningKeyType,
+  type PublishedBackup,
+  type PublishedKeys,
 } from "./server-keys";
+import { viewOf, type ServerView } from "./server-view";
 
 /** `m.login.secrets` without `type`: three cross-signing seeds and, optionally, the backup key. */
 export type SecretsBundle = Omit<LoginSecretsMessage, "type">;
@@ -96,7 +103,20 @@ export async function checkSecretsBundle(
   bundle: SecretsBundle,
   signal: AbortSignal,
 ): Promise<SecretsBundle> {
-  const published = await queryOwnKeys(ctx, signal);
+  return (await checkAgainstServer(ctx, bundle, signal)).checked;
+}
+
+/** `checkSecretsBundle`, also returning what the server published when it was checked. */
+async function checkAgainstServer(
+  ctx: DeviceContext,
+  bundle: SecretsBundle,
+  signal: AbortSignal,
+): Promise<{ checked: SecretsBundle; published: PublishedKeys; backup: PublishedBackup | undefined }> {
+  // Both reads go out together; a bundle without a backup key only ignores the backup's.
+  const [published, backup] = await Promise.all([
+    queryOwnKeys(ctx, signal),
+    bundle.backup === undefined ? undefined : currentBackup(ctx, signal),
+  ]);
   for (const [type, field] of CROSS_SIGNING_FIELDS) {
     const seed = privateKeyBytes(bundle.cross_signing[field]);
     if (seed === undefined) throw mismatch(field, `the ${field} we were given is not a 32-byte key`);
@@ -108,10 +128,9 @@ export async function checkSecretsBundle(
       throw mismatch(field, `the ${field} we were given is not the account's (the server publishes another)`);
     }
   }
-  if (bundle.backup === undefined) return bundle;
+  if (bundle.backup === undefined) return { checked: bundle, published, backup };
   const key = privateKeyBytes(bundle.backup.key);
   if (key === undefined) throw mismatch("backup_key", "the backup key we were given is not a 32-byte key");
-  const backup = await currentBackup(ctx, signal);
   if (backup === undefined)
     throw mismatch("backup_key", "the account has no key backup to match the key we were given");
   if (backup.algorithm !== MEGOLM_BACKUP_V1 || backup.publicKey !== curve25519PublicKey(key)) {
@@ -120,37 +139,61 @@ export async function checkSecretsBundle(
       "the backup key we were given is not the key of the account's current backup",
     );
   }
-  return { ...bundle, backup: { ...bundle.backup, backup_version: backup.version } };
+  return {
+    checked: { ...bundle, backup: { ...bundle.backup, backup_version: backup.version } },
+    published,
+    backup,
+  };
 }
 
 /**
  * Imports a bundle after checking it, then makes sure the server shows this device cross-signed and, when a
- * backup key came with it, that the backup is connected. `secrets_mismatch` (nothing imported or uploaded) when
- * a key is not the account's.
+ * backup key came with it, that the backup is connected. Returns the server's view of this device, read after
+ * both. `secrets_mismatch` (nothing imported or uploaded) when a key is not the account's.
  */
 export async function importSecretsBundle(
   ctx: DeviceContext,
   bundle: SecretsBundle,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<ServerView> {
   ctx.assertRunning();
-  const checked = await checkSecretsBundle(ctx, bundle, signal);
-  // The Rust crypto must know the account's public identity for the imported private keys to be accepted.
-  await ctx.crypto.userHasCrossSigningKeys(ctx.account.userId, true);
+  // The Rust crypto must know the account's public identity for the imported private keys to be accepted; it
+  // downloads it afresh (a download, not an upload: nothing is published before the check has passed).
+  const [{ checked, published }] = await Promise.all([
+    checkAgainstServer(ctx, bundle, signal),
+    ctx.crypto.userHasCrossSigningKeys(ctx.account.userId, true),
+  ]);
   await bundleApi(ctx).importSecretsBundle(structuredClone(checked));
   const local = await localCrossSigningKeys(ctx);
   if (!local.master || !local.self_signing || !local.user_signing) {
     throw mismatch("cross_signing", "the Rust crypto refused the cross-signing keys");
   }
-  await ensureCrossSigned(ctx, signal);
-  if (checked.backup !== undefined) await connectBackup(ctx, checked.backup.backup_version);
+  // The signature and the backup do not wait for each other; the backup is read from the server once more
+  // meanwhile, for the view (what other devices get, not what the bundle said).
+  const [signed, , backup] = await Promise.all([
+    ensureCrossSigned(ctx, signal, published),
+    checked.backup === undefined ? undefined : connectBackup(ctx, checked.backup.backup_version),
+    currentBackup(ctx, signal),
+  ]);
+  return viewOf(ctx, ctx.account.deviceId, signed, backup);
 }
 
-/** Waits for the server to show this device cross-signed, signing it ourselves if the crypto does not. */
-export async function ensureCrossSigned(ctx: DeviceContext, signal: AbortSignal): Promise<void> {
+/**
+ * Makes the server show this device cross-signed, signing it ourselves, and returns the server's keys that show
+ * it. `known`: the server's keys as just read, which spare a first read when they hold this device's keys.
+ */
+export async function ensureCrossSigned(
+  ctx: DeviceContext,
+  signal: AbortSignal,
+  known?: PublishedKeys,
+): Promise<PublishedKeys> {
   const { userId, deviceId } = ctx.account;
-  const keys = await waitForOwnDeviceKeys(ctx, signal);
-  if (isCrossSignedOnServer(keys, userId, deviceId)) return;
+  const keys =
+    known !== undefined && deviceKeysOnServer(known, deviceId) !== undefined
+      ? known
+      : await waitForOwnDeviceKeys(ctx, signal);
+  if (isCrossSignedOnServer(keys, userId, deviceId)) return keys;
+  // Signs the device keys the server has and uploads the signature; resolves once the server accepted it.
   await ctx.crypto.crossSignDevice(deviceId);
   const signed = await waitForServerKeys(ctx, signal, (k) => isCrossSignedOnServer(k, userId, deviceId));
   if (signed === undefined) {
@@ -158,6 +201,7 @@ export async function ensureCrossSigned(ctx: DeviceContext, signal: AbortSignal)
       reason: "signature_missing",
     });
   }
+  return signed;
 }
 
 /** Turns on the backup whose key the crypto now holds; `server_error` when it does not become active. */

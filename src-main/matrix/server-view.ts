@@ -2,7 +2,13 @@
 // end state after a QR sign-in (MSC4108 steps A-S11 / B-G12) is "verified" only if other devices will see it so.
 import type { DeviceContext } from "./context";
 import { curve25519PublicKey } from "./keys";
-import { currentBackup, isCrossSignedOnServer, queryOwnKeys } from "./server-keys";
+import {
+  currentBackup,
+  isCrossSignedOnServer,
+  queryOwnKeys,
+  type PublishedBackup,
+  type PublishedKeys,
+} from "./server-keys";
 
 export interface ServerView {
   /**
@@ -24,6 +30,16 @@ export async function serverView(
 ): Promise<ServerView> {
   ctx.assertRunning();
   const [keys, backup] = await Promise.all([queryOwnKeys(ctx, signal), currentBackup(ctx, signal)]);
+  return viewOf(ctx, deviceId, keys, backup);
+}
+
+/** The view from what the server answered just now (`/keys/query`, `/room_keys/version`) and this device's crypto. */
+export async function viewOf(
+  ctx: DeviceContext,
+  deviceId: string,
+  keys: PublishedKeys,
+  backup: PublishedBackup | undefined,
+): Promise<ServerView> {
   const verified = isCrossSignedOnServer(keys, ctx.account.userId, deviceId);
   if (backup?.publicKey === undefined) return { verified, backup: false };
   const [privateKey, activeVersion] = await Promise.all([

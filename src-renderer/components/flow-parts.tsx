@@ -1,10 +1,10 @@
 // Pieces of the flow screens: the quiet countdown, the numbered instructions of a direction, the safety line
 // of the QR screens, and the list of checks (preflight and homeserver doctor alike).
 import { CircleCheck, CircleDashed, CircleMinus, CircleX, ShieldExclamationPoint } from "lucide-react";
-import type { FlowRole, FlowSide } from "../../src-shared/flow";
+import type { FlowRole, FlowSide, WireVersion } from "../../src-shared/flow";
 import { CHECK_STATUS, causeCopy, checkLabel, type CheckStatus } from "../copy/checks";
 import { t } from "../copy/format";
-import { INSTRUCTIONS, directionOf } from "../copy/instructions";
+import { instructionsFor } from "../copy/instructions";
 import type { PlainKey } from "../copy/format";
 import { clock, useNow } from "./ui";
 
@@ -41,8 +41,21 @@ export function Countdown({
   );
 }
 
-export function Instructions({ role, side }: { readonly role: FlowRole; readonly side: FlowSide }) {
-  const steps: readonly PlainKey[] = INSTRUCTIONS[directionOf(role, side)];
+export function Instructions({
+  role,
+  side,
+  version,
+  canSwitchVersion = false,
+}: {
+  readonly role: FlowRole;
+  readonly side: FlowSide;
+  readonly version: WireVersion;
+  /** Whether the flow takes `switchVersion` now (the header's version button works). */
+  readonly canSwitchVersion?: boolean;
+}) {
+  const steps: readonly PlainKey[] = instructionsFor(role, side, version);
+  // A person holding Element X meets a v2025 code it cannot read: say so, and how to get one it can.
+  const elementXNote = version === "v2025" && side === "generator";
   return (
     <section className="instructions" aria-labelledby="instructions-title">
       <h2 id="instructions-title" className="section-title">
@@ -53,6 +66,12 @@ export function Instructions({ role, side }: { readonly role: FlowRole; readonly
           <li key={key}>{t(key)}</li>
         ))}
       </ol>
+      {elementXNote ? (
+        <p className="explain instructions-note">
+          {t("instructions.v2025.elementX")}
+          {canSwitchVersion ? <> {t("instructions.v2025.switch")}</> : null}
+        </p>
+      ) : null}
     </section>
   );
 }

@@ -6,7 +6,7 @@ import { FLOW_PHASES, type FlowRole, type FlowSide } from "../../src-shared/flow
 import { CHECK_STATUS, PREFLIGHT_CHECK_LABELS } from "./checks";
 import { ERROR_COPY, PROXY_REASONS, REASON_COPY, errorCopy } from "./errors";
 import { parts, placeholdersOf, t, tCount } from "./format";
-import { DIRECTIONS, INSTRUCTIONS, PHASE_STEP, stepsOf } from "./instructions";
+import { DIRECTIONS, INSTRUCTIONS, PHASE_STEP, instructionsFor, stepsOf } from "./instructions";
 import { MESSAGES, type MessageKey } from "./messages";
 import { phaseTitle } from "./phases";
 
@@ -80,6 +80,31 @@ describe("the copy tables", () => {
     }
     for (const side of SIDES) for (const key of stepsOf(side)) expectMessage(key);
     for (const role of ROLES) expectMessage(`flow.title.${role}`);
+  });
+
+  it("name no app that cannot scan a version 2025 QR code, and Element X for version 2024", () => {
+    for (const role of ROLES) {
+      for (const side of SIDES) {
+        for (const key of instructionsFor(role, side, "v2025")) expectMessage(key);
+        expect(instructionsFor(role, side, "v2024")).toEqual(INSTRUCTIONS[`${role}.${side}`]);
+      }
+      // No shipped Element app reads a v2025 code (MSC4388), so the showing side names none.
+      const showing = instructionsFor(role, "generator", "v2025").map((key) => t(key));
+      expect(showing.join(" "), role).not.toMatch(/Element/);
+      expect(showing.join(" "), role).toMatch(/MSC4388/);
+      expect(
+        instructionsFor(role, "generator", "v2024")
+          .map((key) => t(key))
+          .join(" "),
+      ).toMatch(/Element X/);
+    }
+  });
+
+  it("give the scanning side's check code screen what it asks and what it waits for, per role", () => {
+    for (const role of ROLES) {
+      expectMessage(`phase.check_code_display.lead.${role}`);
+      expectMessage(`phase.check_code_display.waiting.${role}`);
+    }
   });
 
   it("name every preflight check and status", () => {

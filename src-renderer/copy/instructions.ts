@@ -1,7 +1,7 @@
 // The four directions of a sign-in as this device sees them (its role x whether it shows or scans the QR code),
 // each with one set of numbered instructions worded after what the other app (Element X, Element Web) shows,
 // its steps for the progress indicator, and where each phase sits among those steps.
-import type { FlowPhaseName, FlowRole, FlowSide } from "../../src-shared/flow";
+import type { FlowPhaseName, FlowRole, FlowSide, WireVersion } from "../../src-shared/flow";
 import type { PlainKey } from "./format";
 
 export type Direction = `${FlowRole}.${FlowSide}`;
@@ -46,6 +46,32 @@ export const INSTRUCTIONS = {
     "instructions.new_device.scanner.4",
   ],
 } as const satisfies Record<Direction, readonly PlainKey[]>;
+
+/**
+ * The showing side's instructions in version 2025 (MSC4388): the device that scans must speak it, and no shipped
+ * Element app does yet (Element X and Element Web scan version 2024 only), so these name no app. The scanning
+ * side's instructions stay as above: it learns the version from the QR code it reads.
+ */
+export const INSTRUCTIONS_V2025 = {
+  "existing_device.generator": [
+    "instructions.v2025.existing_device.generator.1",
+    "instructions.v2025.existing_device.generator.2",
+    "instructions.v2025.existing_device.generator.3",
+    "instructions.v2025.existing_device.generator.4",
+  ],
+  "new_device.generator": [
+    "instructions.v2025.new_device.generator.1",
+    "instructions.v2025.new_device.generator.2",
+    "instructions.v2025.new_device.generator.3",
+    "instructions.v2025.new_device.generator.4",
+  ],
+} as const satisfies Partial<Record<Direction, readonly PlainKey[]>>;
+
+/** The numbered instructions of a direction in a wire version. */
+export function instructionsFor(role: FlowRole, side: FlowSide, version: WireVersion): readonly PlainKey[] {
+  if (version === "v2025" && side === "generator") return INSTRUCTIONS_V2025[`${role}.generator`];
+  return INSTRUCTIONS[directionOf(role, side)];
+}
 
 /** The steps the progress indicator shows, the same four in every direction apart from the first. */
 export function stepsOf(side: FlowSide): readonly PlainKey[] {

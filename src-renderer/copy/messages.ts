@@ -66,8 +66,10 @@ export const MESSAGES = {
   "demo.fold.same_token": "same sequence token, nothing new",
   "demo.fold.pending": "authorization pending",
   "demo.fold.not_yet": "device not there yet",
+  "demo.fold.background": "this device's own background calls, no protocol step",
   "demo.fold.count": "×{count}",
   "demo.fold.aria": "{label}, {count} polls that found nothing",
+  "demo.fold.backgroundAria": "{label}, {count} background calls of this device",
   "demo.entry.title": "Transcript entry",
   "demo.entry.close": "Close entry",
   "demo.entry.sent": "sent",
@@ -79,6 +81,7 @@ export const MESSAGES = {
   "demo.entry.sequenceToken": "sequence token {value}",
   "demo.entry.error": "error: {error}",
   "demo.entry.foldedPolls": "{count} polls that found nothing, from {first} to {last}",
+  "demo.entry.foldedBackground": "{count} background calls of this device, from {first} to {last}",
   "demo.transcript.title": "Transcript",
   "demo.transcript.count.one": "{count} entry",
   "demo.transcript.count.other": "{count} entries",
@@ -454,6 +457,23 @@ export const MESSAGES = {
   "instructions.new_device.generator.2": "Tap your avatar, then “Link new device”.",
   "instructions.new_device.generator.3": "Choose “Desktop computer”, then “Ready to scan”.",
   "instructions.new_device.generator.4": "Point the phone’s camera at this QR code.",
+  // Version 2025 (MSC4388): no shipped Element app reads these QR codes yet, so no app is named.
+  "instructions.v2025.existing_device.generator.1":
+    "On the new device, open a Matrix app that can sign in with a QR code of version 2025 (MSC4388), such as this app.",
+  "instructions.v2025.existing_device.generator.2": "Choose to sign in with a QR code and to scan one.",
+  "instructions.v2025.existing_device.generator.3":
+    "Point its camera at this QR code, or let it scan the code from the screen or a picture.",
+  "instructions.v2025.existing_device.generator.4":
+    "Type the 2-digit code the new device shows into this computer.",
+  "instructions.v2025.new_device.generator.1":
+    "On your signed-in device, open a Matrix app that can link a new device with a QR code of version 2025 (MSC4388), such as this app.",
+  "instructions.v2025.new_device.generator.2": "Choose to link a new device and to scan its QR code.",
+  "instructions.v2025.new_device.generator.3":
+    "Point its camera at this QR code, or let it scan the code from the screen or a picture.",
+  "instructions.v2025.new_device.generator.4":
+    "Type the 2-digit code your signed-in device shows into this computer.",
+  "instructions.v2025.elementX": "Element X reads only version 2024 QR codes today.",
+  "instructions.v2025.switch": "To use Element X, switch to version 2024 with the version button at the top.",
   "instructions.new_device.scanner.1": "On your signed-in device, open Element and choose “Link new device”.",
   "instructions.new_device.scanner.2": "In Element X, choose “Mobile device”: it shows a QR code.",
   "instructions.new_device.scanner.3":
@@ -482,7 +502,13 @@ export const MESSAGES = {
   "phase.connecting.title": "Connecting to your other device…",
   "phase.connecting.lead": "Keep both devices open and online.",
   "phase.check_code_display.title": "Enter this number on your other device",
-  "phase.check_code_display.lead": "You’ll be asked to type these two digits there.",
+  "phase.check_code_display.lead.new_device":
+    "Type these two digits on your signed-in device when it asks, then allow the new device there.",
+  "phase.check_code_display.lead.existing_device": "Type these two digits on the new device when it asks.",
+  "phase.check_code_display.waiting.new_device":
+    "Waiting for your other device. This screen moves on by itself once the digits are typed and the sign-in is allowed there.",
+  "phase.check_code_display.waiting.existing_device":
+    "Waiting for the new device. This screen moves on by itself once the digits are typed there.",
   "phase.check_code_display.codeLabel": "Check code",
   "phase.check_code_display.codeAria": "Check code: {digits}",
   "phase.check_code_display.explain":
@@ -518,6 +544,8 @@ export const MESSAGES = {
   "phase.consent.title": "Finish in your browser",
   "phase.consent.lead":
     "Your account provider’s page opened on {host}. Sign in there if asked, then allow the new device.",
+  "phase.consent.leadToOpen":
+    "Open your account provider’s page on {host}. Sign in there if asked, then allow the new device.",
   "phase.consent.device": "Approving {device}",
   "phase.consent.userCodeHint":
     "If the page asks for a code, use the one the new device shows, not the 2-digit check code.",

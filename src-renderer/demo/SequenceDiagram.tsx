@@ -658,13 +658,17 @@ function FoldRow({
   return (
     <g
       data-kind="fold"
+      data-reason={fold.reason}
       data-count={fold.count}
       data-index={first}
       data-step={fold.step}
       tabIndex={0}
       role="button"
       aria-pressed={selected}
-      aria-label={t("demo.fold.aria", { label: fold.label, count: fold.count })}
+      aria-label={t(fold.reason === "background" ? "demo.fold.backgroundAria" : "demo.fold.aria", {
+        label: fold.label,
+        count: fold.count,
+      })}
       className="sequence-arrow"
       onClick={select}
       onKeyDown={(event) => {

@@ -31,7 +31,7 @@ export const PALETTES: Readonly<Record<ThemeName, Palette>> = {
     critical: "#b3261e",
     warning: "#7a4d00",
     border: "#d3d8df",
-    lifeline: "#8b93a0",
+    lifeline: "#808895",
     focus: "#1a5fd0",
   },
   dark: {

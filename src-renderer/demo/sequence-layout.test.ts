@@ -232,28 +232,101 @@ describe("layoutSequence", () => {
   });
 
   describe.each(WIRE_VERSIONS)("the canned success runs (%s)", (version) => {
-    it.each(RUN_KEYS)("give one arrow per entry that is not a folded poll ($direction-$side)", (key) => {
-      const run = cannedRun(key.direction, key.side, version);
-      const layout = layoutSequence(run.entries);
-      const drawable = run.entries.filter((entry) => entry.kind !== "step").length;
-      const folded = layout.folds.reduce((sum, fold) => sum + fold.count, 0);
-      expect(folded).toBe(run.emptyPolls);
-      expect(layout.arrows).toHaveLength(drawable - run.emptyPolls);
-      expect(layout.steps).toHaveLength(run.entries.filter((entry) => entry.kind === "step").length);
-      // Each entry appears exactly once: as an arrow or in a fold.
-      const seen = [
-        ...layout.arrows.map((arrow) => arrow.index),
-        ...layout.folds.flatMap((fold) => fold.indices),
-      ];
-      expect(new Set(seen).size).toBe(drawable);
-      // Every arrow after the first step carries its step's ID.
-      const firstStep = run.entries.findIndex((entry) => entry.kind === "step");
-      for (const arrow of layout.arrows) {
-        expect(arrow.step).toBe(run.entries[arrow.index]?.step);
-        if (arrow.index > firstStep) expect(arrow.step, arrow.label).toMatch(/^[AB]-[GS]\d+$/);
-      }
-      expect(layout.bands).toHaveLength(1);
-      expect(layout.lifelines.map((line) => line.id)).toContain("other_device");
+    it.each(RUN_KEYS)(
+      "give one arrow per entry that is neither a folded poll nor a background call ($direction-$side)",
+      (key) => {
+        const run = cannedRun(key.direction, key.side, version);
+        const layout = layoutSequence(run.entries);
+        const drawable = run.entries.filter((entry) => entry.kind !== "step").length;
+        const foldedBy = (background: boolean) =>
+          layout.folds
+            .filter((fold) => (fold.reason === "background") === background)
+            .reduce((sum, fold) => sum + fold.count, 0);
+        expect(foldedBy(false)).toBe(run.emptyPolls);
+        expect(run.backgroundCalls).toBeGreaterThan(0);
+        expect(foldedBy(true)).toBe(run.backgroundCalls);
+        expect(layout.arrows).toHaveLength(drawable - run.emptyPolls - run.backgroundCalls);
+        expect(layout.steps).toHaveLength(run.entries.filter((entry) => entry.kind === "step").length);
+        // Each entry appears exactly once: as an arrow or in a fold.
+        const seen = [
+          ...layout.arrows.map((arrow) => arrow.index),
+          ...layout.folds.flatMap((fold) => fold.indices),
+        ];
+        expect(new Set(seen).size).toBe(drawable);
+        // Every arrow after the first step carries its step's ID.
+        const firstStep = run.entries.findIndex((entry) => entry.kind === "step");
+        for (const arrow of layout.arrows) {
+          expect(arrow.step).toBe(run.entries[arrow.index]?.step);
+          if (arrow.index > firstStep) expect(arrow.step, arrow.label).toMatch(/^[AB]-[GS]\d+$/);
+        }
+        expect(layout.bands).toHaveLength(1);
+        expect(layout.lifelines.map((line) => line.id)).toContain("other_device");
+      },
+    );
+  });
+
+  it("folds the device's own background calls into one row per step, even with other arrows between", () => {
+    const matrix = (path: string, extra: { status?: number; step?: string; error?: string } = {}) => {
+      clock += 50;
+      return httpEntry({
+        layer: "matrix",
+        method: path === "/sync" || path === "/room_keys/version" ? "GET" : "POST",
+        url: `${HS}/_matrix/client/v3${path}`,
+        time: clock,
+        ...(extra.error === undefined ? { status: extra.status ?? 200 } : { error: extra.error }),
+        ...(extra.step === undefined ? {} : { step: extra.step }),
+      });
+    };
+    const secrets = messageEntry({
+      direction: "received",
+      messageType: "m.login.secrets",
+      time: (clock += 10),
+      step: "A-S11",
     });
+    const entries = [
+      step("A-S10"),
+      matrix("/account/whoami", { step: "A-S10" }),
+      matrix("/keys/query"),
+      step("A-S11"),
+      get(304, { etag: '"e0"', step: "A-S11" }),
+      matrix("/sync"),
+      get(304, { etag: '"e0"', step: "A-S11" }),
+      get(200, { etag: '"e1"', step: "A-S11" }),
+      secrets,
+      matrix("/keys/query"),
+      matrix("/room_keys/version"),
+      httpEntry({
+        layer: "rendezvous",
+        method: "DELETE",
+        url: SESSION,
+        status: 204,
+        time: clock,
+        step: "A-S11",
+      }),
+      matrix("/keys/query"),
+      matrix("/keys/signatures/upload"),
+      matrix("/room_keys/version", { status: 500 }),
+      matrix("/keys/query", { error: "TypeError" }),
+      matrix("/keys/query", { step: "A-S11" }),
+      matrix("/sync"),
+    ];
+    const layout = layoutSequence(entries);
+    const background = layout.folds.filter((fold) => fold.reason === "background");
+    // One row before step A-S11 and one in it: the later calls join the row of the first, across the secrets
+    // message, the DELETE and the self-signing between them; the sync in the polls does not break their fold.
+    expect(background.map((fold) => fold.indices)).toEqual([[2], [5, 9, 10, 12, 17]]);
+    expect(background[1]?.label).toBe("sync, keys/query, room_keys/version");
+    expect(background[1]).toMatchObject({ count: 5, from: "this_device", to: "server" });
+    expect(layout.folds.filter((fold) => fold.reason === "not_modified").map((fold) => fold.indices)).toEqual(
+      [[4, 6]],
+    );
+    // What stays an arrow: the step's own calls (whoami, the self-signing, a tagged query), and every failure.
+    expect(layout.arrows.map((arrow) => arrow.index)).toEqual([1, 7, 8, 11, 13, 14, 15, 16]);
+    expect(layout.arrows.find((arrow) => arrow.index === 14)?.tone).toBe("error");
+    // The row sits where the first of its calls came: after the polls' fold began, before the GET that found data.
+    const pollRow = layout.folds.find((fold) => fold.reason === "not_modified")?.row ?? -1;
+    const foundRow = layout.arrows.find((arrow) => arrow.index === 7)?.row ?? -1;
+    expect(background[1]?.row).toBe(pollRow + 1);
+    expect(foundRow).toBe(pollRow + 2);
   });
 });

@@ -50,6 +50,10 @@ export function startFramePump(options: FramePumpOptions): FramePump {
   let frames = 0;
   let sawFirstFrame = false;
 
+  // The pump runs only once the video shows a frame: a camera takes hundreds of ms to start, and every tick
+  // before its first frame was page-thread work that found nothing to scan.
+  let timer: ReturnType<typeof setInterval> | undefined;
+
   const stop = () => {
     stopped = true;
     clearInterval(timer);
@@ -98,14 +102,17 @@ export function startFramePump(options: FramePumpOptions): FramePump {
     if (sawFirstFrame || stopped) return;
     sawFirstFrame = true;
     markFirstFrame();
+    timer = setInterval(tick, options.intervalMs ?? SCAN_INTERVAL_MS);
     options.onFirstFrame?.();
     tick();
   }
 
-  const timer = setInterval(tick, options.intervalMs ?? SCAN_INTERVAL_MS);
-  // The first frame is scanned as soon as it shows, not at the next tick.
+  // The first frame is scanned as soon as it shows, not at the next tick. A video frame callback runs inside the
+  // page's rendering step: the scan starts in a task of its own, so that it does not lengthen that frame's paint.
   if (typeof video.requestVideoFrameCallback === "function") {
-    video.requestVideoFrameCallback(onFirstFrame);
+    video.requestVideoFrameCallback(() => {
+      setTimeout(onFirstFrame, 0);
+    });
   }
   video.addEventListener("loadeddata", onFirstFrame);
   if (video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) onFirstFrame();

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Devserver, DevserverOptions } from "../../devserver/index";
 import { runDoctor, type DoctorCheckId, type RunDoctorOptions } from "../../src-main/doctor/index";
+import { Profile } from "../../src-main/matrix/index";
 import { createRuntime } from "../../src-main/protocol/index";
 import { causeCopy, checkLabel } from "../../src-renderer/copy/checks";
 import { doctorReportSchema, type DoctorReport } from "../../src-shared/contract";
@@ -381,6 +382,65 @@ describe("the doctor command", () => {
       );
     },
   );
+
+  /** A profile signed in as alice on `server` (a device token of the devserver's own), closed again. */
+  async function signedInProfile(server: Devserver, name: string): Promise<{ dir: string; token: string }> {
+    const dir = join(home, name);
+    const minted = await mintDeviceToken(server, "alice", `DOCTORCLI${name.toUpperCase()}`);
+    const profile = await Profile.open({ location: { dir }, app: "test" });
+    await profile.setAccount(
+      { homeserver: server.baseUrl, userId: minted.user_id, deviceId: minted.device_id },
+      { accessToken: minted.access_token },
+    );
+    await profile.close();
+    return { dir, token: minted.access_token };
+  }
+
+  it("MSC4388 for signed-in users only, the profile signed in there: the create is tried with its token", async () => {
+    const server = await start({
+      testHooks: true,
+      rendezvous: { msc4108: false, msc4388Mode: "authenticated" },
+    });
+    const { dir, token } = await signedInProfile(server, "here");
+    // One after the other: each takes the profile's lock.
+    const json = await runCli([
+      "doctor",
+      server.baseUrl,
+      "--json",
+      "--allow-insecure-http",
+      "--profile-dir",
+      dir,
+    ]);
+    const human = await runCli(["doctor", server.baseUrl, "--allow-insecure-http", "--profile-dir", dir]);
+    const report = doctorReportSchema.parse(JSON.parse(json.stdout.trim()));
+    expect(statusOf(report)).toMatchObject({ rendezvous_v2025: "ok", round_trip_v2025: "ok" });
+    expect(report.ok).toBe(true);
+    expect([json.status, human.status]).toEqual([0, 0]);
+    expect(human.stdout.trim().split("\n").at(-1)).toBe(`QR sign-in can work with ${server.baseUrl}.`);
+    // The token is used, never shown.
+    for (const text of [json.stdout, json.stderr, human.stdout, human.stderr])
+      expect(text).not.toContain(token);
+  });
+
+  it("the profile signed in on another homeserver: its token stays home, and the report is needs_sign_in", async () => {
+    const home = await start({ testHooks: true });
+    const server = await start({ rendezvous: { msc4108: false, msc4388Mode: "authenticated" } });
+    const { dir } = await signedInProfile(home, "elsewhere");
+    const json = await runCli([
+      "doctor",
+      server.baseUrl,
+      "--json",
+      "--allow-insecure-http",
+      "--profile-dir",
+      dir,
+    ]);
+    expect(json.status).toBe(3);
+    const report = doctorReportSchema.parse(JSON.parse(json.stdout.trim()));
+    expect(statusOf(report)).toMatchObject({ rendezvous_v2025: "failed: needs_sign_in" });
+    expect(report).toMatchObject({ ok: false, missing: "needs_sign_in" });
+    // Not offered to this server at all (which would have answered 401 to it too).
+    expect(check(report, "rendezvous_v2025")?.detail).not.toMatch(/with the access token given/);
+  });
 
   it.each([
     ["--no-msc4108", { rendezvous: { msc4108: false } }, "rendezvous_v2024"],

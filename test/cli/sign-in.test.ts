@@ -217,6 +217,12 @@ describe.skipIf(!hasTmux())("human mode in a terminal", () => {
         });
         expect(status).toBe(0);
         const session = terminal.capture();
+        // No browser could be opened: the page's address is printed once, and nothing says it was opened.
+        const consentUrl = /Open this page in your browser: (\S+)/.exec(page)?.[1] ?? "";
+        expect(consentUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+        expect(session.split(consentUrl)).toHaveLength(2);
+        expect(session).not.toMatch(/page opened on/);
+        expect(session).toContain("Waiting for you to allow the new device on 127.0.0.1:");
         expect(asked).toContain(`Allow ${newDone.deviceId} to sign in`);
         expect(session).toContain("The new device is signed in");
         expect(session).toContain("The new device is verified");

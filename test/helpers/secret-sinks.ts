@@ -85,9 +85,10 @@ export class Sinks {
     const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
     for (const entry of entries) {
       if (!entry.isFile() || PROFILE_SECRET_FILES.has(entry.name)) continue;
-      // A crypto-store snapshot is written to a temporary file and renamed: one listed may be gone by now.
+      // A background snapshot's temporary file may be renamed between the listing and the read: it is then the
+      // snapshot itself, a secret store read elsewhere.
       const bytes = await readFile(join(entry.parentPath, entry.name)).catch((error: unknown) => {
-        if ((error as { code?: unknown }).code === "ENOENT") return undefined;
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
         throw error;
       });
       if (bytes === undefined) continue;

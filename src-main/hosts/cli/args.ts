@@ -118,7 +118,9 @@ export const COMMANDS = {
     synopsis: "doctor <homeserver> [options]",
     about: `Runs every preflight check, each naming its real cause. Exit status 0 when a QR sign-in can
 work, 3 when it cannot; the last line names the missing piece. With --json: one result object.
-It opens no profile: it checks what a device that is not signed in meets.`,
+When the profile is signed in on that homeserver, a server that offers MSC4388 only to signed-in
+users is checked with the profile's access token (never printed); otherwise, and when the profile is
+in use elsewhere, it checks what a device that is not signed in meets.`,
     options: {},
     positional: { name: "<homeserver>", help: "a server name (example.org) or a client-server API URL" },
   },

@@ -6,7 +6,7 @@ import { createEngine, type Engine } from "../../engine";
 import type { ProfileLocation } from "../../matrix";
 import type { CommonArgs } from "./args";
 import type { CliStreams, Output } from "./io";
-import { cliOpenUrl } from "./open-url";
+import { cliOpenUrl, type PageShown } from "./open-url";
 import { timingsFromEnvironment } from "./timings";
 
 export interface EngineSessionOptions {
@@ -15,6 +15,8 @@ export interface EngineSessionOptions {
   readonly out: Output;
   /** Another profile than the one the command line names (the doctor's throwaway one). */
   readonly location?: ProfileLocation;
+  /** Told what became of each page opened in human mode (the flow's screen words the consent step by it). */
+  readonly onPage?: PageShown;
 }
 
 export function openEngine(options: EngineSessionOptions): Promise<Engine> {
@@ -25,7 +27,7 @@ export function openEngine(options: EngineSessionOptions): Promise<Engine> {
     location: options.location ?? common.location,
     app: "cli",
     allowInsecureHttp: common.allowInsecureHttp,
-    openUrl: cliOpenUrl(streams, out),
+    openUrl: cliOpenUrl(streams, out, options.onPage),
     onError: (error) => {
       if (!common.verbose) return;
       const text =

@@ -39,10 +39,15 @@ export async function runFlowCommand(
   const out = context.out;
   const scan: ScanSource | undefined =
     args.scan === undefined ? undefined : await resolveScanSource(args.scan, command);
-  const engine = await openEngine({ common, streams: context.streams, out });
+  let flow: RunningFlow | undefined;
+  const engine = await openEngine({
+    common,
+    streams: context.streams,
+    out,
+    onPage: (url, opened) => flow?.pageShown(url, opened),
+  });
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => (closing ??= engine.close());
-  let flow: RunningFlow | undefined;
   try {
     const account = await engine.invoke("account.get", {});
     if (!account.ok) throw new FlowFailure(outcomeError(account));
@@ -132,6 +137,11 @@ class RunningFlow {
             ? {}
             : { columns: context.streams.stderr.columns }),
         });
+  }
+
+  /** A page was opened in a browser, or printed for the user to open (human mode). */
+  pageShown(url: string, opened: boolean): void {
+    this.#screen?.pageShown(url, opened);
   }
 
   async run(): Promise<FlowSnapshot> {

@@ -64,6 +64,8 @@ export class HumanScreen {
   #asking = false;
   #ended = false;
   #consentShown = false;
+  /** Pages the command line was asked to open: true when a browser opened it, false when it printed it. */
+  readonly #pages = new Map<string, boolean>();
 
   constructor(options: HumanScreenOptions) {
     this.#options = options;
@@ -80,6 +82,11 @@ export class HumanScreen {
     this.#key = key;
     this.#leaveScreen();
     this.#draw(snapshot);
+  }
+
+  /** What became of a page the flow had opened (open-url.ts): the consent screen words itself by it. */
+  pageShown(url: string, opened: boolean): void {
+    this.#pages.set(url, opened);
   }
 
   /** The flow ended (or the program stops): no countdown, no question left open. */
@@ -129,7 +136,7 @@ export class HumanScreen {
         return;
       case "instructions":
         this.#title(t(phaseTitle("instructions", role, side)));
-        for (const line of instructionLines(role, side)) this.#say(line);
+        for (const line of instructionLines(role, side, snapshot.version)) this.#say(line);
         return;
       case "preparing":
         this.#title(t(phaseTitle("preparing", role, side)));
@@ -222,7 +229,7 @@ export class HumanScreen {
     for (const line of lines) this.#say(line);
     out.result(snapshot.qr);
     this.#say(`(Version ${snapshot.version}. The same code as text: the line on stdout.)`);
-    for (const line of instructionLines(snapshot.role, snapshot.side)) this.#say(line);
+    for (const line of instructionLines(snapshot.role, snapshot.side, snapshot.version)) this.#say(line);
     this.#say(t("flow.safetyShow"));
     this.#startCountdown(snapshot, "a new QR code follows");
   }
@@ -262,13 +269,22 @@ export class HumanScreen {
       this.#say(t("phase.consent.device", { device: snapshot.deviceId }));
       this.#say(t("phase.consent.userCodeHint"));
     }
+    const page = this.#pages.get(snapshot.verificationUri);
     if (!snapshot.accepts.includes("consentOpened")) {
-      this.#say(t("phase.consent.lead", { host: snapshot.host }));
+      // "Opened" only when a browser did open it; otherwise the user has just said they opened it themselves.
+      this.#say(
+        page === true
+          ? t("phase.consent.lead", { host: snapshot.host })
+          : `Waiting for you to allow the new device on ${snapshot.host}. Sign in there if asked.`,
+      );
       this.#startCountdown(snapshot);
       return;
     }
-    this.#say(t("phase.consent.openPrompt"));
-    this.#say(`  ${snapshot.verificationUri}`);
+    // The address is printed once: by the opener when it could not open it, else here.
+    if (page !== false) {
+      this.#say(t("phase.consent.openPrompt"));
+      this.#say(`  ${snapshot.verificationUri}`);
+    }
     const ask = (): void => {
       this.#ask(
         "Press Enter once the page is open in your browser (o and Enter: open it again): ",

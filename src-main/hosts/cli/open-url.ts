@@ -34,7 +34,14 @@ function launch(opener: { command: string; args: string[] }, url: string): Promi
   });
 }
 
-export function cliOpenUrl(streams: CliStreams, out: Output): (url: string) => Promise<OpenUrlResult> {
+/** Told what became of a page in human mode: opened in a browser, or printed for the user to open. */
+export type PageShown = (url: string, opened: boolean) => void;
+
+export function cliOpenUrl(
+  streams: CliStreams,
+  out: Output,
+  onPage?: PageShown,
+): (url: string) => Promise<OpenUrlResult> {
   return async (url) => {
     if (out.json) {
       out.line({ type: "open", url });
@@ -44,9 +51,16 @@ export function cliOpenUrl(streams: CliStreams, out: Output): (url: string) => P
     const opener = systemOpener(streams);
     if (opener !== undefined && (await launch(opener, url))) {
       out.say(`Opened in your browser: ${url}`);
+      onPage?.(url, true);
       return "opened";
     }
+    out.say(
+      opener === undefined
+        ? "No browser can be opened from here (there is no graphical session)."
+        : `No browser could be opened from here (${opener.command} did not start).`,
+    );
     out.say(`Open this page in your browser: ${url}`);
+    onPage?.(url, false);
     return "needs_user";
   };
 }

@@ -32,7 +32,12 @@ export function PhaseView({ flow }: { readonly flow: FlowSnapshot }) {
     case "instructions":
       return (
         <>
-          <Instructions role={flow.role} side={flow.side} />
+          <Instructions
+            role={flow.role}
+            side={flow.side}
+            version={flow.version}
+            canSwitchVersion={flow.accepts.includes("switchVersion")}
+          />
           <CancelOnly flow={flow} />
         </>
       );
@@ -184,7 +189,12 @@ function ShowingQr({ flow }: { readonly flow: Of<"showing_qr"> }) {
         </div>
       </div>
       <div className="qr-side">
-        <Instructions role={flow.role} side={flow.side} />
+        <Instructions
+          role={flow.role}
+          side={flow.side}
+          version={flow.version}
+          canSwitchVersion={flow.accepts.includes("switchVersion")}
+        />
         <SafetyLine showing />
         <CancelOnly flow={flow} />
       </div>
@@ -274,7 +284,7 @@ function Scanning({ flow }: { readonly flow: Of<"scanning"> }) {
         />
       </div>
       <div className="qr-side">
-        <Instructions role={flow.role} side={flow.side} />
+        <Instructions role={flow.role} side={flow.side} version={flow.version} />
         <SafetyLine showing={false} />
         <CancelOnly flow={flow} />
       </div>
@@ -286,7 +296,7 @@ function CheckCodeDisplay({ flow }: { readonly flow: Of<"check_code_display"> })
   const digits = flow.code.split("");
   return (
     <>
-      <p className="lead">{t("phase.check_code_display.lead")}</p>
+      <p className="lead">{t(`phase.check_code_display.lead.${flow.role}`)}</p>
       <div className="hero">
         <p className="check-code-label" aria-hidden="true">
           {t("phase.check_code_display.codeLabel")}
@@ -304,6 +314,10 @@ function CheckCodeDisplay({ flow }: { readonly flow: Of<"check_code_display"> })
         </p>
       </div>
       <p className="explain">{t("phase.check_code_display.explain")}</p>
+      {/* Nothing reaches this device when the digits are typed over there (the next message comes only after
+          the other device's user has allowed the sign-in: docs/protocol.md §5, A-S6 / B-S5), so from the
+          start the screen says what it waits for rather than only asking to type. */}
+      <ProgressRing label={t(`phase.check_code_display.waiting.${flow.role}`)} />
       <Countdown expiresAt={flow.expiresAt} />
       <CancelOnly flow={flow} />
     </>
@@ -513,7 +527,13 @@ function Consent({ flow }: { readonly flow: Of<"consent"> }) {
   const hostButton = openRequest !== undefined && openable(openRequest.url) && !(ownButton && sameAsOwn);
   return (
     <>
-      <p className="lead">{t("phase.consent.lead", { host: flow.host })}</p>
+      {/* The page opened only if the host said so (openUrl answered "opened"); otherwise the flow waits for
+          the user's own click (the browser host, or a refused prompt) and the screen asks for it. */}
+      <p className="lead">
+        {t(flow.accepts.includes("consentOpened") ? "phase.consent.leadToOpen" : "phase.consent.lead", {
+          host: flow.host,
+        })}
+      </p>
       <p className="explain">
         <Msg
           k="phase.consent.device"
