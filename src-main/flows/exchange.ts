@@ -26,6 +26,7 @@ export async function expectMessage<T extends LoginMessageType>(
   let message: LoginMessage;
   try {
     message = await session.receiveMessage(options);
+    conversation.peerReads = true;
   } catch (error) {
     if (!isProtocolError(error, "invalid_message") || !session.ourTurn) throw error;
     // The channel opened it, but it is not a message we can read: tell the peer rather than vanish.

@@ -102,6 +102,8 @@ async function approveNewDevice(
       direction,
     });
     conversation.secure = session;
+    // Its user typed the check code: the channel is confirmed on both sides.
+    conversation.peerReads = true;
   } else {
     direction = "B";
     ({ session } = await scanAndConnect({

@@ -67,6 +67,7 @@ export async function showQrUntilConfirmed(input: ShowQrInput): Promise<SecureSe
       ...(timings.rendezvousRequestTimeoutMs === undefined
         ? {}
         : { requestTimeoutMs: timings.rendezvousRequestTimeoutMs }),
+      ...(timings.retryBackoff === undefined ? {} : { backoff: timings.retryBackoff }),
       ...(version === "v2025" && input.accessToken !== undefined
         ? { accessToken: await input.accessToken(ctx.signal) }
         : {}),

@@ -5,8 +5,10 @@ import { FlowFailure, flowError, receivedFailureToFlowError, type FlowError } fr
 import type { FlowPhase, WireVersion } from "../../src-shared/flow";
 import type { ProtocolStep } from "../../src-shared/protocol-steps";
 import {
+  DEFAULT_BACKOFF,
   DEVICE_AUTHORIZATION_GRANT,
   isRendezvousError,
+  type BackoffOptions,
   type LoginMessageType,
   type SecureSession,
 } from "../protocol";
@@ -108,6 +110,8 @@ async function signInThisDevice(
       direction,
     });
     conversation.secure = session;
+    // Its user typed the check code: the channel is confirmed on both sides.
+    conversation.peerReads = true;
     // B-G5: where the account lives, as the existing device says.
     host.step("B-G5");
     const protocols = await expectMessage(conversation, session, ["m.login.protocols"], {
@@ -175,7 +179,7 @@ async function signInThisDevice(
   // is retried while the rendezvous lives, as the rendezvous clients do with theirs (docs/protocol.md §2.3).
   host.step(step(4));
   const retrying = <T>(work: () => Promise<T>): Promise<T> =>
-    retryWhileSessionLives(host, session, signal, work);
+    retryWhileSessionLives(host, session, signal, timings.retryBackoff ?? DEFAULT_BACKOFF, work);
   const metadata = await retrying(() =>
     discoverAuthMetadata(accountBaseUrl, {
       runtime: host,
@@ -351,16 +355,15 @@ async function grantWhileWatching(
 /** The OAuth client's failures that a later attempt may not meet (its own table calls them transient too). */
 const TRANSIENT_OAUTH: ReadonlySet<unknown> = new Set(["network", "timeout", "server_error", "rate_limited"]);
 
-/** Backoff between attempts, as the rendezvous clients' default (0.5 s doubling to 5 s). */
-function retryDelay(failures: number): number {
-  return Math.min(5_000, 500 * 2 ** Math.min(failures, 10));
-}
-
-/** `work`, retried on transient OAuth failures until the next attempt would start after the rendezvous ends. */
+/**
+ * `work`, retried on transient OAuth failures until the next attempt would start after the rendezvous ends, with
+ * the rendezvous clients' backoff (`FlowTimings.retryBackoff`).
+ */
 async function retryWhileSessionLives<T>(
   host: SteppedHost,
   session: SecureSession,
   signal: AbortSignal,
+  backoff: BackoffOptions,
   work: () => Promise<T>,
 ): Promise<T> {
   for (let failures = 0; ; failures++) {
@@ -372,7 +375,8 @@ async function retryWhileSessionLives<T>(
         code?: unknown;
       };
       if (name !== "OAuthError" || !TRANSIENT_OAUTH.has(code)) throw error;
-      const delay = retryDelay(failures);
+      // Initial, doubling, capped: as the rendezvous clients back off.
+      const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(failures, 30));
       if (host.now() + delay >= session.expiresAt) throw error;
       await host.sleep(delay, signal);
     }

@@ -1,6 +1,12 @@
 // Every duration a flow waits, in one options object (docs/testing.md "Time budget"): production uses the
 // defaults; tests pass small values instead of waiting.
-import { MACHINE_REPLY_DUE, PERSON_ACTING, SESSION_WATCH, type PollSchedule } from "../protocol";
+import {
+  MACHINE_REPLY_DUE,
+  PERSON_ACTING,
+  SESSION_WATCH,
+  type BackoffOptions,
+  type PollSchedule,
+} from "../protocol";
 
 export interface FlowTimings {
   /** How to poll when the peer is a program about to answer. */
@@ -29,6 +35,12 @@ export interface FlowTimings {
    * answer that stops midway); default the rendezvous client's own (15 s).
    */
   readonly rendezvousRequestTimeoutMs?: number;
+  /**
+   * The backoff between retries of a transient failure (the rendezvous requests, and OAuth discovery,
+   * registration and device authorization while the rendezvous lives); default the rendezvous clients' own
+   * (0.5 s doubling to 5 s).
+   */
+  readonly retryBackoff?: BackoffOptions;
 }
 
 export const DEFAULT_TIMINGS: FlowTimings = {

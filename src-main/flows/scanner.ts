@@ -55,6 +55,7 @@ export async function scanAndConnect(input: ScanInput): Promise<Scanned> {
     ...(timings.rendezvousRequestTimeoutMs === undefined
       ? {}
       : { requestTimeoutMs: timings.rendezvousRequestTimeoutMs }),
+    ...(timings.retryBackoff === undefined ? {} : { backoff: timings.retryBackoff }),
   });
   conversation.rendezvous = rendezvous;
   ctx.setExpiresAt(rendezvous.expiresAt);

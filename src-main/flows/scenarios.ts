@@ -15,6 +15,9 @@ export const DIRECTIONS: readonly Direction[] = ["existing_shows", "new_shows"];
 
 export type Device = "existing" | "new";
 
+/** The device that shows the QR code, or the one that scans it, whatever its role. */
+export type QrSide = "shows" | "scans";
+
 /** A phase name, or a stand-in resolved per side. */
 export type ExpectedPhase = FlowPhaseName | "qr" | "check_code";
 
@@ -27,8 +30,12 @@ export type Injection =
   | { readonly kind: "authorization_expires" }
   /** The rendezvous session expires on the server while the user is at the consent page. */
   | { readonly kind: "rendezvous_expires_during_consent" }
-  /** `by` cancels while its own screen shows `during`. */
-  | { readonly kind: "cancel"; readonly by: Device; readonly during: ExpectedPhase }
+  /**
+   * `by` (a device by its role, or whichever shows or scans the QR code) cancels while its own screen shows
+   * `during`. Where the phase is too short to hit, the harness holds it there (docs/testing.md §8): the canceller's
+   * next request, or its device check, waits until the cancel has happened.
+   */
+  | { readonly kind: "cancel"; readonly by: Device | QrSide; readonly during: ExpectedPhase }
   /** The codes typed on the device that shows the QR, in order (`wrong` is any other two digits). */
   | { readonly kind: "check_codes"; readonly typed: readonly ("wrong" | "right")[] }
   /** The device ID the new device asks for already exists on the account. */
@@ -59,7 +66,7 @@ export type Injection =
   /** The check code is typed only once the scanner's next message is already waiting in the rendezvous. */
   | { readonly kind: "peer_message_before_check_code" }
   /**
-   * A fault-injecting proxy (test/helpers/fault-proxy.ts) sits on the network path of `on` and misbehaves as
+   * A fault-injecting proxy (test/helpers/fault-proxy.testing.ts) sits on the network path of `on` and misbehaves as
    * `faults` say. `from`: the faults are armed only once that device shows this phase (a network that fails
    * midway). `lifetimeMs`: the proxies on both paths shorten every session lifetime the server states to this,
    * counted from when they first saw the session, so that a fault that lasts is fatal within a test's time.
@@ -107,7 +114,14 @@ export type NetworkFaultKind =
   /** The answer's headers and half its body arrive, then nothing more while the connection stays open. */
   | { readonly kind: "stall_mid_body" }
   /** The proxy answers a redirect to another host (which counts every request that reaches it). */
-  | { readonly kind: "redirect"; readonly status: 301 | 302 | 303 | 307 | 308 };
+  | { readonly kind: "redirect"; readonly status: 301 | 302 | 303 | 307 | 308 }
+  /** The proxy answers a body of its own that is not what the API returns (a captive portal's sign-in page). */
+  | {
+      readonly kind: "foreign_body";
+      readonly status: number;
+      readonly contentType: string;
+      readonly body: string;
+    };
 
 export interface NetworkFault {
   /** The method to match; any when absent. */
@@ -215,6 +229,54 @@ export const SCENARIOS: readonly Scenario[] = [
     secretsSealed: false,
   },
   {
+    id: "cancel-showing-qr",
+    title: "the showing device cancels before anyone scans (A: the existing device, B: the new one)",
+    inject: { kind: "cancel", by: "shows", during: "qr" },
+    existing: { phases: ["showing_qr", "error"], error: "cancelled_here" },
+    new: { phases: [], absent: true },
+    bySide: {
+      shows: { phases: ["showing_qr", "error"], error: "cancelled_here" },
+      scans: { phases: [], absent: true },
+    },
+    secretsSealed: false,
+  },
+  {
+    id: "cancel-scanning",
+    title: "the scanning device cancels before it scans, and the showing device's user gives up",
+    inject: { kind: "cancel", by: "scans", during: "qr" },
+    existing: { phases: ["qr", "error"], error: "cancelled_here" },
+    new: { phases: ["qr", "error"], error: "cancelled_here" },
+    secretsSealed: false,
+  },
+  {
+    id: "cancel-scanner-connecting",
+    title: "the scanning device cancels while it connects, with the LoginOk unread",
+    // Held there: the scanner's reads wait until it has cancelled. Nothing is established: it only deletes the
+    // rendezvous, and the showing device, waiting for its check code, sees it vanish.
+    inject: { kind: "cancel", by: "scans", during: "connecting" },
+    existing: { phases: ["error"], error: "expired" },
+    new: { phases: ["error"], error: "expired" },
+    bySide: {
+      shows: { phases: ["check_code_entry", "error"], error: "expired" },
+      scans: { phases: ["connecting", "error"], error: "cancelled_here" },
+    },
+    secretsSealed: false,
+  },
+  {
+    id: "cancel-showing-connecting",
+    title: "the showing device cancels while it connects, before its LoginOk is written",
+    // Held there: its LoginOk write waits until it has cancelled. It only deletes the rendezvous; the scanner,
+    // waiting for the LoginOk, sees it vanish.
+    inject: { kind: "cancel", by: "shows", during: "connecting" },
+    existing: { phases: ["error"], error: "expired" },
+    new: { phases: ["error"], error: "expired" },
+    bySide: {
+      shows: { phases: ["connecting", "error"], error: "cancelled_here" },
+      scans: { phases: ["connecting", "error"], error: "expired" },
+    },
+    secretsSealed: false,
+  },
+  {
     id: "cancel-existing-check-code",
     title: "the existing device cancels while the check code is compared",
     inject: { kind: "cancel", by: "existing", during: "check_code" },
@@ -225,9 +287,32 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: "cancel-new-check-code",
     title: "the new device cancels while the check code is compared",
+    // As the scanner (A) it is held while it asks its server for a device code, so it is its turn; but the showing
+    // device has not confirmed the code, and would read nothing before that: it only deletes the rendezvous, which
+    // the showing device sees at its next look, not at the session's end.
     inject: { kind: "cancel", by: "new", during: "check_code" },
     existing: { phases: ["check_code", "error"], error: "expired" },
     new: { phases: ["check_code", "error"], error: "cancelled_here" },
+    secretsSealed: false,
+  },
+  {
+    id: "cancel-existing-negotiating",
+    title: "the existing device cancels while it checks the device the new one named",
+    // Held there: the device check waits until it has cancelled. It is its turn on a confirmed channel: it says so.
+    inject: { kind: "cancel", by: "existing", during: "negotiating" },
+    existing: { phases: ["negotiating", "error"], error: "cancelled_here" },
+    new: { phases: ["check_code", "error"], error: "cancelled_there" },
+    secretsSealed: false,
+  },
+  {
+    id: "cancel-new-negotiating",
+    title: "the new device that showed the QR code cancels while it asks its server for a device code",
+    // Only the new device that shows the QR code has this phase. Held there: its device authorization request
+    // waits until it has cancelled. It is its turn (m.login.protocols read): it says so.
+    directions: ["new_shows"],
+    inject: { kind: "cancel", by: "new", during: "negotiating" },
+    existing: { phases: ["check_code", "error"], error: "cancelled_there" },
+    new: { phases: ["negotiating", "error"], error: "cancelled_here" },
     secretsSealed: false,
   },
   {
@@ -255,12 +340,24 @@ export const SCENARIOS: readonly Scenario[] = [
     secretsSealed: false,
   },
   {
-    id: "cancel-showing-qr",
-    title: "the showing device cancels before anyone scans",
-    inject: { kind: "cancel", by: "existing", during: "qr" },
-    directions: ["existing_shows"],
-    existing: { phases: ["showing_qr", "error"], error: "cancelled_here" },
-    new: { phases: [], absent: true },
+    id: "cancel-existing-syncing",
+    title: "the existing device cancels while it waits for the new device to appear, before the secrets",
+    // Held there: the device check waits until it has cancelled. Its turn (m.login.success read): it says so, and
+    // the new device, signed in, hears it instead of the secrets.
+    inject: { kind: "cancel", by: "existing", during: "syncing_secrets" },
+    existing: { phases: ["syncing_secrets", "error"], error: "cancelled_here" },
+    new: { phases: ["syncing_secrets", "error"], error: "cancelled_there" },
+    secretsSealed: false,
+  },
+  {
+    id: "cancel-new-syncing",
+    title: "the new device cancels while it waits for the secrets, its m.login.success unread",
+    // Held there: the existing device's reads wait from the m.login.success write until the new device has ended.
+    // Not its turn: it waits cancelLingerMs for an answer, then deletes the rendezvous; the existing device sees
+    // it vanish and seals nothing.
+    inject: { kind: "cancel", by: "new", during: "syncing_secrets" },
+    existing: { phases: ["consent", "error"], error: "expired" },
+    new: { phases: ["syncing_secrets", "error"], error: "cancelled_here" },
     secretsSealed: false,
   },
   {
@@ -326,8 +423,9 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: "verification-qr",
     title: "the scanner is shown a device-verification QR code",
+    // Both versions: a verification QR code has no wire version of its own, but the QR code the other device shows
+    // does, and the scanner must refuse the wrong code whichever version it was about to speak.
     inject: { kind: "verification_qr" },
-    versions: ["v2024"],
     existing: { phases: ["error"], error: "wrong_qr" },
     new: { phases: ["error"], error: "wrong_qr" },
     bySide: {
@@ -591,8 +689,10 @@ export const SCENARIOS: readonly Scenario[] = [
     },
     existing: { phases: FULL_EXISTING },
     new: { phases: FULL_NEW },
-    // The third write is the scanner's first login message; under MSC4388 on Synapse's PUT shape the showing device
-    // has answered it before the resend (docs/protocol.md §2.3).
+    // The third write is the scanner's first login message; the harness has its resend wait until the showing
+    // device has answered it (which one comes first is otherwise a race). v2024 recovers: the cell holds the
+    // peer's answer. MSC4388 on Synapse's PUT shape cannot: the answer is sealed to the sequence token the lost
+    // answer carried (docs/protocol.md §2.3).
     byVersion: {
       v2025: {
         shows: { phases: ["check_code_entry", "error"], error: "expired" },
@@ -696,7 +796,7 @@ export const SCENARIOS: readonly Scenario[] = [
       kind: "network_faults",
       on: "new",
       from: "waiting_for_approval",
-      lifetimeMs: 8_000,
+      lifetimeMs: 5_000,
       faults: [{ path: ".", count: "all", fault: { kind: "drop_connection" } }],
     },
     existing: { phases: ["consent", "error"], error: "expired" },
@@ -710,7 +810,7 @@ export const SCENARIOS: readonly Scenario[] = [
       kind: "network_faults",
       on: "both",
       from: "consent",
-      lifetimeMs: 8_000,
+      lifetimeMs: 5_000,
       faults: [{ path: RENDEZVOUS_SESSION_PATH, count: "all", fault: { kind: "status", status: 503 } }],
     },
     existing: { phases: ["consent", "error"], error: "server_error" },

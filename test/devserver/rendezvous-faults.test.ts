@@ -2,7 +2,7 @@
 // against the devserver, as the real-server lane runs them against Synapse.
 import { afterAll, beforeAll } from "vitest";
 import { startDevserver, type Devserver } from "../../devserver/index";
-import { describeRendezvousFaults } from "../conformance/rendezvous-faults";
+import { describeFatalRendezvousFaults, describeRendezvousFaults } from "../conformance/rendezvous-faults";
 
 let server: Devserver;
 beforeAll(async () => {
@@ -13,3 +13,4 @@ afterAll(async () => {
 });
 
 describeRendezvousFaults("devserver", () => ({ baseUrl: server.baseUrl }));
+describeFatalRendezvousFaults("devserver", () => ({ baseUrl: server.baseUrl }));

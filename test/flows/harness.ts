@@ -14,6 +14,7 @@ import { startDevserver, type Devserver, type DevserverOptions } from "../../dev
 import { Account } from "../../src-main/engine/account";
 import type { FlowController, FlowOutcome } from "../../src-main/flows/controller";
 import type { FlowHost } from "../../src-main/flows/host";
+import type { ExistingDeviceAccount } from "../../src-main/flows/ports";
 import type { FlowTimings } from "../../src-main/flows/options";
 import {
   expectationFor,
@@ -49,7 +50,7 @@ import {
 } from "../../src-main/protocol/testing";
 import type { FlowPhaseName, FlowSnapshot } from "../../src-shared/flow";
 import type { TranscriptEntry } from "../../src-shared/transcript";
-import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy";
+import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.testing";
 import { TEST_CRYPTO_STORE, TEST_TIMINGS, postHook } from "../helpers/matrix-device";
 import { captureConsole, deviceCodeRecorder, findLeaks, SecretSet, Sinks } from "../helpers/secret-sinks";
 import { scanAsPeer, showAsPeer, type ScriptedPeer } from "./scripted-peer";
@@ -65,6 +66,7 @@ export const FLOW_TEST_TIMINGS: Partial<FlowTimings> = {
   qrReplaceMarginMs: 1_000,
   minGrantIntervalMs: 1_000,
   rendezvousRequestTimeoutMs: 2_000,
+  retryBackoff: { initialMs: 100, maxMs: 1_000 },
 };
 
 const USER = "alice";
@@ -372,17 +374,21 @@ export async function runScenario(
     });
   }
   if (inject.kind === "validators_rewritten") rewriteValidators(generator.host);
+  if (inject.kind === "lost_put_response") {
+    resendAfterPeerAnswered([scanner], [generator, scanner], (answer) => answer === "lost");
+  }
   const armFaults = await installProxies(world, inject, sides, generator, scanner);
   const scripted = scriptedRole(inject, direction);
 
   const common = { timings: FLOW_TEST_TIMINGS, allowInsecureHttp: true, version };
-  let existingPort;
+  let existingPort: ExistingDeviceAccount;
   try {
-    existingPort = world.existing.existingDevice();
+    existingPort = holdDeviceCheck(world.existing.existingDevice(), inject, sides.existing);
   } catch (error) {
     await newProfile.close();
     throw error;
   }
+  holdForCancel(inject, sides, generator, scanner);
 
   let scannedOnce = false;
   const startSide = (side: RunSide): void => {
@@ -425,11 +431,18 @@ export async function runScenario(
   };
 
   const cancelIf = (side: RunSide, phase: FlowPhaseName): boolean => {
-    if (inject.kind !== "cancel" || inject.by !== side.device) return false;
+    if (inject.kind !== "cancel" || !cancels(inject, side)) return false;
     const during = expectedPhases({ phases: [inject.during] }, side.shows)[0];
     if (during !== phase) return false;
+    // A scanner cancelling while it connects does so once the showing device has answered and waits for the code.
+    const settled =
+      phase === "connecting" && !side.shows
+        ? until("the showing device's check code entry", () =>
+            generator.snapshots.some((s) => s.phase === "check_code_entry"),
+          )
+        : Promise.resolve();
     // Let the other side settle into its own wait first, as a person would take a moment.
-    act(wait(200).then(() => side.controller?.cancel()));
+    act(settled.then(() => wait(200)).then(() => side.controller?.cancel()));
     return true;
   };
 
@@ -466,6 +479,8 @@ export async function runScenario(
           return;
         }
         const shown = decodeBase64(snapshot.qr, "invalid_qr");
+        // Whoever cancels at the QR code does so before it is scanned.
+        if (inject.kind === "cancel" && inject.during === "qr") return;
         if (scannedOnce) return;
         scannedOnce = true;
         act(
@@ -523,8 +538,8 @@ export async function runScenario(
           return;
         }
         if (scripted === "scanner") return;
-        // Whoever cancels while the codes are compared does so instead of typing the code.
-        if (inject.kind === "cancel" && inject.during === "check_code") return;
+        // Whoever cancels up to the comparison of the codes does so instead of typing the code.
+        if (inject.kind === "cancel" && ["qr", "connecting", "check_code"].includes(inject.during)) return;
         act(typeCheckCode());
         return;
       }
@@ -548,7 +563,8 @@ export async function runScenario(
           );
           return;
         }
-        if (inject.kind === "cancel") return;
+        // A cancel row leaves the consent page unanswered, unless its cancel comes after it.
+        if (inject.kind === "cancel" && inject.during !== "syncing_secrets") return;
         const approve = inject.kind !== "consent_denied";
         act(
           wait(100).then(async () => {
@@ -572,6 +588,7 @@ export async function runScenario(
         if (
           (inject.kind === "wrong_intent_qr" ||
             inject.kind === "verification_qr" ||
+            inject.kind === "cancel" ||
             inject.kind === "network_faults") &&
           side === scanner &&
           generator.controller?.snapshot().phase === "showing_qr"
@@ -1042,6 +1059,14 @@ async function installProxies(
       return next(url, init);
     });
   }
+  const afterCommit = inject.faults.find((fault) => fault.fault.kind === "status_after_commit");
+  if (afterCommit?.fault.kind === "status_after_commit") {
+    const status = afterCommit.fault.status;
+    resendAfterPeerAnswered(faulted, [generator, scanner], (answer) => answer === status);
+  }
+  if (inject.faults.some((fault) => fault.fault.kind === "lost_response")) {
+    resendAfterPeerAnswered(faulted, [generator, scanner], (answer) => answer === "lost");
+  }
   if (inject.from === undefined) return undefined;
   // One faulty path: that device's phase arms it; a proxy in front of the server: whichever device shows it first.
   const trigger = faulted.length === 1 ? faulted[0] : undefined;
@@ -1053,4 +1078,149 @@ async function installProxies(
     armed = true;
     for (const target of faulted) target.proxy?.setFaults(inject.faults);
   };
+}
+
+/** Whether `side` is the one a cancel row has cancel. */
+function cancels(inject: Injection & { kind: "cancel" }, side: RunSide): boolean {
+  return inject.by === side.device || inject.by === (side.shows ? "shows" : "scans");
+}
+
+/** Holds a request until its signal aborts (the flow was cancelled, or the request timed out), then sends it. */
+async function holdUntilAborted(next: Runtime["fetch"], url: string, init: RequestInit): Promise<Response> {
+  await until("the held request's signal to abort", () => init.signal?.aborted === true);
+  return next(url, init);
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = (): void => {
+      reject(signal.reason as Error);
+    };
+    if (signal.aborted) fail();
+    else signal.addEventListener("abort", fail, { once: true });
+  });
+}
+
+/**
+ * A cancel row whose phase is a device check on the existing device (negotiating: the 404 check before it asks
+ * its user; syncing_secrets: the wait for the new device): the check waits, while its screen shows that phase,
+ * until the flow is cancelled.
+ */
+function holdDeviceCheck(
+  port: ExistingDeviceAccount,
+  inject: Injection,
+  existing: RunSide,
+): ExistingDeviceAccount {
+  if (inject.kind !== "cancel" || !cancels(inject, existing)) return port;
+  if (inject.during !== "negotiating" && inject.during !== "syncing_secrets") return port;
+  const during = inject.during;
+  return {
+    ...port,
+    deviceExists: async (deviceId, signal) => {
+      if (existing.controller?.snapshot().phase === during) await aborted(signal);
+      return port.deviceExists(deviceId, signal);
+    },
+  };
+}
+
+/**
+ * Holds a cancel row's short phase on the network, so that the cancel lands in it whatever the timing: the showing
+ * device's LoginOk write (connecting), the scanner's reads after its LoginInitiate (connecting), the new device's
+ * device authorization request (negotiating; as the scanner, check_code), and the existing device's reads from the new device's
+ * m.login.success write on until the new device has ended (the new device's syncing_secrets).
+ */
+function holdForCancel(
+  inject: Injection,
+  sides: Record<Device, RunSide>,
+  generator: RunSide,
+  scanner: RunSide,
+): void {
+  if (inject.kind !== "cancel") return;
+  const canceller = [generator, scanner].find((side) => cancels(inject, side));
+  if (canceller === undefined) return;
+  const phase = (): FlowPhaseName | undefined => canceller.controller?.snapshot().phase;
+  if (inject.during === "connecting" && canceller === generator) {
+    let held = false;
+    generator.host.interceptFetch((next) => (url, init) => {
+      if (held || init.method !== "PUT") return next(url, init);
+      held = true;
+      return holdUntilAborted(next, url, init);
+    });
+  }
+  if (inject.during === "connecting" && canceller === scanner) {
+    let wrote = false;
+    scanner.host.interceptFetch((next) => (url, init) => {
+      if (init.method === "PUT") wrote = true;
+      if (!wrote || init.method !== "GET" || !url.includes("rendezvous")) return next(url, init);
+      return holdUntilAborted(next, url, init);
+    });
+  }
+  // The new device asks its server for a device code in its negotiating phase when it showed the QR code, and
+  // while it shows the check code when it scanned: held there, it is its turn on the channel when it cancels.
+  const asksForCode = canceller.shows ? "negotiating" : "check_code";
+  if (inject.during === asksForCode && canceller.device === "new") {
+    const held = expectedPhases({ phases: [asksForCode] }, canceller.shows)[0];
+    canceller.host.interceptFetch((next) => (url, init) => {
+      if (init.method !== "POST" || !/\/device/.test(new URL(url).pathname) || phase() !== held)
+        return next(url, init);
+      return holdUntilAborted(next, url, init);
+    });
+  }
+  if (inject.during === "syncing_secrets" && canceller.device === "new") {
+    let successWritten = false;
+    sides.new.host.interceptFetch((next) => (url, init) => {
+      if (init.method === "PUT" && phase() === "waiting_for_approval") successWritten = true;
+      return next(url, init);
+    });
+    sides.existing.host.interceptFetch((next) => async (url, init) => {
+      if (successWritten && init.method === "GET" && url.includes("rendezvous")) {
+        await until(
+          "the new device's end",
+          () => sides.new.outcome !== undefined || init.signal?.aborted === true,
+        );
+      }
+      return next(url, init);
+    });
+  }
+}
+
+/**
+ * A write the server applied whose answer was a gateway's error or was lost: the writer's resend waits until the
+ * peer has read the write and answered it. The order is fixed whatever the poll timings and the load: otherwise a quick
+ * resend finds the cell still holding its own write (and recovers), a late one the peer's answer (which under
+ * MSC4388 is sealed to a sequence token the writer never learnt), and the row could not say which.
+ */
+function resendAfterPeerAnswered(
+  faulted: readonly RunSide[],
+  sides: readonly RunSide[],
+  applied: (answer: number | "lost") => boolean,
+): void {
+  const writes = new Map<RunSide, number>(sides.map((side) => [side, 0]));
+  for (const side of sides) {
+    const peer = sides.find((other) => other !== side);
+    if (peer === undefined) continue;
+    const holds = faulted.includes(side);
+    let resendAfter: number | undefined;
+    side.host.interceptFetch((next) => async (url, init) => {
+      if (init.method !== "PUT" || !url.includes("rendezvous")) return next(url, init);
+      const wanted = holds ? resendAfter : undefined;
+      if (wanted !== undefined) {
+        await until(
+          "the peer's answer to the applied write",
+          () => (writes.get(peer) ?? 0) >= wanted || init.signal?.aborted === true,
+        );
+        resendAfter = undefined;
+      }
+      let response: Response;
+      try {
+        response = await next(url, init);
+      } catch (error) {
+        if (applied("lost") && init.signal?.aborted !== true) resendAfter = (writes.get(peer) ?? 0) + 1;
+        throw error;
+      }
+      if (applied(response.status)) resendAfter = (writes.get(peer) ?? 0) + 1;
+      else if (response.ok) writes.set(side, (writes.get(side) ?? 0) + 1);
+      return response;
+    });
+  }
 }

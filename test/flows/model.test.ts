@@ -36,7 +36,7 @@ import {
 } from "../../src-main/protocol/testing";
 import { receivedFailureToFlowError, type FlowErrorCode } from "../../src-shared/errors";
 import type { FlowPhaseName, FlowSnapshot } from "../../src-shared/flow";
-import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy";
+import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.testing";
 import { TEST_CRYPTO_STORE, TEST_TIMINGS, postHook } from "../helpers/matrix-device";
 import {
   countingHost,
@@ -69,7 +69,7 @@ const DEBUG_HTTP = process.env.MODEL_DEBUG_HTTP === "1";
 const endings = new Map<string, number>();
 
 /** How long the real side's user looks at an unchanging screen before closing the window. */
-const GIVE_UP_MS = 4_000;
+const GIVE_UP_MS = 2_500;
 
 /** Shorter than the scenario rows: a sequence ends in a second or two. */
 const MODEL_TIMINGS = {

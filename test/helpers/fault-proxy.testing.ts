@@ -2,8 +2,9 @@
 // (the devserver, or Synapse in the real-server lane) and misbehaves on the requests a fault plan matches, the
 // way real networks and middleboxes do (docs/protocol.md §2.3): cut connections, delays, 5xx and 429 answers,
 // answers lost after the server applied the write, duplicated requests, late answers, ETags and sequence tokens
-// rewritten (nginx's gzip `W/`, mod_deflate's `-gzip`), bodies cut short, an answer that stops midway, and
-// redirects to another host. The faults are the plain data of `src-main/flows/scenarios.ts` (`NetworkFault`).
+// rewritten (nginx's gzip `W/`, mod_deflate's `-gzip`), bodies cut short, an answer that stops midway, a body
+// that is not the API's (a captive portal's page), and redirects to another host. The faults are the plain data
+// of `src-main/flows/scenarios.ts` (`NetworkFault`).
 //
 // A device reaches it through `route(fetch)`: requests to the target's origin go to the proxy instead, like a
 // proxy configured on that device's network, so every URL the server hands out (the v2024 session URL too) goes
@@ -273,6 +274,14 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       case "status":
         entry();
         send(res, gatewayPage(fault.status, fault.retryAfterMs));
+        return;
+      case "foreign_body":
+        entry();
+        send(res, {
+          status: fault.status,
+          headers: { "content-type": fault.contentType },
+          body: Buffer.from(fault.body),
+        });
         return;
       case "redirect":
         entry();
