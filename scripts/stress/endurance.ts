@@ -43,8 +43,8 @@ if (gc === undefined) {
 }
 
 /**
- * matrix-js-sdk gives each request with a local time limit a timer it never clears (`timeoutSignal` in its
- * http-api/utils.js; the Rust crypto's requests get 60 s): each one keeps the event loop alive until it fires,
+ * matrix-js-sdk gives each request with a local time limit a timer it never clears (`timeoutSignal` in
+ * matrix-js-sdk/lib/http-api/utils.js; the Rust crypto's requests get 60 s): each one keeps the event loop alive until it fires,
  * whatever became of the request. They are bounded by time, not by the number of flows, so they are counted
  * apart; the verdict judges the other handles. --trace-handles also prints where each live timer and socket was
  * made (the first frames outside Node's own code), to trace growing handles to their source.
