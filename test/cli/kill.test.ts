@@ -18,6 +18,7 @@ import { createRuntime, type WireVersion } from "../../src-main/protocol";
 import { api, mintDeviceToken } from "../helpers/csapi";
 import {
   cliEnv,
+  devserverPairSetup,
   FAST_TIMINGS,
   playUsers,
   signInWithLogin,
@@ -26,7 +27,7 @@ import {
   type CliProcess,
   type PairSetup,
 } from "../helpers/cli";
-import { postHook, TEST_CRYPTO_STORE, TEST_TIMINGS } from "../helpers/matrix-device";
+import { TEST_CRYPTO_STORE, TEST_TIMINGS } from "../helpers/matrix-device";
 
 const RUNS = Number(process.env.FLOW_KILL_RUNS ?? 3);
 const SEED = Number(process.env.FLOW_KILL_SEED ?? 19);
@@ -223,22 +224,7 @@ let runs = 0;
 
 function pairSetup(): PairSetup {
   runs += 1;
-  return {
-    cli,
-    env,
-    homeserver: server.baseUrl,
-    existingDir: existingDir(),
-    newDir: join(root, `new-${runs}`),
-    png: join(root, `qr-${runs}.png`),
-    approve: async ({ userCode }) => {
-      const answer = await postHook(server, "/_devserver/approve", {
-        user_code: userCode,
-        user: "alice",
-        approve: true,
-      });
-      expect(answer.status).toBe(200);
-    },
-  };
+  return devserverPairSetup({ cli, env, server, root, existingDir: existingDir(), run: runs });
 }
 
 describe(`a sign-in killed at random moments (seed ${SEED})`, () => {

@@ -16,6 +16,7 @@ import type { WireVersion } from "../../src-shared/flow";
 import { rasterize } from "../../src-renderer/qr/raster.testing";
 import {
   cliEnv,
+  devserverPairSetup,
   expectOnlyJson,
   FAST_TIMINGS,
   playUsers,
@@ -59,22 +60,7 @@ let runs = 0;
 
 function pairSetup(): PairSetup {
   runs += 1;
-  return {
-    cli,
-    env,
-    homeserver: server.baseUrl,
-    existingDir: existingDir(),
-    newDir: join(root, `new-${runs}`),
-    png: join(root, `qr-${runs}.png`),
-    approve: async ({ userCode }) => {
-      const answer = await postHook(server, "/_devserver/approve", {
-        user_code: userCode,
-        user: "alice",
-        approve: true,
-      });
-      expect(answer.status).toBe(200);
-    },
-  };
+  return devserverPairSetup({ cli, env, server, root, existingDir: existingDir(), run: runs });
 }
 
 describe("sign-in and link through --json, two processes", () => {

@@ -9,10 +9,12 @@
 //   existing.send({ type: "submitCheckCode", code: "42" });
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { afterEach, expect } from "vitest";
 import type { FlowPhaseName, FlowSnapshot, WireVersion } from "../../src-shared/flow";
+import type { Devserver } from "../../devserver/index";
 import { approveOverHttp } from "./consent";
+import { postHook } from "./matrix-device";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -270,6 +272,37 @@ export interface PairSetup {
   readonly png: string;
   /** The user's answer on the consent page: approve the new device. */
   approve(consent: { userCode: string; verificationUri: string }): Promise<void>;
+}
+
+/**
+ * A pair on the devserver: run `run`'s new-device folder and PNG path under `root`, and the consent approved as
+ * alice through the devserver's test hook.
+ */
+export function devserverPairSetup(input: {
+  readonly cli: BuiltCli;
+  readonly env: Readonly<Record<string, string>>;
+  readonly server: Devserver;
+  readonly root: string;
+  readonly existingDir: string;
+  readonly run: number;
+}): PairSetup {
+  const { cli, env, server, root, existingDir, run } = input;
+  return {
+    cli,
+    env,
+    homeserver: server.baseUrl,
+    existingDir,
+    newDir: join(root, `new-${run}`),
+    png: join(root, `qr-${run}.png`),
+    approve: async ({ userCode }) => {
+      const answer = await postHook(server, "/_devserver/approve", {
+        user_code: userCode,
+        user: "alice",
+        approve: true,
+      });
+      expect(answer.status).toBe(200);
+    },
+  };
 }
 
 export interface PairRun {
