@@ -11,6 +11,7 @@
 import { deadlineSignal, pathSegment, type Runtime } from "../protocol";
 import { httpEntry } from "../../src-shared/transcript";
 import { MatrixError } from "./errors";
+import { untilAborted } from "../../src-shared/until-aborted";
 
 /** Where the device's access token comes from (the OAuth refresher, or a fixed token). */
 export interface AccessTokenSource {
@@ -268,24 +269,6 @@ export async function requestJson(
     return { status: response.status, body };
   }
   throw failure ?? new TypeError("requestJson needs at least one attempt");
-}
-
-/**
- * `work`, or the signal's reason as soon as it aborts: a fetch or a body read that ignores its signal (a stream
- * whose source never ends) cannot outlive it.
- */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => {
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  return Promise.race([work, aborted]).finally(() => {
-    signal.removeEventListener("abort", onAbort);
-  });
 }
 
 /** The body as text (UTF-8, as `Response.text()` reads it), up to MAX_JSON_RESPONSE_BYTES: `server_error` beyond. */
