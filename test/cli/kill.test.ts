@@ -7,21 +7,18 @@
 // account names, and that device's keys are the ones the server has, if it has any (never a silently different
 // device key). A killed existing device must then link the next device as before.
 // `FLOW_KILL_RUNS` runs (default 3) from `FLOW_KILL_SEED` (default 19); `npm run stress:kill` runs many more.
-import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { appendFile, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDevserver, type Devserver } from "../../devserver/index";
+import type { Devserver } from "../../devserver/index";
 import { startDevice } from "../../src-main/matrix/device";
 import { CRYPTO_SNAPSHOT_FILE, fixedAccessToken, Profile } from "../../src-main/matrix";
 import { createRuntime, type WireVersion } from "../../src-main/protocol";
 import { api, mintDeviceToken } from "../helpers/csapi";
 import {
-  cliEnv,
   devserverPairSetup,
-  FAST_TIMINGS,
+  startSignedInDevserver,
   playUsers,
-  signInWithLogin,
   startPair,
   useBuiltCli,
   type CliProcess,
@@ -85,16 +82,7 @@ let env: Record<string, string>;
 const existingDir = (): string => join(root, "existing");
 
 beforeAll(async () => {
-  server = await startDevserver({ testHooks: true, users: ["alice:secret"], deviceCode: { intervalS: 1 } });
-  root = await mkdtemp(join(tmpdir(), "mql-cli-kill-"));
-  env = cliEnv(join(root, "home"), { MATRIX_QR_LOGIN_TIMINGS: FAST_TIMINGS });
-  await signInWithLogin(cli, {
-    homeserver: server.baseUrl,
-    profile: ["--profile-dir", existingDir()],
-    user: "alice",
-    password: "secret",
-    env,
-  });
+  ({ server, root, env } = await startSignedInDevserver(cli, "mql-cli-kill-"));
 }, 180_000);
 
 afterAll(async () => {

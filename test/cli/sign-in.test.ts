@@ -9,19 +9,17 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDevserver, type Devserver } from "../../devserver/index";
+import type { Devserver } from "../../devserver/index";
 import { decodeQrPixels } from "../../src-main/hosts/cli/qr-decode";
 import { encodeBase64 } from "../../src-main/protocol/index";
 import type { WireVersion } from "../../src-shared/flow";
 import { rasterize } from "../../src-renderer/qr/raster.testing";
 import {
-  cliEnv,
   devserverPairSetup,
+  startSignedInDevserver,
   expectOnlyJson,
-  FAST_TIMINGS,
   playUsers,
   ROOT,
-  signInWithLogin,
   startPair,
   useBuiltCli,
   type PairSetup,
@@ -39,16 +37,7 @@ let env: Record<string, string>;
 const existingDir = () => join(root, "existing");
 
 beforeAll(async () => {
-  server = await startDevserver({ testHooks: true, users: ["alice:secret"], deviceCode: { intervalS: 1 } });
-  root = await mkdtemp(join(tmpdir(), "mql-cli-sign-in-"));
-  env = cliEnv(join(root, "home"), { MATRIX_QR_LOGIN_TIMINGS: FAST_TIMINGS });
-  await signInWithLogin(cli, {
-    homeserver: server.baseUrl,
-    profile: ["--profile-dir", existingDir()],
-    user: "alice",
-    password: "secret",
-    env,
-  });
+  ({ server, root, env } = await startSignedInDevserver(cli, "mql-cli-sign-in-"));
 }, 60_000);
 
 afterAll(async () => {

@@ -9,10 +9,12 @@
 //   existing.send({ type: "submitCheckCode", code: "42" });
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, expect } from "vitest";
 import type { FlowPhaseName, FlowSnapshot, WireVersion } from "../../src-shared/flow";
-import type { Devserver } from "../../devserver/index";
+import { startDevserver, type Devserver } from "../../devserver/index";
 import { approveOverHttp } from "./consent";
 import { postHook } from "./matrix-device";
 
@@ -272,6 +274,31 @@ export interface PairSetup {
   readonly png: string;
   /** The user's answer on the consent page: approve the new device. */
   approve(consent: { userCode: string; verificationUri: string }): Promise<void>;
+}
+
+/**
+ * A devserver (test hooks, alice:secret, a 1 s device-code interval), a fresh folder named `prefix…`, the CLI's
+ * environment there with fast timings, and `<root>/existing` signed in as alice with `login`.
+ */
+export async function startSignedInDevserver(
+  cli: BuiltCli,
+  prefix: string,
+): Promise<{ server: Devserver; root: string; env: Record<string, string> }> {
+  const server = await startDevserver({
+    testHooks: true,
+    users: ["alice:secret"],
+    deviceCode: { intervalS: 1 },
+  });
+  const root = await mkdtemp(join(tmpdir(), prefix));
+  const env = cliEnv(join(root, "home"), { MATRIX_QR_LOGIN_TIMINGS: FAST_TIMINGS });
+  await signInWithLogin(cli, {
+    homeserver: server.baseUrl,
+    profile: ["--profile-dir", join(root, "existing")],
+    user: "alice",
+    password: "secret",
+    env,
+  });
+  return { server, root, env };
 }
 
 /**
