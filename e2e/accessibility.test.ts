@@ -19,7 +19,7 @@ import { useChromium } from "../test/helpers/chromium";
 import { axeFindings, blocking, withAxe, type AxeFinding } from "./helpers/axe";
 import { liveTrackLabels, recordMediaStreams, trackCounts } from "./helpers/camera-scan";
 import { E2E_RENDERER_DIR, serveRenderer, watchedPage, type StaticServer } from "./renderer-page";
-import { openCanned } from "./helpers/canned-page";
+import { showCanned } from "./helpers/canned-page";
 
 const outDir = E2E_RENDERER_DIR;
 const THEMES = ["light", "dark"] as const;
@@ -53,7 +53,7 @@ describe.each(THEMES)("every screen in the %s theme", (theme) => {
     const watched = await watchedPage(context);
     const report: string[] = [];
     for (const name of Object.keys(CANNED_SCREENS)) {
-      await openCanned(watched.page, server?.url ?? "", name, theme);
+      await showCanned(watched.page, server?.url ?? "", name, theme);
       const findings = await axeFindings(watched.page);
       if (findings.length > 0) report.push(`${name}: ${summary(findings)}`);
       expect.soft(blocking(findings), name).toEqual([]);
@@ -244,7 +244,7 @@ describe("at 200 %", () => {
       const watched = await watchedPage(context);
       const lost: string[] = [];
       for (const name of SCREENS) {
-        await openCanned(watched.page, server?.url ?? "", name, "light");
+        await showCanned(watched.page, server?.url ?? "", name, "light");
         if (fontSize !== "") {
           await watched.page.evaluate((size) => {
             document.documentElement.style.fontSize = size;

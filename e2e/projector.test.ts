@@ -14,14 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FLOW_PHASES, WIRE_VERSIONS, type FlowSnapshot } from "../src-shared/flow";
 import { transcriptToMarkdown, type TranscriptEntry } from "../src-shared/transcript";
 import { sampleQrBytes, type CannedScreen } from "../src-renderer/canned";
-import { errorCopy } from "../src-renderer/copy/errors";
 import { t } from "../src-renderer/copy/format";
-import { phaseTitle } from "../src-renderer/copy/phases";
-import { projectorScreen } from "../src-renderer/demo/canned-projector";
 import { PALETTES, PALETTE_TOKENS } from "../src-renderer/demo/palette";
 import { RUN_KEYS, cannedRun } from "../src-renderer/demo/canned-transcripts";
 import { qrMatrix } from "../src-renderer/qr/matrix";
 import { useChromium } from "../test/helpers/chromium";
+import { showCanned } from "./helpers/canned-page";
 import {
   E2E_RENDERER_DIR,
   pngPixels,
@@ -62,34 +60,16 @@ async function contextFor(
   });
 }
 
-function screenNamed(name: string): CannedScreen {
-  const screen = projectorScreen(name);
-  if (screen === undefined) throw new TypeError(`no projector screen ${name}`);
-  return screen;
-}
-
 function snapshotOf(screen: CannedScreen): FlowSnapshot {
   const snapshot = screen.snapshot?.(Date.now());
   if (snapshot === undefined) throw new TypeError("a projector screen without a snapshot");
   return snapshot;
 }
 
-function headingOf(snapshot: FlowSnapshot): string {
-  return snapshot.phase === "error"
-    ? t(errorCopy(snapshot.error, snapshot.role).title)
-    : t(phaseTitle(snapshot.phase, snapshot.role, snapshot.side));
-}
-
-async function open(watched: WatchedPage, name: string, theme: string): Promise<CannedScreen> {
-  const screen = screenNamed(name);
-  await watched.page.goto(
-    `${server?.url ?? ""}?canned=${encodeURIComponent(name)}&theme=${theme}&projector=1`,
-  );
-  await watched.page
-    .getByRole("heading", { level: 1, name: headingOf(snapshotOf(screen)), exact: true })
-    .waitFor();
+/** The projector screen `name`, inside the page the test has open (one page load per test, not per screen). */
+async function open(watched: WatchedPage, name: string, theme: "light" | "dark"): Promise<CannedScreen> {
+  const screen = await showCanned(watched.page, server?.url ?? "", name, theme, "&projector=1");
   await watched.page.locator(".sequence-svg").waitFor();
-  await watched.page.evaluate(() => document.fonts.ready.then(() => undefined));
   return screen;
 }
 

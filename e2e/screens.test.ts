@@ -10,11 +10,11 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FLOW_ERROR_CODES } from "../src-shared/errors";
 import type { FlowSnapshot } from "../src-shared/flow";
-import { CANNED_SCREENS, cannedScreen, sampleQrBytes, type CannedScreen } from "../src-renderer/canned";
+import { CANNED_SCREENS, sampleQrBytes, type CannedScreen } from "../src-renderer/canned";
 import { errorCopy } from "../src-renderer/copy/errors";
 import { t } from "../src-renderer/copy/format";
-import { phaseTitle } from "../src-renderer/copy/phases";
 import { useChromium } from "../test/helpers/chromium";
+import { showCanned } from "./helpers/canned-page";
 import {
   E2E_RENDERER_DIR,
   pngPixels,
@@ -43,29 +43,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-const VIEW_HEADINGS = {
-  welcome: "app.name",
-  sign_in_choice: "signInChoice.title",
-  manual_sign_in: "manual.title",
-  homeserver: "homeserver.title",
-  home: "home.title",
-  link_choice: "linkChoice.title",
-  settings: "settings.title",
-} as const;
-
 function snapshotOf(screen: CannedScreen): FlowSnapshot | undefined {
   return screen.snapshot?.(Date.now());
-}
-
-/** The heading a screen must show, from the same copy tables the app uses. */
-function expectedHeading(screen: CannedScreen): string {
-  const snapshot = snapshotOf(screen);
-  if (snapshot === undefined) {
-    if (screen.view === "flow") throw new TypeError("a flow screen without a snapshot");
-    return t(VIEW_HEADINGS[screen.view]);
-  }
-  if (snapshot.phase === "error") return t(errorCopy(snapshot.error, snapshot.role).title);
-  return t(phaseTitle(snapshot.phase, snapshot.role, snapshot.side));
 }
 
 async function contextFor(
@@ -81,15 +60,9 @@ async function contextFor(
   });
 }
 
-async function open(watched: WatchedPage, name: string, theme: string) {
-  const screen = cannedScreen(name);
-  if (screen === undefined) throw new TypeError(`no canned screen ${name}`);
-  await watched.page.goto(`${server?.url ?? ""}?canned=${encodeURIComponent(name)}&theme=${theme}`);
-  await watched.page.getByRole("heading", { level: 1, name: expectedHeading(screen), exact: true }).waitFor();
-  if (screen.ready !== undefined) await watched.page.locator(screen.ready).first().waitFor();
-  if (screen.fullscreen === true) await watched.page.locator("dialog.qr-fullscreen .qr-code").waitFor();
-  await watched.page.evaluate(() => document.fonts.ready.then(() => undefined));
-  return screen;
+/** The canned screen `name`, inside the page the test has open (one page load per test, not per screen). */
+function open(watched: WatchedPage, name: string, theme: "light" | "dark"): Promise<CannedScreen> {
+  return showCanned(watched.page, server?.url ?? "", name, theme);
 }
 
 const SCREEN_NAMES = Object.keys(CANNED_SCREENS);
@@ -216,8 +189,7 @@ describe.each(THEMES)("every screen in the %s theme", (theme) => {
       await page.screenshot({ path: join(shots, theme, `${name}.png`) });
     }
     expect(await watched.problems()).toEqual([]);
-    // One page load per screen, about forty: beyond the lane's default minute when the machine is busy.
-  }, 120_000);
+  });
 });
 
 describe("the QR code on screen", () => {
@@ -308,6 +280,5 @@ describe("at 200 % text", () => {
       await watched.page.screenshot({ path: join(shots, "text-200", `${name}.png`), fullPage: true });
     }
     expect(await watched.problems()).toEqual([]);
-    // As the loop in both themes: one page load per screen.
-  }, 120_000);
+  });
 });

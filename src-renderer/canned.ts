@@ -295,6 +295,9 @@ const errorScreen = (code: FlowErrorCode, reason?: string, direction: SnapshotCo
   );
 };
 
+/** The scanning screens have loaded once the camera has answered: unavailable, or live (its status line says so). */
+const CAMERA_SETTLED = ".camera-unavailable, .scan-status:not(:empty)";
+
 const qrAccepts: readonly FlowCommandType[] = ["newQr", "switchVersion", "cancel"];
 
 /** Every canned screen by name. Names of flow screens start with their phase. */
@@ -357,11 +360,16 @@ export const CANNED_SCREENS: Readonly<Record<string, CannedScreen>> = {
       ),
     { fullscreen: true },
   ),
-  scanning: flow(SIGNED_OUT, (now) =>
-    snapshot({ phase: "scanning" }, { ...SIGN_IN_SCANS, now, accepts: ["submitScannedQr", "cancel"] }),
+  scanning: flow(
+    SIGNED_OUT,
+    (now) =>
+      snapshot({ phase: "scanning" }, { ...SIGN_IN_SCANS, now, accepts: ["submitScannedQr", "cancel"] }),
+    { ready: CAMERA_SETTLED },
   ),
-  "scanning--link": flow(SIGNED_IN, (now) =>
-    snapshot({ phase: "scanning" }, { ...LINK_SCANS, now, accepts: ["submitScannedQr", "cancel"] }),
+  "scanning--link": flow(
+    SIGNED_IN,
+    (now) => snapshot({ phase: "scanning" }, { ...LINK_SCANS, now, accepts: ["submitScannedQr", "cancel"] }),
+    { ready: CAMERA_SETTLED },
   ),
   connecting: flow(SIGNED_OUT, (now) =>
     snapshot({ phase: "connecting" }, { ...SIGN_IN_SCANS, now, expiresIn: 41_000 }),

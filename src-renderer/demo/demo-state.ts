@@ -36,6 +36,11 @@ export const demoStore = createStore<DemoState>()((set) => ({
   },
 }));
 
+/** Back to the page's first state, for a preview page that switches to another canned screen (main.tsx). */
+export function resetDemoState(): void {
+  demoStore.setState({ projector: projectorFromQuery(), transcriptOpen: true, selected: undefined });
+}
+
 export function useDemo<T>(select: (state: DemoState) => T): T {
   return useStore(demoStore, select);
 }
