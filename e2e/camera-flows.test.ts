@@ -42,17 +42,21 @@ describe("scanning the other instance's QR code with the camera", () => {
         timeout: 120_000,
       },
       async (ctx) => {
-        const context = await instances.context(ctx, { permissions: ["camera"] });
-        await recordMediaStreams(context);
+        const [existingWindow, freshWindow] = await instances.windows(ctx, { permissions: ["camera"] });
+        await recordMediaStreams(existingWindow);
+        await recordMediaStreams(freshWindow);
         const settings = { theme: "light", defaultVersion: version } as const;
-        const existing = await instances.existing(context, settings);
-        const fresh = await instances.fresh(context, { ...settings, homeserver: instances.server().baseUrl });
+        const existing = await instances.existing(existingWindow, settings);
+        const fresh = await instances.fresh(freshWindow, {
+          ...settings,
+          homeserver: instances.server().baseUrl,
+        });
         const [showing, scanning] = direction === "A" ? [existing, fresh] : [fresh, existing];
 
         if (direction === "A") await startLink(existing.page, "show");
         else await startSignIn(fresh.page, "show");
         // The QR code is held in front of the camera before the scanning side opens it.
-        await photographQr(showing.page, context, y4mPath);
+        await photographQr(showing.page, showing.page.context(), y4mPath);
         if (direction === "A") await startSignIn(fresh.page, "scan");
         else await startLink(existing.page, "scan");
 

@@ -42,15 +42,15 @@ async function expectError(page: Page, code: FlowErrorCode, role: FlowRole, reas
   await page.getByRole("button", { name: t("action.copyTranscript") }).waitFor();
 }
 
-/** Both instances in one context, the version chosen on both. */
+/** Both instances, each in its own window, the version chosen on both. */
 async function pair(
   ctx: Parameters<typeof instances.context>[0],
   version: "v2024" | "v2025",
 ): Promise<{ existing: AppInstance; fresh: AppInstance }> {
-  const context = await instances.context(ctx);
+  const [existingWindow, freshWindow] = await instances.windows(ctx);
   const settings = { theme: "light", defaultVersion: version } as const;
-  const existing = await instances.existing(context, settings);
-  const fresh = await instances.fresh(context, { ...settings, homeserver: instances.server().baseUrl });
+  const existing = await instances.existing(existingWindow, settings);
+  const fresh = await instances.fresh(freshWindow, { ...settings, homeserver: instances.server().baseUrl });
   return { existing, fresh };
 }
 

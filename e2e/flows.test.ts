@@ -42,10 +42,13 @@ describe("a sign-in between two app instances", () => {
         timeout: 120_000,
       },
       async (ctx) => {
-        const context = await instances.context(ctx);
+        const [existingWindow, freshWindow] = await instances.windows(ctx);
         const settings = { theme: row.theme, defaultVersion: row.version } as const;
-        const existing = await instances.existing(context, settings);
-        const fresh = await instances.fresh(context, { ...settings, homeserver: instances.server().baseUrl });
+        const existing = await instances.existing(existingWindow, settings);
+        const fresh = await instances.fresh(freshWindow, {
+          ...settings,
+          homeserver: instances.server().baseUrl,
+        });
         const snap = snapper(row.screenshots === true ? `${row.theme}-${row.direction}` : undefined, {
           existing: existing.page,
           new: fresh.page,

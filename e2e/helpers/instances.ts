@@ -57,6 +57,15 @@ export interface Instances {
   readonly recoveryKey: () => string;
   /** A browser context for this test's pages (closed after the test). */
   context(ctx: TestContext, options?: BrowserContextOptions): Promise<BrowserContext>;
+  /**
+   * Two browser contexts, one for each instance's page (the existing one's first): each context is a window of
+   * its own. Chromium draws only the front tab of a window; a page behind another waited a second or more for
+   * each frame, and with it every screenshot, click and wait on it (4 s per action measured in direction A).
+   */
+  windows(
+    ctx: TestContext,
+    options?: BrowserContextOptions,
+  ): Promise<readonly [existing: BrowserContext, fresh: BrowserContext]>;
   /** Opens the existing device's page (one engine for the whole file) in `context`. */
   existing(context: BrowserContext, settings?: Partial<Settings>): Promise<AppInstance>;
   /** A new, empty profile (closed after the test) and its page in `context`. */
@@ -162,6 +171,9 @@ export function useInstances(options: InstancesOptions = {}): Instances {
         reducedMotion: "reduce",
         ...contextOptions,
       }),
+    async windows(ctx, contextOptions = {}) {
+      return [await this.context(ctx, contextOptions), await this.context(ctx, contextOptions)] as const;
+    },
     async existing(context, settings = {}) {
       if (existing === undefined) throw new Error("no existing instance in this file");
       return open("existing", existing, context, settings);
