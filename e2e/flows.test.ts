@@ -10,6 +10,7 @@
 import { describe, expect, it } from "vitest";
 import type { WireVersion } from "../src-shared/flow";
 import { t } from "../src-renderer/copy/format";
+import { findLeaks, SecretSet } from "../test/helpers/secret-sinks";
 import { runToSuccess, snapper, type Direction } from "./helpers/flow-driver";
 import { useInstances, type ImageRoute } from "./helpers/instances";
 
@@ -70,4 +71,56 @@ describe("a sign-in between two app instances", () => {
       },
     );
   }
+});
+
+describe("the secret sinks every test here is searched in (helpers/secret-watch.ts)", () => {
+  it("each find a value leaked into it on purpose", async (ctx) => {
+    const [window] = await instances.windows(ctx);
+    const fresh = await instances.fresh(window, { theme: "light" });
+    const watch = instances.secrets;
+    // A made-up value shaped like a host name, so that the homeserver setting takes it.
+    const leaked = "leaked0on0purpose0k7Qm2Xv9Rt4";
+    const host = `https://${leaked}.example.org`;
+    console.log(`leaked ${leaked}`);
+    watch.onError(fresh.name)(new Error(`failed with ${leaked}`));
+    fresh.engine.transcript.sink({ kind: "step", time: Date.now(), layer: "flow", name: leaked });
+    // From the page: a command over the WebSocket (its answer and the account event come back the same way, and
+    // the engine keeps the setting in the profile's file).
+    await fresh.page.evaluate(
+      async ([value, url]) => {
+        console.info(`leaked ${value}`);
+        document.body.dataset["leak"] = value;
+        localStorage.setItem("leak", value);
+        sessionStorage.setItem("leak", value);
+        const bridge = (
+          window as unknown as {
+            matrixQrLogin: { commands: Record<string, (request: unknown) => Promise<unknown>> };
+          }
+        ).matrixQrLogin;
+        await bridge.commands["settings.set"]?.({ homeserver: url });
+      },
+      [leaked, host] as const,
+    );
+    await expect.poll(() => fresh.engine.profile.settings.homeserver).toBe(host);
+    const found = findLeaks(new SecretSet().text("leaked on purpose", leaked), await watch.sinks()).map(
+      (leak) => leak.sink,
+    );
+    for (const sink of [
+      "this process's console",
+      "engine events",
+      "engine errors",
+      "transcript",
+      "profile/profile.json",
+      "page console",
+      "page WebSocket frames",
+      "page DOM",
+      "page localStorage",
+      "page sessionStorage",
+    ]) {
+      const named = sink === "this process's console" ? sink : `${fresh.name} ${sink}`;
+      expect(found, named).toContain(named);
+    }
+    // The rest of this test's record holds no secret in play (searched after it, as after every test).
+    watch.reset();
+  });
 });

@@ -27,6 +27,7 @@ import { cryptoOf, quietLogger, SecretStorageKeys } from "../../test/helpers/js-
 import { TEST_CRYPTO_STORE, TEST_TIMINGS } from "../../test/helpers/matrix-device";
 import { qrElement } from "./camera-scan";
 import { E2E_RENDERER_DIR, watchedPage } from "../renderer-page";
+import { SecretWatch } from "./secret-watch";
 
 /** The one user of the devserver, as the consent page's login form takes her. */
 export const USER = { name: "alice", password: "secret" } as const;
@@ -74,6 +75,11 @@ export interface Instances {
   otherServer(options: DevserverOptions): Promise<Devserver>;
   /** Asserts that a third client of alice sees `deviceId` cross-signed by her identity. */
   expectVerifiedByThirdClient(deviceId: string): Promise<void>;
+  /**
+   * The secret sinks of every instance and page (./secret-watch.ts): searched after each test that passed, for
+   * the secrets of the instances it ran; a leak fails the test.
+   */
+  readonly secrets: SecretWatch;
 }
 
 interface Served {
@@ -93,8 +99,9 @@ export function useInstances(options: InstancesOptions = {}): Instances {
   const others: Devserver[] = [];
   let freshCount = 0;
   let third: Promise<MatrixClient> | undefined;
+  const watch = new SecretWatch();
 
-  async function serve(dir: string): Promise<Served> {
+  async function serve(dir: string, name: string): Promise<Served> {
     // The engine's openUrl needs the host, which needs the engine: the host is filled in once it runs.
     const holder: { host?: BrowserHost } = {};
     const engine = await createEngine({
@@ -104,7 +111,10 @@ export function useInstances(options: InstancesOptions = {}): Instances {
       timings: FLOW_TEST_TIMINGS,
       device: { timings: TEST_TIMINGS, cryptoStore: TEST_CRYPTO_STORE },
       openUrl: openUrlThroughPage(() => holder.host, true),
+      runtime: watch.runtime(),
+      onError: watch.onError(name),
     });
+    watch.watchEngine(name, engine);
     const host = await startBrowserHost({ rendererDir, engine });
     holder.host = host;
     return { engine, host };
@@ -122,6 +132,7 @@ export function useInstances(options: InstancesOptions = {}): Instances {
       if (!changed.ok) throw new Error(`settings refused: ${JSON.stringify(changed)}`);
     }
     const { page, problems } = await watchedPage(context);
+    watch.watchPage(name, page);
     await page.goto(served.host.url);
     await page
       .getByRole("heading", { level: 1, name: t("home.title"), exact: true })
@@ -138,19 +149,34 @@ export function useInstances(options: InstancesOptions = {}): Instances {
     if (options.existing !== false) {
       const signedIn = await existingAccount(server, folder);
       recoveryKey = signedIn.recoveryKey;
+      watch.secret("recovery key", recoveryKey);
       await signedIn.account.stop();
       await signedIn.account.profile.close();
     }
-    if (options.existing !== false) existing = await serve(join(folder, "existing"));
+    if (options.existing !== false) existing = await serve(join(folder, "existing"), "existing");
   }, 180_000);
 
-  afterEach(async () => {
+  afterEach(async (ctx) => {
     const closing = perTest.splice(0);
+    // No secret in any sink of a test that passed, while its instances still run (a failed test's own failure
+    // says more than a search after it).
+    if (ctx.task.result?.state !== "fail" && browser.unavailableReason === undefined) {
+      const signedIn = closing.some(({ engine }) => engine.profile.tokens !== undefined);
+      try {
+        await watch.expectNoLeaks({ signedIn });
+      } finally {
+        for (const { engine } of closing) watch.forget(engine);
+      }
+    } else {
+      for (const { engine } of closing) watch.forget(engine);
+      watch.reset();
+    }
     await Promise.all(closing.map(({ host }) => host.close()));
     await Promise.all(closing.map(({ engine }) => engine.close()));
   });
 
   afterAll(async () => {
+    watch.restore();
     if (third !== undefined) (await third).stopClient();
     await existing?.host.close();
     await existing?.engine.close();
@@ -165,6 +191,7 @@ export function useInstances(options: InstancesOptions = {}): Instances {
       return server;
     },
     recoveryKey: () => recoveryKey,
+    secrets: watch,
     context: (ctx, contextOptions = {}) =>
       browser.newContext(ctx, {
         viewport: { width: 1280, height: 860 },
@@ -180,9 +207,9 @@ export function useInstances(options: InstancesOptions = {}): Instances {
     },
     async fresh(context, settings = {}) {
       freshCount += 1;
-      const served = await serve(join(folder, `new-${freshCount}`));
+      const served = await serve(join(folder, `new-${freshCount}`), `new-${freshCount}`);
       perTest.push(served);
-      return open("new", served, context, settings);
+      return open(`new-${freshCount}`, served, context, settings);
     },
     async otherServer(serverOptions) {
       const other = await startDevserver({ ...DEVSERVER, ...serverOptions });
