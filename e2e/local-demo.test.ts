@@ -3,7 +3,8 @@
 // page served as the new device), then the signed-in page shows a QR code and the new one scans it through "Send
 // QR to the other window" (a picture, decoded by the scanner's real decoder); both end verified. Then the other
 // direction. Each success run's transcript, exported as JSON, has that direction's numbered steps in order, and
-// neither it nor any log line, WebSocket event, or either page's DOM and localStorage carries a secret in play: a
+// neither it nor any log line, WebSocket event, or either page's DOM, localStorage and sessionStorage carries a
+// secret in play (the search of helpers/secret-watch.ts and test/helpers/secret-sinks.ts): a
 // token, the demo's password, a crypto-store key, the private cross-signing keys or the backup key. The sequence
 // diagram after each run is captured in projector mode at 1920x1080 (test-results/screens/projector/live/), and
 // its SVG export has one arrow per transcript entry that is not folded (a poll that found nothing, or the
@@ -25,6 +26,7 @@ import { captureConsole, findLeaks, SecretSet, Sinks } from "../test/helpers/sec
 import { approveInBrowser } from "../test/helpers/consent";
 import { TEST_CRYPTO_STORE, TEST_TIMINGS } from "../test/helpers/matrix-device";
 import { E2E_RENDERER_DIR } from "./renderer-page";
+import { engineSecrets, pageStorage } from "./helpers/secret-watch";
 
 const root = join(import.meta.dirname, "..");
 const rendererDir = E2E_RENDERER_DIR;
@@ -163,24 +165,14 @@ async function consent(
 
 /** A device's secrets: its tokens, its crypto-store key, and the private keys of its secrets bundle. */
 async function holdSecrets(secrets: SecretSet, who: string, engine: Engine): Promise<void> {
-  const tokens = engine.profile.tokens;
-  secrets.text(`${who} access token`, tokens?.accessToken).text(`${who} refresh token`, tokens?.refreshToken);
-  secrets.bytes(`${who} crypto-store key`, await engine.profile.cryptoStoreKey());
-  const device = engine.account.device;
-  if (device === undefined) throw new TypeError(`${who}: not signed in`);
-  secrets.keysIn(`${who} secrets bundle`, await device.exportSecretsBundle());
+  if (engine.account.device === undefined) throw new TypeError(`${who}: not signed in`);
+  await engineSecrets(secrets, who, engine);
 }
 
-/** What a page holds: its DOM as HTML and its localStorage. */
+/** What a page holds: its DOM as HTML, its localStorage and its sessionStorage. */
 async function pageText(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const stored: Record<string, string | null> = {};
-    for (let i = 0; i < window.localStorage.length; i++) {
-      const key = window.localStorage.key(i) ?? "";
-      stored[key] = window.localStorage.getItem(key);
-    }
-    return `${document.documentElement.outerHTML}\n${JSON.stringify(stored)}`;
-  });
+  const held = await pageStorage(page);
+  return `${held.dom}\n${held.local}\n${held.session}`;
 }
 
 /** The steps of the exported transcript, in order, each once. */
@@ -422,12 +414,15 @@ describe("Try it on this computer", () => {
       for (const [where, text] of Object.entries(haystacks)) {
         for (const secret of secrets) expect(text.includes(secret), `${where} carries a secret`).toBe(false);
       }
-      // Nor any secret of the devices, in any encoding, there or in either page's DOM and localStorage (where the
+      // Nor any secret of the devices, in any encoding, there or in either page's DOM and storage (where the
       // signed-in page shows the demo's password, as it should).
       for (const secret of secrets) if (secret !== password) held.text("token", secret);
       const sinks = new Sinks();
       for (const [where, text] of Object.entries(haystacks)) sinks.add(where, text);
       sinks.add("WebSocket frames, both ways", wire.join("\n"));
+      // And the files each profile wrote outside its secret stores.
+      await sinks.addProfileFiles("signed-in profile", engineA.profile.dir);
+      await sinks.addProfileFiles("new device's profile", engineB.profile.dir);
       for (const text of [...pagesA, await pageText(signedIn), await pageText(fresh)])
         sinks.add("page", text);
       expect(findLeaks(held, sinks), `secrets in play: ${held.names.join(", ")}`).toEqual([]);
