@@ -141,10 +141,11 @@ export async function existingAccount(
   return { account, recoveryKey };
 }
 
-export async function createFlowWorld(): Promise<FlowWorld> {
+/** `devserver` changes both devservers' options from DEVSERVER's (the model's shorter device-code interval). */
+export async function createFlowWorld(devserver: Partial<DevserverOptions> = {}): Promise<FlowWorld> {
   const root = await mkdtemp(join(tmpdir(), "mql-flows-"));
-  const server = await startDevserver(DEVSERVER);
-  const other = await startDevserver(DEVSERVER);
+  const server = await startDevserver({ ...DEVSERVER, ...devserver });
+  const other = await startDevserver({ ...DEVSERVER, ...devserver });
   const { account, recoveryKey } = await existingAccount(server, root);
   return {
     server,

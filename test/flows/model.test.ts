@@ -32,6 +32,7 @@ import {
   decodeBase64,
   isRendezvousError,
   type LoginMessage,
+  type RequestRateLimit,
   type WireVersion,
 } from "../../src-main/protocol/testing";
 import { receivedFailureToFlowError, type FlowErrorCode } from "../../src-shared/errors";
@@ -71,12 +72,29 @@ const endings = new Map<string, number>();
 /** How long the real side's user looks at an unchanging screen before closing the window. */
 const GIVE_UP_MS = 2_500;
 
+/**
+ * The rendezvous clients' rate ceiling in the model, for both sides: 40 a second, bursts of 20. The default (a
+ * burst of 8, then 4 a second; the scenario rows keep it) paced most of a sequence's requests and made it a
+ * wait; no invariant depends on the pace, and the polls here are 50 to 150 ms apart anyway.
+ */
+const MODEL_RATE_LIMIT: RequestRateLimit = { burst: 20, perSecond: 40, windowMs: 1_000 };
+
+/**
+ * The device grant's polling interval on the model's devserver and the new device's floor: a fifth of the scenario
+ * rows' second, which was most of what a real new device's sequence waited.
+ */
+const GRANT_INTERVAL_MS = 200;
+
 /** Shorter than the scenario rows: a sequence ends in a second or two. */
 const MODEL_TIMINGS = {
   ...FLOW_TEST_TIMINGS,
+  minGrantIntervalMs: GRANT_INTERVAL_MS,
+  // The peer is a script that answers at once: polling for it as for a person only made the real side late.
+  personActing: [{ everyMs: 50 }],
   deviceWaitMs: 600,
   verifyWaitMs: 100,
   cancelLingerMs: 300,
+  rendezvousRateLimit: MODEL_RATE_LIMIT,
 };
 
 type Misbehaviour =
@@ -263,7 +281,7 @@ describe("model-based sequences over both state machines (scripted peer, real fl
   let world: FlowWorld;
   let profiles = 0;
   beforeAll(async () => {
-    world = await createFlowWorld();
+    world = await createFlowWorld({ deviceCode: { intervalS: GRANT_INTERVAL_MS / 1000 } });
   }, 60_000);
   afterAll(async () => {
     await world.close();
@@ -397,10 +415,7 @@ describe("model-based sequences over both state machines (scripted peer, real fl
           const scanned = await scanAsPeer(
             decodeBase64(shown.qr, "invalid_qr"),
             peerRole === "new" ? "new_device" : "existing_device",
-            {
-              runtime: peerHost,
-              signal,
-            },
+            { runtime: peerHost, signal, rateLimit: MODEL_RATE_LIMIT },
           );
           peer = scanned.peer;
           trace.rendezvousUrl = rendezvousUrlOf(peer);
@@ -419,6 +434,7 @@ describe("model-based sequences over both state machines (scripted peer, real fl
             {
               runtime: peerHost,
               signal,
+              rateLimit: MODEL_RATE_LIMIT,
               baseUrl: world.server.baseUrl,
               ...(peerRole === "existing" ? { homeserverUrl: world.server.baseUrl } : {}),
             },
