@@ -226,6 +226,8 @@ interface RunSide {
   scripted?: Promise<void>;
   /** The fault-injecting proxy on this device's network path, if the row puts one there. */
   proxy?: FaultProxy;
+  /** The harness has cancelled this side's flow (a cancel row). */
+  cancelled?: boolean;
 }
 
 export interface RunResult {
@@ -443,7 +445,14 @@ export async function runScenario(
           )
         : Promise.resolve();
     // Let the other side settle into its own wait first, as a person would take a moment.
-    act(settled.then(() => wait(200)).then(() => side.controller?.cancel()));
+    act(
+      settled
+        .then(() => wait(200))
+        .then(() => {
+          side.cancelled = true;
+          side.controller?.cancel();
+        }),
+    );
     return true;
   };
 
@@ -649,6 +658,8 @@ export async function runScenario(
         `${label} phases ${phases.join(" > ")}; expected ${wanted.join(" > ")}`,
       ).toBe(true);
     }
+    if (inject.kind === "cancel" && inject.failureWriteStalls === true)
+      expectFailureThenDelete(sides, inject);
     // "No secret left": from what the existing device sealed, not from its phases.
     expect(
       sides.existing.sealed.includes("m.login.secrets"),
@@ -791,6 +802,27 @@ function thirdDeviceFirst(scanner: RunSide, generator: RunSide, qr: Uint8Array |
     }
     return next(url, init);
   });
+}
+
+/**
+ * The canceller of a row whose failure write stalls tried to write its m.login.failure, gave up on it, and then
+ * deleted the rendezvous (the server answered the DELETE).
+ */
+function expectFailureThenDelete(
+  sides: Record<Device, RunSide>,
+  inject: Injection & { kind: "cancel" },
+): void {
+  const canceller = [sides.existing, sides.new].find((side) => cancels(inject, side));
+  const requests = (canceller?.host.entries ?? []).flatMap((entry) =>
+    entry.kind === "http" && entry.path.includes("rendezvous") ? [entry] : [],
+  );
+  const lines = requests.map((e) => `${e.method} ${e.status ?? e.error ?? ""}`).join(", ");
+  const unwritten = requests.findIndex((e) => e.method === "PUT" && e.status === undefined);
+  expect(unwritten, `the canceller's failure write was tried and not answered: ${lines}`).not.toBe(-1);
+  const deleted = requests
+    .slice(unwritten + 1)
+    .some((e) => e.method === "DELETE" && e.status !== undefined && e.status >= 200 && e.status < 300);
+  expect(deleted, `the canceller deleted the rendezvous after the unwritten failure: ${lines}`).toBe(true);
 }
 
 /** Whether `side` has had an answer to a DELETE (the end of its rendezvous). */
@@ -1163,6 +1195,14 @@ function holdForCancel(
     const held = expectedPhases({ phases: [asksForCode] }, canceller.shows)[0];
     canceller.host.interceptFetch((next) => (url, init) => {
       if (init.method !== "POST" || !/\/device/.test(new URL(url).pathname) || phase() !== held)
+        return next(url, init);
+      return holdUntilAborted(next, url, init);
+    });
+  }
+  if (inject.failureWriteStalls === true) {
+    // The canceller's m.login.failure: no answer until its own timeout gives up on it.
+    canceller.host.interceptFetch((next) => (url, init) => {
+      if (canceller.cancelled !== true || init.method !== "PUT" || !url.includes("rendezvous"))
         return next(url, init);
       return holdUntilAborted(next, url, init);
     });
