@@ -10,7 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { startDevserver, type Devserver, type DevserverOptions } from "../../devserver/index";
+import { startDevserver, type DevserverHooks, type DevserverOptions } from "../../devserver/index";
 import { Account } from "../../src-main/engine/account";
 import type { FlowController, FlowOutcome } from "../../src-main/flows/controller";
 import type { FlowHost } from "../../src-main/flows/host";
@@ -51,7 +51,7 @@ import {
 import type { FlowPhaseName, FlowSnapshot } from "../../src-shared/flow";
 import type { TranscriptEntry } from "../../src-shared/transcript";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.testing";
-import { TEST_CRYPTO_STORE, TEST_TIMINGS, postHook } from "../helpers/matrix-device";
+import { TEST_CRYPTO_STORE, TEST_TIMINGS } from "../helpers/matrix-device";
 import { captureConsole, deviceCodeRecorder, findLeaks, SecretSet, Sinks } from "../helpers/secret-sinks";
 import { scanAsPeer, showAsPeer, type ScriptedPeer } from "./scripted-peer";
 
@@ -72,11 +72,41 @@ export const FLOW_TEST_TIMINGS: Partial<FlowTimings> = {
 const USER = "alice";
 const SIGNAL = new AbortController().signal;
 
+/**
+ * The homeserver a world's rows run on: a devserver (which is one), or real Synapse with the devserver as its MAS
+ * (the real-server lane, test/synapse/flow-faults.test.ts).
+ */
+export interface FlowServer {
+  /** The client-server API. */
+  readonly baseUrl: string;
+  /** The account's OAuth issuer. */
+  readonly issuer: string;
+  /** Where the devserver's `/_devserver/*` hooks answer (consent, minted tokens), when not at `baseUrl`. */
+  readonly hooksUrl?: string;
+  /** The devserver's in-process hooks: only on a devserver (rows that fault the server or move its clock). */
+  readonly hooks?: DevserverHooks;
+}
+
+/** The in-process hooks a row needs; a TypeError on a server that has none (such a row is not run there). */
+function devserverHooks(server: FlowServer, what: string): DevserverHooks {
+  if (server.hooks === undefined) throw new TypeError(`${what} needs the devserver's in-process hooks`);
+  return server.hooks;
+}
+
+/** POSTs to one of the devserver's `/_devserver/*` test hooks for `server`. */
+export function postHook(server: FlowServer, path: string, body: unknown): Promise<Response> {
+  return fetch(`${server.hooksUrl ?? server.baseUrl}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
 /** The devserver every row of a suite shares (the existing device lives there), and a second one for rows that
  * need another homeserver. */
 export interface FlowWorld {
-  readonly server: Devserver;
-  readonly other: Devserver;
+  readonly server: FlowServer;
+  readonly other: FlowServer;
   readonly root: string;
   readonly existing: Account;
   readonly recoveryKey: string;
@@ -95,7 +125,7 @@ function quietRuntime(): Runtime {
 
 /** The existing device: signed in with the device grant (consent through the hook), encryption set up. */
 export async function existingAccount(
-  server: Devserver,
+  server: FlowServer,
   root: string,
 ): Promise<{ account: Account; recoveryKey: string }> {
   const runtime = quietRuntime();
@@ -143,9 +173,23 @@ export async function existingAccount(
 
 /** `devserver` changes both devservers' options from DEVSERVER's (the model's shorter device-code interval). */
 export async function createFlowWorld(devserver: Partial<DevserverOptions> = {}): Promise<FlowWorld> {
-  const root = await mkdtemp(join(tmpdir(), "mql-flows-"));
   const server = await startDevserver({ ...DEVSERVER, ...devserver });
   const other = await startDevserver({ ...DEVSERVER, ...devserver });
+  return worldOn(server, other, async () => {
+    await Promise.all([server.close(), other.close()]);
+  });
+}
+
+/**
+ * A world on `server` (its existing device signed in there, encryption set up), with `other` as the homeserver
+ * the rows that need another one use; `stop` ends whatever the caller started for it.
+ */
+export async function worldOn(
+  server: FlowServer,
+  other: FlowServer,
+  stop: () => Promise<void>,
+): Promise<FlowWorld> {
+  const root = await mkdtemp(join(tmpdir(), "mql-flows-"));
   const { account, recoveryKey } = await existingAccount(server, root);
   return {
     server,
@@ -156,7 +200,7 @@ export async function createFlowWorld(devserver: Partial<DevserverOptions> = {})
     close: async () => {
       await account.stop();
       await account.profile.close();
-      await Promise.all([server.close(), other.close()]);
+      await stop();
       await rm(root, { recursive: true, force: true });
     },
   };
@@ -361,7 +405,7 @@ export async function runScenario(
     expect(minted.status).toBe(200);
   }
   if (inject.kind === "device_never_appears") {
-    world.server.hooks.addFault({
+    devserverHooks(world.server, row.id).addFault({
       method: "GET",
       pathPattern: "/_matrix/client/v3/devices/",
       count: 1000,
@@ -369,7 +413,7 @@ export async function runScenario(
     });
   }
   if (inject.kind === "lost_put_response") {
-    world.server.hooks.addFault({
+    devserverHooks(world.server, row.id).addFault({
       method: "PUT",
       pathPattern: "rendezvous",
       count: 1,
@@ -485,7 +529,7 @@ export async function runScenario(
       case "showing_qr": {
         if (inject.kind === "qr_expires_before_scan" && snapshot.serial === 1) {
           // Nobody scans this one: the server forgets it, and the generator shows a fresh code.
-          world.server.hooks.clock.advance(60 * 60_000);
+          devserverHooks(world.server, row.id).clock.advance(60 * 60_000);
           return;
         }
         const shown = decodeBase64(snapshot.qr, "invalid_qr");
@@ -568,7 +612,7 @@ export async function runScenario(
         if (inject.kind === "rendezvous_expires_during_consent") {
           act(
             wait(300).then(() => {
-              world.server.hooks.clock.advance(60 * 60_000);
+              devserverHooks(world.server, row.id).clock.advance(60 * 60_000);
             }),
           );
           return;
@@ -700,7 +744,7 @@ export async function runScenario(
     for (const side of [sides.existing, sides.new]) side.controller?.cancel();
     const proxies = new Set([sides.existing.proxy, sides.new.proxy]);
     for (const proxy of proxies) await proxy?.close();
-    world.server.hooks.clearFaults();
+    world.server.hooks?.clearFaults();
     await newAccount.stop();
     await newProfile.close();
   }

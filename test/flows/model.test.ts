@@ -38,11 +38,12 @@ import {
 import { receivedFailureToFlowError, type FlowErrorCode } from "../../src-shared/errors";
 import type { FlowPhaseName, FlowSnapshot } from "../../src-shared/flow";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.testing";
-import { TEST_CRYPTO_STORE, TEST_TIMINGS, postHook } from "../helpers/matrix-device";
+import { TEST_CRYPTO_STORE, TEST_TIMINGS } from "../helpers/matrix-device";
 import {
   countingHost,
   createFlowWorld,
   FLOW_TEST_TIMINGS,
+  postHook,
   type CountingHost,
   type FlowWorld,
 } from "./harness";
