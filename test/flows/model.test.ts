@@ -636,37 +636,41 @@ describe("model-based sequences over both state machines (scripted peer, real fl
     }
   }
 
-  it(`${RUNS} sequences (seed ${SEED}) keep every invariant`, async () => {
-    if (ONLY !== undefined) {
-      for (const sequence of ONLY) await runSequence(sequence);
-      return;
-    }
-    const details = await fc.check(
-      fc.asyncProperty(sequences, (sequence) => runSequence(sequence)),
-      {
-        numRuns: RUNS,
-        seed: SEED,
-        endOnFailure: true,
-        // A path replays its one sequence (and shrinks it again on a failure).
-        ...(REPLAY_PATH === undefined ? {} : { path: REPLAY_PATH, numRuns: 1 }),
-      },
-    );
-    if (RESULTS_FILE !== undefined) {
-      writeFileSync(
-        RESULTS_FILE,
-        JSON.stringify({
-          failed: details.failed,
-          numRuns: details.numRuns,
-          seed: details.seed,
-          counterexamplePath: details.counterexamplePath,
-          error: details.failed ? failureReport(details) : undefined,
-          endings: Object.fromEntries(endings),
-        }),
+  it(
+    `${RUNS} sequences (seed ${SEED}) keep every invariant`,
+    async () => {
+      if (ONLY !== undefined) {
+        for (const sequence of ONLY) await runSequence(sequence);
+        return;
+      }
+      const details = await fc.check(
+        fc.asyncProperty(sequences, (sequence) => runSequence(sequence)),
+        {
+          numRuns: RUNS,
+          seed: SEED,
+          endOnFailure: true,
+          // A path replays its one sequence (and shrinks it again on a failure).
+          ...(REPLAY_PATH === undefined ? {} : { path: REPLAY_PATH, numRuns: 1 }),
+        },
       );
-    }
-    // fast-check's report names the seed and path that replay the failing sequence.
-    if (details.failed) throw new Error(failureReport(details));
-  }, 900_000);
+      if (RESULTS_FILE !== undefined) {
+        writeFileSync(
+          RESULTS_FILE,
+          JSON.stringify({
+            failed: details.failed,
+            numRuns: details.numRuns,
+            seed: details.seed,
+            counterexamplePath: details.counterexamplePath,
+            error: details.failed ? failureReport(details) : undefined,
+            endings: Object.fromEntries(endings),
+          }),
+        );
+      }
+      // fast-check's report names the seed and path that replay the failing sequence.
+      if (details.failed) throw new Error(failureReport(details));
+    },
+    Math.max(900_000, RUNS * 5_000),
+  );
 });
 
 /** One line per request a side made: time (ms, last 5 digits), method, path, status or error. */
