@@ -990,6 +990,9 @@ const AGREEING: readonly (readonly [Ending, Ending])[] = [
   ["cancelled_here", "cancelled_there"],
   ["cancelled_here", "expired"],
   ["cancelled_here", "cancelled_here"],
+  // The scanner cancels before the showing device has confirmed the check code, which only deletes the rendezvous,
+  // while the showing device's user types wrong codes: the comparison is local, and it may end before it looks.
+  ["check_code_mismatch", "cancelled_here"],
   // The session ended, or one side deleted it on an error of its own.
   ["expired", "expired"],
   ["check_code_mismatch", "expired"],
