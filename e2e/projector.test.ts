@@ -230,10 +230,10 @@ describe("the sequence diagram after a success run", () => {
         await page.setViewportSize(VIEWPORT);
         await open(watched, `projector--${key}--done`, "dark");
         const picture = await drawn(page);
-        // Polls that found nothing and the device's own background calls are folded; everything else an arrow.
-        expect(picture.arrows, key).toBe(drawable(run.entries) - run.emptyPolls - run.backgroundCalls);
-        expect(picture.folded, key).toBe(run.emptyPolls + run.backgroundCalls);
-        expect(picture.background, key).toBe(run.backgroundCalls);
+        // Polls that found nothing are folded; every other entry is one arrow.
+        expect(picture.arrows, key).toBe(drawable(run.entries) - run.emptyPolls);
+        expect(picture.folded, key).toBe(run.emptyPolls);
+        expect(picture.background, key).toBe(0);
         expect(picture.bands, key).toBe(1);
         await page.screenshot({ path: join(shots, "diagram", `${key}--window.png`) });
 
@@ -274,9 +274,9 @@ describe("the sequence diagram after a success run", () => {
         expect(inFile, key).toEqual({
           root: "svg",
           errors: 0,
-          arrows: drawable(run.entries) - run.emptyPolls - run.backgroundCalls,
-          folded: run.emptyPolls + run.backgroundCalls,
-          background: run.backgroundCalls,
+          arrows: drawable(run.entries) - run.emptyPolls,
+          folded: run.emptyPolls,
+          background: 0,
           selection: 0,
           focusable: 0,
         });
