@@ -558,6 +558,7 @@ export const MESSAGES = {
   "phase.done.verified": "This device is verified",
   "phase.done.verifiedOther": "The new device is verified",
   "phase.done.notVerified": "Not verified yet: verify it with your recovery key",
+  "phase.done.notVerifiedOther": "Not shown verified yet: check the new device",
   "phase.done.backup": "Message history connected",
   "phase.done.noBackup": "No message history backup",
 
