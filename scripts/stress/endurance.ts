@@ -10,6 +10,7 @@ import { createHook } from "node:async_hooks";
 import { spawn, type ChildProcess } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import { writeHeapSnapshot } from "node:v8";
 import { parseArgs } from "node:util";
 import "../../src-shared/polyfills";
 import { runPair, stressWorld, type PairPlan, type StressWorld } from "./pair";
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     seed: { type: "string" },
     every: { type: "string", default: "10" },
     "trace-handles": { type: "boolean", default: false },
+    "heap-snapshots": { type: "string" },
   },
 });
 const flows = Number(values.flows);
@@ -213,6 +215,10 @@ async function main(): Promise<number> {
         samples.push(s);
         printRow(s);
         if (values["trace-handles"]) printTraced();
+        if (values["heap-snapshots"] !== undefined)
+          console.log(
+            `        ${writeHeapSnapshot(join(values["heap-snapshots"], `flow-${flow}.heapsnapshot`))}`,
+          );
       }
     }
     const verdict = growthVerdict(samples);
