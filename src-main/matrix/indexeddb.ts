@@ -109,6 +109,13 @@ export function watchDatabaseWrites(prefix: string, listener: WriteListener): ()
   };
 }
 
+/** The open connections tracked, over every database (for tests and the endurance run: it must not grow). */
+export function trackedConnections(): number {
+  let count = 0;
+  for (const set of connections.values()) count += set.size;
+  return count;
+}
+
 /**
  * Deletes a database after closing every connection to it (a deletion waits for open connections, and the
  * crypto store may keep one after it stopped); resolves once it is gone.
