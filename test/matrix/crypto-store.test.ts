@@ -2,8 +2,7 @@
 // profile. A snapshot restores exactly what was written (schema, keys, structured-clone values), holds only its
 // own profile's databases, is taken by itself shortly after a write, and is on disk before a request that
 // publishes keys leaves, and leaves no connection of its own open; a damaged snapshot is a typed error naming the
-// file. Two profiles live in one process,
-// and a restarted one comes back with its identity.
+// file. Two profiles live in one process, and a restarted one comes back with its identity.
 import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
