@@ -165,7 +165,7 @@ describe("signing out", () => {
     while (!uploaded()) await delay(10);
     // matrix-js-sdk reports a sync response its crypto could not take in on its root logger, and goes on.
     const sdkErrors: string[] = [];
-    // eslint-disable-next-line @typescript-eslint/no-deprecated -- where sync.js logs it; no client logger has it
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- where matrix-js-sdk/lib/sync.js logs it; no client logger has it
     const spy = vi.spyOn(sdkRootLogger, "error").mockImplementation((...args: unknown[]) => {
       sdkErrors.push(args.map(String).join(" "));
     });
