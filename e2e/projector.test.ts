@@ -1,10 +1,9 @@
 // Projector mode (docs/ux.md "Demo mode") in Chromium with the app's CSP, on the fake engine, at 1920x1080: every
 // phase beside the live sequence diagram and transcript (a big QR code at error correction Q that reads back to
 // its exact bytes, check code digits of 128 px and more, the version chip), the diagram after a whole sign-in in
-// each direction and version (its SVG export has one arrow per entry that is neither a poll that found nothing nor
-// one of the device's own background calls: those are folded, and counted in their folds), the transcript's
-// exports, pausing and following, and a transcript that wrongly carries secrets shown redacted. Screenshots go to
-// test-results/screens/projector/.
+// each direction and version (its SVG export has one arrow per entry that is not a poll that found nothing: those
+// are folded, and counted in their folds), the transcript's exports, pausing and following, and a transcript that
+// wrongly carries secrets shown redacted. Screenshots go to test-results/screens/projector/.
 import { mkdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -94,8 +93,8 @@ async function open(watched: WatchedPage, name: string, theme: string): Promise<
 }
 
 /**
- * What the diagram on screen draws: arrows, folded entries (how many in all, and how many of them are the
- * device's own background calls), step markers.
+ * What the diagram on screen draws: arrows, folded entries (how many in all, and how many of them folded as
+ * background calls, which must be none: the transcript carries no Matrix client housekeeping), step markers.
  */
 async function drawn(page: Page) {
   return page.locator(".sequence-svg").evaluate((svg) => ({
@@ -219,7 +218,7 @@ describe("projector mode's codes and version", () => {
 
 describe("the sequence diagram after a success run", () => {
   it.for(WIRE_VERSIONS)(
-    "has one arrow per entry that is not folded (an empty poll, a background call), on screen and in its SVG export, in each direction (%s)",
+    "has one arrow per entry that is not a folded empty poll, on screen and in its SVG export, in each direction (%s)",
     async (version, ctx) => {
       const context = await contextFor(ctx, "dark");
       const watched = await watchedPage(context);
@@ -230,10 +229,10 @@ describe("the sequence diagram after a success run", () => {
         await page.setViewportSize(VIEWPORT);
         await open(watched, `projector--${key}--done`, "dark");
         const picture = await drawn(page);
-        // Polls that found nothing and the device's own background calls are folded; everything else an arrow.
-        expect(picture.arrows, key).toBe(drawable(run.entries) - run.emptyPolls - run.backgroundCalls);
-        expect(picture.folded, key).toBe(run.emptyPolls + run.backgroundCalls);
-        expect(picture.background, key).toBe(run.backgroundCalls);
+        // Polls that found nothing are folded; every other entry is one arrow.
+        expect(picture.arrows, key).toBe(drawable(run.entries) - run.emptyPolls);
+        expect(picture.folded, key).toBe(run.emptyPolls);
+        expect(picture.background, key).toBe(0);
         expect(picture.bands, key).toBe(1);
         await page.screenshot({ path: join(shots, "diagram", `${key}--window.png`) });
 
@@ -274,9 +273,9 @@ describe("the sequence diagram after a success run", () => {
         expect(inFile, key).toEqual({
           root: "svg",
           errors: 0,
-          arrows: drawable(run.entries) - run.emptyPolls - run.backgroundCalls,
-          folded: run.emptyPolls + run.backgroundCalls,
-          background: run.backgroundCalls,
+          arrows: drawable(run.entries) - run.emptyPolls,
+          folded: run.emptyPolls,
+          background: 0,
           selection: 0,
           focusable: 0,
         });

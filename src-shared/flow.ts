@@ -5,7 +5,7 @@
 // Words: the device that shows the QR code is the `generator`, the one that scans it the `scanner`; the
 // `new_device` is the one being signed in, the `existing_device` the one already signed in (docs/protocol.md).
 import { z } from "zod";
-import type { FlowError } from "./errors";
+import { outsideText, type FlowError } from "./errors";
 
 export type WireVersion = "v2024" | "v2025";
 export const WIRE_VERSIONS: readonly WireVersion[] = ["v2024", "v2025"];
@@ -177,7 +177,11 @@ export function readFlowCommand(
     rejected: {
       type: "rejected",
       reason: "invalid_command",
-      detail: issue === undefined ? "invalid" : `${issue.path.join(".") || "command"}: ${issue.message}`,
+      // The issue can quote the sender's keys and values: escaped and capped like any outside text.
+      detail:
+        issue === undefined
+          ? "invalid"
+          : outsideText(`${issue.path.join(".") || "command"}: ${issue.message}`, 200),
     },
   };
 }

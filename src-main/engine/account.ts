@@ -26,8 +26,10 @@ import {
   type TokenSet,
 } from "../oauth";
 import type { Runtime } from "../protocol";
+import type { TranscriptSink } from "../../src-shared/transcript";
 import type { OpenUrlResult } from "../flows/host";
 import type { ExistingDeviceAccount, NewDeviceAccount, SignedInDevice } from "../flows/ports";
+import { isFlowMatrixCall } from "./flow-calls";
 
 /** What a device grant or a browser sign-in ends with. */
 interface SignedInInput {
@@ -63,9 +65,43 @@ export class Account {
   #refresher: TokenRefresher | undefined;
   #metadata: AuthMetadata | undefined;
   #lifetime = new AbortController();
+  /** The transcript of the flow that holds this account (it stamps the flow's current step), while one does. */
+  #flowTranscript: TranscriptSink | undefined;
 
   constructor(options: AccountOptions) {
     this.#options = options;
+  }
+
+  /**
+   * The runtime of a call made on the flow's behalf (whoami, the OAuth client's registration): its entry goes to
+   * the flow's transcript while a flow holds the account, else to the account's own.
+   */
+  get #callRuntime(): Runtime {
+    const runtime = this.#options.runtime;
+    const flow = this.#flowTranscript;
+    return flow === undefined ? runtime : { ...runtime, transcript: flow };
+  }
+
+  /**
+   * The Matrix device's runtime: of its calls, only those a flow makes on its own behalf (flow-calls.ts) reach a
+   * transcript, the flow's; the client's housekeeping, and every call made while no flow runs, reach none.
+   */
+  get #deviceRuntime(): Runtime {
+    return {
+      ...this.#options.runtime,
+      transcript: (entry) => {
+        const flow = this.#flowTranscript;
+        if (flow !== undefined && isFlowMatrixCall(entry)) flow(entry);
+      },
+    };
+  }
+
+  /** Lends the account to a flow (ports.ts `useFlowTranscript`); the returned function ends the loan. */
+  #useFlowTranscript(transcript: TranscriptSink): () => void {
+    this.#flowTranscript = transcript;
+    return () => {
+      if (this.#flowTranscript === transcript) this.#flowTranscript = undefined;
+    };
   }
 
   get profile(): Profile {
@@ -147,7 +183,7 @@ export class Account {
     };
     const device = await startDevice({
       profile: this.profile,
-      runtime,
+      runtime: this.#deviceRuntime,
       tokens: source,
       account,
       signal,
@@ -166,7 +202,7 @@ export class Account {
   /** The client registered at `metadata`'s issuer for this profile, registering (once) when there is none. */
   async clientId(metadata: AuthMetadata, signal: AbortSignal): Promise<string> {
     const { clientId } = await registerClient(metadata, {
-      runtime: this.#options.runtime,
+      runtime: this.#callRuntime,
       signal,
       allowInsecureHttp: this.#allowInsecureHttp,
       store: this.#registrationStore(metadata),
@@ -233,7 +269,7 @@ export class Account {
     signal: AbortSignal,
   ): Promise<string> {
     const fetch = createBoundedFetch({
-      runtime: this.#options.runtime,
+      runtime: this.#callRuntime,
       layer: "matrix",
       signal,
       timeoutMs: 20_000,
@@ -343,6 +379,7 @@ export class Account {
       deviceExists: (deviceId, signal) => device.deviceExists(deviceId, signal),
       exportSecretsBundle: () => device.exportSecretsBundle(),
       isDeviceVerified: async (deviceId, signal) => (await device.serverView(deviceId, signal)).verified,
+      useFlowTranscript: (transcript) => this.#useFlowTranscript(transcript),
     };
   }
 
@@ -355,6 +392,7 @@ export class Account {
       ...(chosen === undefined ? {} : { chosenHomeserver: chosen }),
       newDeviceId: () => newDeviceId(runtime),
       clientId: (metadata, signal) => this.clientId(metadata, signal),
+      useFlowTranscript: (transcript) => this.#useFlowTranscript(transcript),
       signIn: async (input, signal): Promise<SignedInDevice> => {
         const signedIn: SignedInInput = { ...input, tokens: { scope: "", ...input.tokens } };
         const account = await this.#keep(signedIn, signal);

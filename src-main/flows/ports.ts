@@ -3,6 +3,19 @@
 // them about the protocol (docs/protocol.md §5) and lets a test swap in another real account.
 import type { AuthMetadata } from "../oauth";
 import type { CrossSigningSecrets, BackupSecrets } from "../protocol";
+import type { TranscriptSink } from "../../src-shared/transcript";
+
+/** What both accounts give a flow for its transcript. */
+export interface FlowTranscriptPort {
+  /**
+   * From now on, the account's calls on the flow's behalf (its Matrix calls: `GET /devices/{id}`, whoami, the
+   * device's keys and self-signing; the OAuth client's registration) write their transcript entries to
+   * `transcript`, the flow's, which stamps each with the flow's current step (docs/protocol.md §5). The Matrix
+   * client's own housekeeping (sync, key queries, backup checks) is no entry of it. The returned function ends
+   * this once the flow has ended.
+   */
+  useFlowTranscript(transcript: TranscriptSink): () => void;
+}
 
 /** The secrets of `m.login.secrets` (docs/protocol.md §7), without its `type`. */
 export interface SecretsBundle {
@@ -17,7 +30,7 @@ export interface AccountAuthServer {
 }
 
 /** The signed-in device that approves a new one (the existing device). */
-export interface ExistingDeviceAccount {
+export interface ExistingDeviceAccount extends FlowTranscriptPort {
   readonly userId: string;
   /** The account's homeserver, client-server API base URL: sent in `m.login.protocols`, and in the QR. */
   readonly homeserverUrl: string;
@@ -56,7 +69,7 @@ export interface GrantedTokens {
 }
 
 /** The device being signed in (the new device). */
-export interface NewDeviceAccount {
+export interface NewDeviceAccount extends FlowTranscriptPort {
   /** The homeserver the user chose, if any (a server name or a URL): where a shown QR's rendezvous lives. */
   readonly chosenHomeserver?: string;
   /** A fresh device ID for the device grant (at least 10 characters of the Matrix grammar). */

@@ -63,15 +63,21 @@ export function startFlow(options: StartFlowOptions): FlowController {
     version,
     retryable: canStartOver,
     ...(options.onError === undefined ? {} : { onError: options.onError }),
-    run:
-      options.role === "existing_device"
-        ? (ctx) => runExistingDevice(ctx, { ...common, account: options.account })
-        : (ctx) =>
-            runNewDevice(ctx, {
+    run: async (ctx) => {
+      // The account's calls on the flow's behalf go to the flow's transcript, with its step, while this run lasts.
+      const release = options.account.useFlowTranscript(host.transcript);
+      try {
+        return await (options.role === "existing_device"
+          ? runExistingDevice(ctx, { ...common, account: options.account })
+          : runNewDevice(ctx, {
               ...common,
               account: options.account,
               ...(options.deviceId === undefined ? {} : { deviceId: options.deviceId }),
-            }),
+            }));
+      } finally {
+        release();
+      }
+    },
   });
   controller.start();
   return controller;

@@ -61,8 +61,6 @@ export interface StartDeviceOptions {
   readonly logger?: Logger;
   /** Background failures (a snapshot that could not be written); the next publishing request retries it. */
   readonly onError?: (error: MatrixError) => void;
-  /** The flow step for transcript entries (`A-S11`), read at each request. */
-  readonly step?: () => string | undefined;
   readonly signal?: AbortSignal;
 }
 
@@ -374,7 +372,6 @@ export async function startDevice(options: StartDeviceOptions): Promise<MatrixDe
       else device.handleSignedOut();
     },
     isStopped: () => device !== undefined && device.state !== "running",
-    ...(options.step === undefined ? {} : { step: options.step }),
   });
   const client = createClient({
     baseUrl: account.homeserver,

@@ -47,8 +47,6 @@ export interface MatrixFetchOptions {
    * that the closed store no longer snapshots).
    */
   readonly isStopped: () => boolean;
-  /** A step name for the transcript entries (`A-S11`), when a flow is running. */
-  readonly step?: () => string | undefined;
 }
 
 /** Requests that make the server publish our keys (PROTOCOL: the crypto store must be on disk first). */
@@ -99,13 +97,11 @@ export function createMatrixFetch(options: MatrixFetchOptions): SdkFetch {
     const headers = new Headers(init.headers);
     if (token !== undefined) headers.set("Authorization", `Bearer ${token}`);
     const method = (init.method ?? "GET").toUpperCase();
-    const step = options.step?.();
     const requestBytes = bodyBytes(init.body);
     const base = {
       layer: "matrix" as const,
       method,
       url,
-      ...(step === undefined ? {} : { step }),
       ...(requestBytes === undefined ? {} : { requestBytes }),
     };
     let response: Response;

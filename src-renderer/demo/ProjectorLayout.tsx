@@ -165,7 +165,7 @@ function EntryCard({
       {sizes === undefined ? null : <p className="entry-card-meta">{sizes}</p>}
       {fold === undefined ? null : (
         <p className="entry-card-meta">
-          {t(fold.reason === "background" ? "demo.entry.foldedBackground" : "demo.entry.foldedPolls", {
+          {t("demo.entry.foldedPolls", {
             count: fold.count,
             first: offsetText(fold.firstTime, first),
             last: offsetText(fold.lastTime, first),

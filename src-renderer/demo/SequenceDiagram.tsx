@@ -665,7 +665,7 @@ function FoldRow({
       tabIndex={0}
       role="button"
       aria-pressed={selected}
-      aria-label={t(fold.reason === "background" ? "demo.fold.backgroundAria" : "demo.fold.aria", {
+      aria-label={t("demo.fold.aria", {
         label: fold.label,
         count: fold.count,
       })}

@@ -40,8 +40,6 @@ export interface CannedRun {
   readonly checkpoints: readonly Checkpoint[];
   /** How many of the entries are polls that found nothing (304, an unchanged token, pending, not there yet). */
   readonly emptyPolls: number;
-  /** How many are the Matrix device's own background calls (no step: its sync loop, key queries, backup checks). */
-  readonly backgroundCalls: number;
 }
 
 export type RunOutcome = "success" | "check_code_mismatch";
@@ -94,23 +92,6 @@ function generator(seed: number): () => number {
   };
 }
 
-/** What each device does by itself once the secrets are across, as a live run shows (abridged). */
-const NEW_AFTER_SECRETS = [
-  ["POST", "/keys/query"],
-  ["GET", "/room_keys/version"],
-  ["GET", "/sync"],
-  ["POST", "/keys/query"],
-  ["GET", "/room_keys/version"],
-  ["POST", "/keys/query"],
-  ["GET", "/room_keys/version"],
-] as const;
-const EXISTING_AFTER_SECRETS = [
-  ["GET", "/room_keys/version"],
-  ["POST", "/keys/query"],
-  ["GET", "/sync"],
-  ["POST", "/keys/query"],
-] as const;
-
 const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -119,7 +100,6 @@ class Script {
   readonly entries: TranscriptEntry[] = [];
   readonly checkpoints: Checkpoint[] = [];
   emptyPolls = 0;
-  backgroundCalls = 0;
   #time: number;
   #step: ProtocolStep | undefined;
   readonly #random: () => number;
@@ -322,24 +302,14 @@ class Script {
   }
 
   /**
-   * The Matrix device's own calls, which no protocol step makes and so carry none: what a signed-in device does
-   * by itself (a live run's transcript has dozens of them after the secrets arrive).
+   * The new device starts while it waits for the secrets: it names itself and publishes its device keys (the
+   * Matrix client's own sync and key queries meanwhile are no transcript entries).
    */
-  background(calls: readonly (readonly [method: string, path: string])[]): void {
-    for (const [method, path] of calls) {
-      this.entries.push(
-        httpEntry({
-          layer: "matrix",
-          method,
-          url: `https://${HOMESERVER}/_matrix/client/v3${path}`,
-          status: 200,
-          time: this.#time,
-          responseBytes: path === "/sync" ? 5120 : 640,
-        }),
-      );
-      this.backgroundCalls += 1;
-      this.wait(60);
-    }
+  newDeviceStarts(): void {
+    this.poll(1);
+    this.matrix("PUT", `/devices/${OUR_NEW_DEVICE}`, 200, 2);
+    this.poll(1);
+    this.matrix("POST", "/keys/upload", 200, 48);
   }
 
   versions(): void {
@@ -430,10 +400,7 @@ function existingShows(s: Script, outcome: RunOutcome): void {
     "cancel",
   ]);
   s.step("A-G10");
-  s.poll(4);
-  // The signed-in device's sync loop goes on meanwhile; it does not break the run of folded polls.
-  s.background([["GET", "/sync"]]);
-  s.poll(5);
+  s.poll(9);
   s.wait(300);
   s.read(SIZES[s.version].success ?? 0);
   s.message("received", "m.login.success");
@@ -441,11 +408,8 @@ function existingShows(s: Script, outcome: RunOutcome): void {
   s.step("A-G11");
   s.matrix("GET", `/devices/${OUR_NEW_DEVICE}`, 200, 156);
   s.step("A-G12");
-  s.matrix("GET", "/room_keys/version", 200, 342);
   s.write(SIZES[s.version].secrets ?? 0);
   s.message("sent", "m.login.secrets", SECRETS_FIELDS);
-  s.matrix("POST", "/keys/query", 200, 2410);
-  s.background(EXISTING_AFTER_SECRETS);
   s.show(done(OUR_NEW_DEVICE), []);
 }
 
@@ -476,18 +440,15 @@ function newScans(s: Script): void {
   s.grant(3);
   s.step("A-S10");
   s.matrix("GET", "/account/whoami", 200, 92);
-  s.matrix("POST", "/keys/upload", 200, 48);
   s.write(SIZES[s.version].success ?? 0);
   s.message("sent", "m.login.success");
   s.show({ phase: "syncing_secrets" });
   s.step("A-S11");
-  s.poll(1);
+  s.newDeviceStarts();
   s.read(SIZES[s.version].secrets ?? 0);
   s.message("received", "m.login.secrets", SECRETS_FIELDS);
-  s.matrix("POST", "/keys/query", 200, 2410);
-  s.matrix("POST", "/keys/upload", 200, 48);
-  s.matrix("GET", "/room_keys/version", 200, 342);
-  s.background(NEW_AFTER_SECRETS);
+  s.remove();
+  s.matrix("POST", "/keys/signatures/upload", 200, 2);
   s.show(done(OUR_NEW_DEVICE), []);
 }
 
@@ -546,18 +507,15 @@ function newShows(s: Script): void {
   s.grant(3);
   s.step("B-G11");
   s.matrix("GET", "/account/whoami", 200, 92);
-  s.matrix("POST", "/keys/upload", 200, 48);
   s.write(SIZES[s.version].success ?? 0);
   s.message("sent", "m.login.success");
   s.show({ phase: "syncing_secrets" });
   s.step("B-G12");
-  s.poll(1);
+  s.newDeviceStarts();
   s.read(SIZES[s.version].secrets ?? 0);
   s.message("received", "m.login.secrets", SECRETS_FIELDS);
-  s.matrix("POST", "/keys/query", 200, 2410);
-  s.matrix("POST", "/keys/upload", 200, 48);
-  s.matrix("GET", "/room_keys/version", 200, 342);
-  s.background(NEW_AFTER_SECRETS);
+  s.remove();
+  s.matrix("POST", "/keys/signatures/upload", 200, 2);
   s.show(done(OUR_NEW_DEVICE), []);
 }
 
@@ -609,11 +567,8 @@ function existingScans(s: Script): void {
   s.wait(1000);
   s.matrix("GET", `/devices/${device}`, 200, 156);
   s.step("B-S11");
-  s.matrix("GET", "/room_keys/version", 200, 342);
   s.write(SIZES[s.version].secrets ?? 0);
   s.message("sent", "m.login.secrets", SECRETS_FIELDS);
-  s.matrix("POST", "/keys/query", 200, 2410);
-  s.background(EXISTING_AFTER_SECRETS);
   s.show(done(KEYED_NEW_DEVICE), []);
 }
 
@@ -653,7 +608,6 @@ export function cannedRun(
     entries: script.entries,
     checkpoints: script.checkpoints,
     emptyPolls: script.emptyPolls,
-    backgroundCalls: script.backgroundCalls,
   };
 }
 

@@ -232,101 +232,99 @@ describe("layoutSequence", () => {
   });
 
   describe.each(WIRE_VERSIONS)("the canned success runs (%s)", (version) => {
-    it.each(RUN_KEYS)(
-      "give one arrow per entry that is neither a folded poll nor a background call ($direction-$side)",
-      (key) => {
-        const run = cannedRun(key.direction, key.side, version);
-        const layout = layoutSequence(run.entries);
-        const drawable = run.entries.filter((entry) => entry.kind !== "step").length;
-        const foldedBy = (background: boolean) =>
-          layout.folds
-            .filter((fold) => (fold.reason === "background") === background)
-            .reduce((sum, fold) => sum + fold.count, 0);
-        expect(foldedBy(false)).toBe(run.emptyPolls);
-        expect(run.backgroundCalls).toBeGreaterThan(0);
-        expect(foldedBy(true)).toBe(run.backgroundCalls);
-        expect(layout.arrows).toHaveLength(drawable - run.emptyPolls - run.backgroundCalls);
-        expect(layout.steps).toHaveLength(run.entries.filter((entry) => entry.kind === "step").length);
-        // Each entry appears exactly once: as an arrow or in a fold.
-        const seen = [
-          ...layout.arrows.map((arrow) => arrow.index),
-          ...layout.folds.flatMap((fold) => fold.indices),
-        ];
-        expect(new Set(seen).size).toBe(drawable);
-        // Every arrow after the first step carries its step's ID.
-        const firstStep = run.entries.findIndex((entry) => entry.kind === "step");
-        for (const arrow of layout.arrows) {
-          expect(arrow.step).toBe(run.entries[arrow.index]?.step);
-          if (arrow.index > firstStep) expect(arrow.step, arrow.label).toMatch(/^[AB]-[GS]\d+$/);
-        }
-        expect(layout.bands).toHaveLength(1);
-        expect(layout.lifelines.map((line) => line.id)).toContain("other_device");
-      },
-    );
+    it.each(RUN_KEYS)("give one arrow per entry that is not a folded poll ($direction-$side)", (key) => {
+      const run = cannedRun(key.direction, key.side, version);
+      const layout = layoutSequence(run.entries);
+      const drawable = run.entries.filter((entry) => entry.kind !== "step").length;
+      expect(layout.folds.reduce((sum, fold) => sum + fold.count, 0)).toBe(run.emptyPolls);
+      expect(layout.arrows).toHaveLength(drawable - run.emptyPolls);
+      expect(layout.steps).toHaveLength(run.entries.filter((entry) => entry.kind === "step").length);
+      // Each entry appears exactly once: as an arrow or in a fold.
+      const seen = [
+        ...layout.arrows.map((arrow) => arrow.index),
+        ...layout.folds.flatMap((fold) => fold.indices),
+      ];
+      expect(new Set(seen).size).toBe(drawable);
+      // Every arrow after the first step carries its step's ID.
+      const firstStep = run.entries.findIndex((entry) => entry.kind === "step");
+      for (const arrow of layout.arrows) {
+        expect(arrow.step).toBe(run.entries[arrow.index]?.step);
+        if (arrow.index > firstStep) expect(arrow.step, arrow.label).toMatch(/^[AB]-[GS]\d+$/);
+      }
+      // The account's own Matrix calls are there, each in its step: the existing device's device checks, the new
+      // device's whoami and self-signing.
+      const matrixSteps = layout.arrows.flatMap((arrow) =>
+        arrow.entry.kind === "http" &&
+        arrow.entry.layer === "matrix" &&
+        arrow.entry.path.startsWith("/_matrix/client/v3/")
+          ? [
+              `${arrow.entry.method} ${arrow.entry.path
+                .replace("/_matrix/client/v3/", "")
+                .replace(/^devices\/.+$/, "devices/{id}")} ${arrow.step ?? ""}`,
+            ]
+          : [],
+      );
+      const [existing, created] = key.direction === "A" ? ["A-G7", "A-G11"] : ["B-S6", "B-S10"];
+      const [signedIn, imported] = key.direction === "A" ? ["A-S10", "A-S11"] : ["B-G11", "B-G12"];
+      const existingDevice = (key.direction === "A") === (key.side === "G");
+      expect(matrixSteps).toEqual(
+        existingDevice
+          ? [`GET devices/{id} ${existing}`, `GET devices/{id} ${created}`]
+          : [
+              `GET account/whoami ${signedIn}`,
+              `PUT devices/{id} ${imported}`,
+              `POST keys/upload ${imported}`,
+              `POST keys/signatures/upload ${imported}`,
+            ],
+      );
+      expect(layout.bands).toHaveLength(1);
+      expect(layout.lifelines.map((line) => line.id)).toContain("other_device");
+    });
   });
 
-  it("folds the device's own background calls into one row per step, even with other arrows between", () => {
-    const matrix = (path: string, extra: { status?: number; step?: string; error?: string } = {}) => {
+  it("folds nothing but polls that found nothing: every other entry is one arrow, whatever it called", () => {
+    const matrix = (method: string, path: string, extra: { status?: number; step?: string } = {}) => {
       clock += 50;
       return httpEntry({
         layer: "matrix",
-        method: path === "/sync" || path === "/room_keys/version" ? "GET" : "POST",
+        method,
         url: `${HS}/_matrix/client/v3${path}`,
         time: clock,
-        ...(extra.error === undefined ? { status: extra.status ?? 200 } : { error: extra.error }),
+        status: extra.status ?? 200,
         ...(extra.step === undefined ? {} : { step: extra.step }),
       });
     };
-    const secrets = messageEntry({
-      direction: "received",
-      messageType: "m.login.secrets",
-      time: (clock += 10),
-      step: "A-S11",
-    });
     const entries = [
-      step("A-S10"),
-      matrix("/account/whoami", { step: "A-S10" }),
-      matrix("/keys/query"),
       step("A-S11"),
       get(304, { etag: '"e0"', step: "A-S11" }),
-      matrix("/sync"),
       get(304, { etag: '"e0"', step: "A-S11" }),
+      matrix("PUT", "/devices/QWERTYUIOPAS", { step: "A-S11" }),
+      get(304, { etag: '"e0"', step: "A-S11" }),
+      matrix("POST", "/keys/upload", { step: "A-S11" }),
       get(200, { etag: '"e1"', step: "A-S11" }),
-      secrets,
-      matrix("/keys/query"),
-      matrix("/room_keys/version"),
-      httpEntry({
-        layer: "rendezvous",
-        method: "DELETE",
-        url: SESSION,
-        status: 204,
-        time: clock,
+      messageEntry({
+        direction: "received",
+        messageType: "m.login.secrets",
+        time: (clock += 10),
         step: "A-S11",
       }),
-      matrix("/keys/query"),
-      matrix("/keys/signatures/upload"),
-      matrix("/room_keys/version", { status: 500 }),
-      matrix("/keys/query", { error: "TypeError" }),
-      matrix("/keys/query", { step: "A-S11" }),
-      matrix("/sync"),
+      matrix("POST", "/keys/signatures/upload", { step: "A-S11" }),
+      // A call with no step (a transcript from before the client's housekeeping was left out) is an arrow too.
+      matrix("GET", "/sync"),
     ];
     const layout = layoutSequence(entries);
-    const background = layout.folds.filter((fold) => fold.reason === "background");
-    // One row before step A-S11 and one in it: the later calls join the row of the first, across the secrets
-    // message, the DELETE and the self-signing between them; the sync in the polls does not break their fold.
-    expect(background.map((fold) => fold.indices)).toEqual([[2], [5, 9, 10, 12, 17]]);
-    expect(background[1]?.label).toBe("sync, keys/query, room_keys/version");
-    expect(background[1]).toMatchObject({ count: 5, from: "this_device", to: "server" });
-    expect(layout.folds.filter((fold) => fold.reason === "not_modified").map((fold) => fold.indices)).toEqual(
-      [[4, 6]],
-    );
-    // What stays an arrow: the step's own calls (whoami, the self-signing, a tagged query), and every failure.
-    expect(layout.arrows.map((arrow) => arrow.index)).toEqual([1, 7, 8, 11, 13, 14, 15, 16]);
-    expect(layout.arrows.find((arrow) => arrow.index === 14)?.tone).toBe("error");
-    // The row sits where the first of its calls came: after the polls' fold began, before the GET that found data.
-    const pollRow = layout.folds.find((fold) => fold.reason === "not_modified")?.row ?? -1;
-    const foundRow = layout.arrows.find((arrow) => arrow.index === 7)?.row ?? -1;
-    expect(background[1]?.row).toBe(pollRow + 1);
-    expect(foundRow).toBe(pollRow + 2);
+    expect(layout.folds.map((fold) => [fold.reason, fold.indices])).toEqual([
+      ["not_modified", [1, 2]],
+      ["not_modified", [4]],
+    ]);
+    expect(layout.arrows.map((arrow) => arrow.index)).toEqual([3, 5, 6, 7, 8, 9]);
+    expect(layout.arrows.map((arrow) => arrow.step)).toEqual([
+      "A-S11",
+      "A-S11",
+      "A-S11",
+      "A-S11",
+      "A-S11",
+      undefined,
+    ]);
   });
 });

@@ -11,14 +11,8 @@
 // Polls that found nothing fold into one dotted line with a count: a v2024 GET answered 304, a v2025 GET whose
 // sequence token is the one this device already knew (§2.2: no 304 there), a token-endpoint poll answered
 // `authorization_pending` (400, 403 on MAS), and the existing device's "is the new device there yet?" GET that
-// answered 404 (A-G11, B-S10).
-//
-// The Matrix device's own background calls fold too: a successful call to the client API's housekeeping endpoints
-// (`/sync`, `/keys/query`, `/room_keys/version`, ...) that no protocol step made (it carries no step). A device
-// makes them all the time once signed in, most of all right after the secrets arrive (it queries keys and checks
-// the backup again and again), and drawn one by one they buried the protocol's last steps. They fold into one
-// collapsed row per step, placed at the first of them and counting the later ones even when other arrows come
-// between (the row says from when to when); they do not break a run of folded polls. A failed one stays an arrow.
+// answered 404 (A-G11, B-S10). Nothing else folds: every other entry is one arrow. (The Matrix client's own
+// housekeeping, its sync loop, key queries and backup checks, is no transcript entry: src-main/engine/flow-calls.ts.)
 import type {
   HttpTranscriptEntry,
   MessageTranscriptEntry,
@@ -74,11 +68,8 @@ export interface SequenceFold {
   readonly step: string | undefined;
   /** The poll as an arrow would say it: `GET rendezvous → 304`. */
   readonly label: string;
-  /**
-   * Why it is folded: a 304, an unchanged sequence token, a pending grant, a device not there yet (polls that
-   * found nothing), or the device's own background calls.
-   */
-  readonly reason: "not_modified" | "same_token" | "pending" | "not_yet" | "background";
+  /** Why it found nothing: a 304, an unchanged sequence token, a pending grant, a device not there yet. */
+  readonly reason: "not_modified" | "same_token" | "pending" | "not_yet";
   readonly firstTime: number;
   readonly lastTime: number;
 }
@@ -155,36 +146,6 @@ const DEVICE_POLL_STEPS = new Set(["A-G11", "B-S10"]);
 /** The existing device's "must not exist yet" check (A-G7, B-S6): a 404 is the good answer. */
 const DEVICE_ABSENT_STEPS = new Set(["A-G7", "B-S6"]);
 
-/**
- * The client-API endpoints a signed-in Matrix device calls on its own (the sync loop, the crypto machine's key
- * queries and claims, the backup's checks), after the client API's prefix. Not `/devices/`,
- * `/account/whoami` or `/keys/signatures/upload`: the flows' own checks and the self-signing of step A-S11/B-G12.
- */
-const BACKGROUND_ENDPOINTS: readonly RegExp[] = [
-  /^sync$/,
-  /^keys\/(?:query|claim|changes)$/,
-  /^room_keys\/(?:version|keys)(?:\/.*)?$/,
-  /^sendToDevice\/.+$/,
-  /^pushrules\/?$/,
-  /^capabilities$/,
-  /^user\/[^/]+\/filter(?:\/[^/]+)?$/,
-];
-const CLIENT_API = /^\/_matrix\/client\/(?:v\d+|r0|unstable)\//;
-
-/** A successful call the Matrix device made on its own, outside every protocol step. */
-export function isBackgroundCall(entry: HttpTranscriptEntry): boolean {
-  return (
-    entry.layer === "matrix" &&
-    entry.step === undefined &&
-    entry.error === undefined &&
-    entry.status !== undefined &&
-    entry.status >= 200 &&
-    entry.status < 300 &&
-    CLIENT_API.test(entry.path) &&
-    BACKGROUND_ENDPOINTS.some((endpoint) => endpoint.test(entry.path.replace(CLIENT_API, "")))
-  );
-}
-
 function lifelineOf(entry: HttpTranscriptEntry | MessageTranscriptEntry): {
   from: LifelineId;
   to: LifelineId;
@@ -251,12 +212,6 @@ function httpLabel(entry: HttpTranscriptEntry): string {
   return `${entry.method} ${shortPath(entry.layer, entry.path)} → ${outcome}`;
 }
 
-/** A background fold's label: the calls it holds, the first three named. */
-function backgroundLabel(calls: readonly string[]): string {
-  const named = calls.slice(0, 3).join(", ");
-  return calls.length > 3 ? `${named}, …` : named;
-}
-
 function httpDetail(entry: HttpTranscriptEntry): string | undefined {
   if (entry.error !== undefined)
     return entry.error.length > 60 ? `${entry.error.slice(0, 59)}…` : entry.error;
@@ -297,8 +252,6 @@ type Row =
       readonly entry: HttpTranscriptEntry;
       readonly reason: SequenceFold["reason"];
       lastTime: number;
-      /** A background fold's endpoints (short paths), each once, in the order they first came. */
-      readonly calls: string[];
     }
   | { readonly kind: "step"; readonly index: number; readonly entry: TranscriptEntry & { kind: "step" } };
 
@@ -311,8 +264,8 @@ interface OpenBand {
 
 /**
  * Lays out one device's transcript as a sequence diagram: one arrow per HTTP call or login message that is not a
- * folded poll or background call, one dotted line per run of folded polls, one per step's background calls, one
- * marker row per step entry, and a band for each stretch of the secure channel.
+ * folded poll, one dotted line per run of folded polls, one marker row per step entry, and a band for each
+ * stretch of the secure channel.
  */
 export function layoutSequence(
   entries: readonly TranscriptEntry[],
@@ -324,7 +277,6 @@ export function layoutSequence(
   // 1. Rows, in transcript order, with folds and bands decided as the entries come.
   const rows: Row[] = [];
   const open = new Map<string, Row & { kind: "fold" }>();
-  let background: (Row & { kind: "fold" }) | undefined;
   const polls: PollState = { lastEtag: undefined, lastToken: undefined };
   const bands: OpenBand[] = [];
   let band: OpenBand | undefined;
@@ -333,7 +285,6 @@ export function layoutSequence(
   entries.forEach((entry, index) => {
     if (entry.kind === "step") {
       open.clear();
-      background = undefined;
       const phase = stepPhase(entry.step);
       if (phase === "handshake" && band !== undefined) band = undefined;
       rows.push({ kind: "step", index, entry });
@@ -345,26 +296,6 @@ export function layoutSequence(
     }
     if (entry.kind === "http") {
       if (entry.host !== undefined) hosts[serverOf(entry)] ??= entry.host;
-      if (isBackgroundCall(entry)) {
-        // By path alone: the label has to fit beside the lifelines at projector size.
-        const call = shortPath(entry.layer, entry.path);
-        if (background === undefined) {
-          background = {
-            kind: "fold",
-            row: rows.length,
-            indices: [],
-            entry,
-            reason: "background",
-            lastTime: entry.time,
-            calls: [],
-          };
-          rows.push(background);
-        }
-        background.indices.push(index);
-        background.lastTime = entry.time;
-        if (!background.calls.includes(call)) background.calls.push(call);
-        return;
-      }
       const reason = emptyPoll(entry, polls);
       if (reason !== undefined) {
         const key = `${entry.layer} ${entry.method} ${entry.path} ${reason}`;
@@ -380,7 +311,6 @@ export function layoutSequence(
             entry,
             reason,
             lastTime: entry.time,
-            calls: [],
           };
           open.set(key, fold);
           rows.push(fold);
@@ -450,7 +380,7 @@ export function layoutSequence(
         x1: x(from),
         x2: x(to),
         step: row.entry.step,
-        label: row.reason === "background" ? backgroundLabel(row.calls) : httpLabel(row.entry),
+        label: httpLabel(row.entry),
         reason: row.reason,
         firstTime: row.entry.time,
         lastTime: row.lastTime,

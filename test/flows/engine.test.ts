@@ -14,6 +14,7 @@ import { createRuntime } from "../../src-main/protocol";
 import { EVENTS, readEvent } from "../../src-shared/contract";
 import type { FlowSnapshot } from "../../src-shared/flow";
 import { TEST_CRYPTO_STORE, TEST_TIMINGS, postHook } from "../helpers/matrix-device";
+import { expectStepsOnFlowCalls } from "./flow-calls";
 import { DEVSERVER, FLOW_TEST_TIMINGS } from "./harness";
 
 const signal = new AbortController().signal;
@@ -197,6 +198,9 @@ describe("the engine, driven through the contract", () => {
         const text = JSON.stringify(event.payload);
         for (const secret of secrets) expect(text).not.toContain(secret);
       }
+      // The accounts' Matrix calls on the flows' behalf carry their steps; the clients' housekeeping is not there.
+      expectStepsOnFlowCalls(existing.transcript.list(), "existing", "A");
+      expectStepsOnFlowCalls(fresh.transcript.list(), "new", "A");
       expect(Object.keys(EVENTS)).toContain("transcript.entry");
       expect(
         existingEvents.some((event) => event.name === "transcript.entry" && event.payload.step === "A-G12"),

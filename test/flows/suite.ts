@@ -9,6 +9,7 @@ import { scenariosFor, type Direction } from "../../src-main/flows/scenarios";
 import type { WireVersion } from "../../src-main/protocol";
 import { api } from "../helpers/csapi";
 import { cryptoOf, SecretStorageKeys, useJsSdkClients } from "../helpers/js-sdk";
+import { expectStepsOnFlowCalls } from "./flow-calls";
 import { createFlowWorld, runScenario, type FlowWorld, type RunResult } from "./harness";
 
 function unpadded(bytes: Uint8Array): string {
@@ -57,10 +58,18 @@ export function scenarioSuite(direction: Direction, version: WireVersion): void 
       );
     }
 
+    /** Both transcripts show the accounts' own Matrix calls with their steps, and no housekeeping. */
+    async function afterSuccess(result: RunResult): Promise<void> {
+      const letter = direction === "existing_shows" ? "A" : "B";
+      expectStepsOnFlowCalls(result.existing.host.entries, "existing", letter);
+      expectStepsOnFlowCalls(result.new.host.entries, "new", letter);
+      await expectVerifiedAndBackedUp(result);
+    }
+
     for (const row of scenariosFor(direction, version)) {
       it(`${row.id}: ${row.title}`, async () => {
         await runScenario(world, row, direction, version, {
-          ...(row.id === "success" ? { afterSuccess: expectVerifiedAndBackedUp } : {}),
+          ...(row.id === "success" ? { afterSuccess } : {}),
         });
       });
     }

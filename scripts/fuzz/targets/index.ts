@@ -1,5 +1,6 @@
 // Every fuzz target, in the order the report lists them.
 import type { AnyTarget } from "../harness";
+import { CLI_TARGETS } from "./cli";
 import { CSAPI_TARGETS } from "./csapi";
 import { IPC_TARGETS } from "./ipc";
 import { OAUTH_TARGETS } from "./oauth";
@@ -12,4 +13,5 @@ export const FUZZ_TARGETS: readonly AnyTarget[] = [
   ...OAUTH_TARGETS,
   ...CSAPI_TARGETS,
   ...IPC_TARGETS,
+  ...CLI_TARGETS,
 ];

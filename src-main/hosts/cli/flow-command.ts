@@ -5,10 +5,11 @@
 // at once. Exit status 0 when the flow is done, 3 when it ended in an error (its code is on the last JSON line).
 import { rename, writeFile } from "node:fs/promises";
 import { FlowFailure, type FlowErrorCode } from "../../../src-shared/errors";
-import { readFlowCommand, type FlowCommand } from "../../../src-shared/flow";
+import type { FlowCommand } from "../../../src-shared/flow";
 import type { Engine } from "../../engine";
 import { decodeBase64 } from "../../protocol";
 import { UsageError, type CommandName, type CommonArgs } from "./args";
+import { readCommandLine } from "./command-line";
 import type { FlowArgs } from "./flow-args";
 import { openEngine } from "./engine-session";
 import {
@@ -257,14 +258,7 @@ class RunningFlow {
   /** One line of stdin in --json mode: a command in the contract's shape, or a typed refusal. */
   async #commandLine(line: string): Promise<void> {
     if (this.#ended || line.trim() === "") return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      this.#out.line({ type: "rejected", reason: "invalid_command", detail: "not a JSON object" });
-      return;
-    }
-    const read = readFlowCommand(value);
+    const read = readCommandLine(line);
     if (!read.ok) {
       this.#out.line({ ...read.rejected });
       return;

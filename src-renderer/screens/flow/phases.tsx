@@ -599,7 +599,7 @@ function Done({ flow }: { readonly flow: Of<"done"> }) {
         <li className={flow.verified ? "result-ok" : "result-warn"}>
           {flow.verified
             ? t(isNew ? "phase.done.verified" : "phase.done.verifiedOther")
-            : t("phase.done.notVerified")}
+            : t(isNew ? "phase.done.notVerified" : "phase.done.notVerifiedOther")}
         </li>
         <li className={flow.backup ? "result-ok" : "result-warn"}>
           {t(flow.backup ? "phase.done.backup" : "phase.done.noBackup")}
