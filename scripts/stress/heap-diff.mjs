@@ -1,9 +1,10 @@
 // `node scripts/stress/heap-diff.mjs <before.heapsnapshot> <after.heapsnapshot> [--top N] [--paths K]`: what
 // is alive in the second heap snapshot that was not in the first, by constructor. Both snapshots must come from
 // one process (V8 keeps an object's snapshot ID for its life), as `npm run stress:endurance -- --heap-snapshots
-// <dir>` writes them: an object in the second whose ID the first does not have was allocated in between and
-// survived. For the top growers it prints, for a few such objects, the shortest path from the GC roots that
-// keeps each one alive (strong edges only), which names the map, listener or closure that holds it.
+// <dir>` writes them. First the net change per constructor (count and self size: what was replaced, such as
+// recompiled code, cancels out), then the objects of the second whose ID the first does not have (allocated in
+// between and alive); for the top of those, the shortest path from the GC roots that keeps a few of them alive
+// (strong edges only), which names the map, listener or closure that holds them.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
@@ -108,10 +109,37 @@ function pathFromRoot(heap, target) {
   return steps.slice(1).join(" -> ");
 }
 
+/** Count and self size of every constructor in one snapshot. */
+function byConstructor(heap) {
+  const groups = new Map();
+  for (let i = 0; i < heap.count; i++) {
+    const n = heap.node(i);
+    const g = groups.get(key(n)) ?? { count: 0, size: 0 };
+    g.count++;
+    g.size += n.size;
+    groups.set(key(n), g);
+  }
+  return groups;
+}
+
 const before = load(positionals[0]);
 const beforeIds = new Set();
 for (let i = 0; i < before.count; i++) beforeIds.add(before.node(i).id);
 const after = load(positionals[1]);
+
+// What grew, net: objects that were replaced (code recompiled, a cache entry renewed) cancel out here.
+const [countsBefore, countsAfter] = [byConstructor(before), byConstructor(after)];
+const net = [...countsAfter].map(([k, a]) => {
+  const b = countsBefore.get(k) ?? { count: 0, size: 0 };
+  return { k, count: a.count - b.count, size: a.size - b.size };
+});
+for (const [k, b] of countsBefore) if (!countsAfter.has(k)) net.push({ k, count: -b.count, size: -b.size });
+const netTotal = net.reduce((sum, g) => sum + g.size, 0);
+console.log(`net change of the self sizes: ${(netTotal / 1024).toFixed(0)} KiB; the largest changes:`);
+console.log(`${"KiB".padStart(8)} ${"count".padStart(7)}  constructor`);
+for (const g of net.sort((a, b) => Math.abs(b.size) - Math.abs(a.size)).slice(0, Number(values.top)))
+  console.log(`${(g.size / 1024).toFixed(1).padStart(8)} ${String(g.count).padStart(7)}  ${g.k}`);
+console.log("");
 
 const groups = new Map();
 for (let i = 0; i < after.count; i++) {
