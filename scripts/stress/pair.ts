@@ -153,7 +153,12 @@ export async function runPair(
     switch (snapshot.phase) {
       case "showing_qr":
         if (side.snapshots.filter((s) => s.phase === "showing_qr").length === 1)
-          act(() => {
+          act(async () => {
+            // The scanner may still be in its preflight on a busy machine (it refuses a scan until it is done).
+            while (!scanner.snapshots.at(-1)?.accepts.includes("submitScannedQr")) {
+              if (scanner.outcome !== undefined) return;
+              await delay(10);
+            }
             command(scanner, { type: "submitScannedQr", bytes: snapshot.qr });
           });
         return;

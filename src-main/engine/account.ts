@@ -73,13 +73,17 @@ export class Account {
   }
 
   /**
-   * The runtime of a call made on the flow's behalf (whoami, the OAuth client's registration): its entry goes to
-   * the flow's transcript while a flow holds the account, else to the account's own.
+   * The runtime of the account's own calls (whoami, the OAuth client's registration, a token refresh): each entry
+   * goes to the flow's transcript (with its step) while a flow holds the account, else to the account's own.
    */
   get #callRuntime(): Runtime {
     const runtime = this.#options.runtime;
-    const flow = this.#flowTranscript;
-    return flow === undefined ? runtime : { ...runtime, transcript: flow };
+    return {
+      ...runtime,
+      transcript: (entry) => {
+        (this.#flowTranscript ?? runtime.transcript)(entry);
+      },
+    };
   }
 
   /**
@@ -158,10 +162,9 @@ export class Account {
     tokens: TokenSet,
     signal: AbortSignal,
   ): Promise<MatrixDevice> {
-    const { runtime } = this.#options;
     this.#metadata = metadata;
     const refresher = new TokenRefresher({
-      runtime,
+      runtime: this.#callRuntime,
       metadata,
       clientId,
       tokens,

@@ -62,7 +62,9 @@ async function approveNewDevice(
   const { host, timings, account } = options;
   const signal = ctx.signal;
 
-  // Preflight: this device must hold the keys it is about to give (MSC4108 2025 "Discoverability").
+  // Preflight: this device must hold the keys it is about to give (MSC4108 2025 "Discoverability"). Its calls,
+  // and the choice of wire version, are part of the first step (A-G1 or B-S1).
+  host.step(options.side === "generator" ? "A-G1" : "B-S1");
   ctx.show({
     phase: "preflight",
     checks: [{ id: "cross_signing_keys", status: "pending" }],

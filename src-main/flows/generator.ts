@@ -68,6 +68,7 @@ export async function showQrUntilConfirmed(input: ShowQrInput): Promise<SecureSe
         ? {}
         : { requestTimeoutMs: timings.rendezvousRequestTimeoutMs }),
       ...(timings.retryBackoff === undefined ? {} : { backoff: timings.retryBackoff }),
+      ...(timings.rendezvousRateLimit === undefined ? {} : { rateLimit: timings.rendezvousRateLimit }),
       ...(version === "v2025" && input.accessToken !== undefined
         ? { accessToken: await input.accessToken(ctx.signal) }
         : {}),

@@ -37,6 +37,9 @@ export function steppedHost(host: FlowHost): SteppedHost {
       );
     },
     step(id) {
+      // Marked where it begins: naming the current step again (the first step, begun by the flow's preflight,
+      // then by the part that shows or scans the QR code) writes no second marker.
+      if (id === current) return;
       current = id;
       host.transcript({ kind: "step", layer: "flow", step: id, name: PROTOCOL_STEPS[id], time: host.now() });
     },

@@ -77,6 +77,8 @@ async function signInThisDevice(
   let session: SecureSession;
   let accountBaseUrl: string;
   let direction: "A" | "B";
+  // Resolving the chosen homeserver and choosing the wire version are part of the first step (B-G1 or A-S1).
+  host.step(options.side === "generator" ? "B-G1" : "A-S1");
   const chosen = account.chosenHomeserver === undefined ? undefined : await resolve(account.chosenHomeserver);
 
   if (options.side === "generator") {

@@ -6,6 +6,7 @@ import {
   SESSION_WATCH,
   type BackoffOptions,
   type PollSchedule,
+  type RequestRateLimit,
 } from "../protocol";
 
 export interface FlowTimings {
@@ -41,6 +42,11 @@ export interface FlowTimings {
    * (0.5 s doubling to 5 s).
    */
   readonly retryBackoff?: BackoffOptions;
+  /**
+   * The rendezvous clients' request-rate ceiling per session; default theirs (REQUEST_RATE_LIMIT), which every
+   * host keeps. Only the model-based tests, hundreds of sessions against the devserver, pass a higher one.
+   */
+  readonly rendezvousRateLimit?: RequestRateLimit;
 }
 
 export const DEFAULT_TIMINGS: FlowTimings = {

@@ -56,6 +56,7 @@ export async function scanAndConnect(input: ScanInput): Promise<Scanned> {
       ? {}
       : { requestTimeoutMs: timings.rendezvousRequestTimeoutMs }),
     ...(timings.retryBackoff === undefined ? {} : { backoff: timings.retryBackoff }),
+    ...(timings.rendezvousRateLimit === undefined ? {} : { rateLimit: timings.rendezvousRateLimit }),
   });
   conversation.rendezvous = rendezvous;
   ctx.setExpiresAt(rendezvous.expiresAt);

@@ -35,7 +35,16 @@ export type Injection =
    * `during`. Where the phase is too short to hit, the harness holds it there (docs/testing.md §8): the canceller's
    * next request, or its device check, waits until the cancel has happened.
    */
-  | { readonly kind: "cancel"; readonly by: Device | QrSide; readonly during: ExpectedPhase }
+  | {
+      readonly kind: "cancel";
+      readonly by: Device | QrSide;
+      readonly during: ExpectedPhase;
+      /**
+       * The canceller's `m.login.failure` write gets no answer before its time runs out (the harness holds it until
+       * its signal aborts): the canceller must delete the rendezvous instead (docs/protocol.md §5, "cancelling").
+       */
+      readonly failureWriteStalls?: boolean;
+    }
   /** The codes typed on the device that shows the QR, in order (`wrong` is any other two digits). */
   | { readonly kind: "check_codes"; readonly typed: readonly ("wrong" | "right")[] }
   /** The device ID the new device asks for already exists on the account. */
@@ -347,6 +356,18 @@ export const SCENARIOS: readonly Scenario[] = [
     inject: { kind: "cancel", by: "existing", during: "syncing_secrets" },
     existing: { phases: ["syncing_secrets", "error"], error: "cancelled_here" },
     new: { phases: ["syncing_secrets", "error"], error: "cancelled_there" },
+    secretsSealed: false,
+  },
+  {
+    id: "cancel-existing-syncing-failure-unwritten",
+    title:
+      "the existing device cancels before the secrets, and its m.login.failure cannot be written in time",
+    // As cancel-existing-syncing, but the failure's write hangs: after its timeout (cancelLingerMs, at least 1 s)
+    // the existing device deletes the rendezvous, and the new device sees it vanish at its next look rather than
+    // at the session's end. The harness also checks that the write was tried and the DELETE answered.
+    inject: { kind: "cancel", by: "existing", during: "syncing_secrets", failureWriteStalls: true },
+    existing: { phases: ["syncing_secrets", "error"], error: "cancelled_here" },
+    new: { phases: ["syncing_secrets", "error"], error: "expired" },
     secretsSealed: false,
   },
   {
@@ -969,6 +990,9 @@ const AGREEING: readonly (readonly [Ending, Ending])[] = [
   ["cancelled_here", "cancelled_there"],
   ["cancelled_here", "expired"],
   ["cancelled_here", "cancelled_here"],
+  // The scanner cancels before the showing device has confirmed the check code, which only deletes the rendezvous,
+  // while the showing device's user types wrong codes: the comparison is local, and it may end before it looks.
+  ["check_code_mismatch", "cancelled_here"],
   // The session ended, or one side deleted it on an error of its own.
   ["expired", "expired"],
   ["check_code_mismatch", "expired"],

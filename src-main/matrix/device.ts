@@ -31,6 +31,7 @@ import {
 import type { Profile, ProfileAccount } from "./profile";
 import * as bundles from "./secrets-bundle";
 import { serverView, type ServerView } from "./server-view";
+import { SyncCryptoGate } from "./sync-crypto-gate";
 
 export type { ServerView } from "./server-view";
 export type { AccountDevice, AccountPageAction } from "./devices";
@@ -71,6 +72,7 @@ export class MatrixDevice {
   private readonly ctx: DeviceContext;
   private readonly client: MatrixClient;
   private readonly store: DurableCryptoStore;
+  private readonly syncGate: SyncCryptoGate;
   private readonly tokens: AccessTokenSource;
   private stateValue: DeviceState = "running";
   private readonly signedOutListeners = new Set<() => void>();
@@ -97,6 +99,7 @@ export class MatrixDevice {
     this.profile = parts.profile;
     this.client = parts.client;
     this.store = parts.store;
+    this.syncGate = new SyncCryptoGate(parts.crypto);
     this.tokens = parts.tokens;
     const { runtime, timings, fetch } = parts;
     this.ctx = {
@@ -159,8 +162,8 @@ export class MatrixDevice {
     if (this.stateValue !== "running") return;
     this.stateValue = "signed_out";
     this.signingOut = (async () => {
-      this.client.stopClient();
       try {
+        await this.halt();
         await this.store.discard();
         await this.profile.forgetDevice("elsewhere");
       } catch (error) {
@@ -266,9 +269,19 @@ export class MatrixDevice {
       }
     });
     this.stateValue = "stopped";
-    this.client.stopClient();
+    await this.halt();
     await this.store.discard();
     await this.profile.forgetDevice("here");
+  }
+
+  /**
+   * Stops the sync loop and the crypto, then waits for the sync response the crypto was still taking in: only
+   * then may the store be closed or dropped (sync-crypto-gate.ts).
+   */
+  private async halt(): Promise<void> {
+    this.syncGate.close();
+    this.client.stopClient();
+    await this.syncGate.settled();
   }
 
   /** Stops syncing, saves the crypto store and releases it. The profile stays open (the caller closes it). */
@@ -279,7 +292,7 @@ export class MatrixDevice {
     }
     if (this.stateValue === "stopped") return;
     this.stateValue = "stopped";
-    this.client.stopClient();
+    await this.halt();
     await this.store.close();
   }
 }

@@ -3,11 +3,14 @@
 // profile runs `sign-in`, in both who-shows directions and both wire versions. The QR code goes across only as
 // the showing process printed it (base64) or as the PNG file it wrote; the test reads the check code on one and
 // types it on the other, approves, says the consent page is open, and answers the consent page through the
-// devserver's hook. stdout carries JSON lines and nothing else. Ctrl-C (SIGINT) cancels properly: the other
-// device ends with `cancelled_there`.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+// devserver's hook. stdout carries JSON lines and nothing else, and no secret in play (the device code the new
+// device was handed, either profile's tokens and crypto-store key) is in either process's stdout or stderr or in
+// a profile file outside the secret stores. Ctrl-C (SIGINT) cancels properly: the other device ends with
+// `cancelled_there`.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Devserver } from "../../devserver/index";
 import { decodeQrPixels } from "../../src-main/hosts/cli/qr-decode";
@@ -16,6 +19,7 @@ import type { WireVersion } from "../../src-shared/flow";
 import { rasterize } from "../../src-renderer/qr/raster.testing";
 import {
   devserverPairSetup,
+  type PairRun,
   startSignedInDevserver,
   expectOnlyJson,
   playUsers,
@@ -26,6 +30,7 @@ import {
 } from "../helpers/cli";
 import { postHook } from "../helpers/matrix-device";
 import { explainRunning, processState, reportArgs } from "../helpers/node-report";
+import { findLeaks, SecretSet, Sinks } from "../helpers/secret-sinks";
 import { readHalfBlocks } from "../helpers/terminal-qr";
 import { hasTmux, openTerminal } from "../helpers/tmux";
 
@@ -47,9 +52,60 @@ afterAll(async () => {
 
 let runs = 0;
 
+/** Where run `run`'s processes write the device codes they are handed (device-code-recorder.mjs). */
+const deviceCodesFile = (run: number) => join(root, `device-codes-${run}.txt`);
+
 function pairSetup(): PairSetup {
   runs += 1;
-  return devserverPairSetup({ cli, env, server, root, existingDir: existingDir(), run: runs });
+  // Both processes record the device codes they receive, for the secret sinks below.
+  const recorder = pathToFileURL(join(import.meta.dirname, "device-code-recorder.mjs")).href;
+  const recording = {
+    ...env,
+    NODE_OPTIONS: `${env.NODE_OPTIONS ?? ""} --import=${recorder}`.trim(),
+    MQL_TEST_DEVICE_CODES: deviceCodesFile(runs),
+  };
+  return devserverPairSetup({ cli, env: recording, server, root, existingDir: existingDir(), run: runs });
+}
+
+async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
+  return JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+}
+
+/**
+ * The secrets in play in run `run` (the device codes the processes were handed, both profiles' tokens and
+ * crypto-store keys) against everything the two processes wrote outside their secret stores: stdout (the --json
+ * lines), stderr and the profiles' other files.
+ */
+async function secretSinks(
+  run: number,
+  setup: PairSetup,
+  pair: PairRun,
+): Promise<{ codes: string[]; leaks: unknown[] }> {
+  const codes = (await readFile(deviceCodesFile(run), "utf8").catch(() => ""))
+    .split("\n")
+    .filter((code) => code !== "");
+  const secrets = new SecretSet();
+  for (const [i, code] of codes.entries()) secrets.text(`device code ${i + 1}`, code);
+  for (const [name, dir] of [
+    ["existing", setup.existingDir],
+    ["new", setup.newDir],
+  ] as const) {
+    const stored = await readJson(join(dir, "secrets.json"));
+    const tokens = stored?.tokens as { accessToken?: string; refreshToken?: string } | undefined;
+    secrets.text(`${name} access token`, tokens?.accessToken);
+    secrets.text(`${name} refresh token`, tokens?.refreshToken);
+    secrets.text(`${name} crypto-store key`, stored?.cryptoStoreKey as string | undefined);
+  }
+  const sinks = new Sinks();
+  for (const [name, process] of [
+    ["existing", pair.existing],
+    ["new", pair.fresh],
+  ] as const) {
+    sinks.add(`${name} stdout`, process.stdout()).add(`${name} stderr`, process.stderr());
+  }
+  await sinks.addProfileFiles("existing profile", setup.existingDir);
+  await sinks.addProfileFiles("new profile", setup.newDir);
+  return { codes, leaks: findLeaks(secrets, sinks) };
 }
 
 describe("sign-in and link through --json, two processes", () => {
@@ -62,6 +118,7 @@ describe("sign-in and link through --json, two processes", () => {
 
   it.each(cases)("the %s device shows a %s QR code, carried as %s", async (shows, version, carry) => {
     const setup = pairSetup();
+    const runNumber = runs;
     const run = await startPair(setup, shows, version, carry);
     if (shows === "existing" && version === "v2024") {
       // Lines that are not a command the showing screen takes are refused, and change nothing.
@@ -101,6 +158,10 @@ describe("sign-in and link through --json, two processes", () => {
     ).toBe(true);
     expectOnlyJson(run.existing);
     expectOnlyJson(run.fresh);
+    // No secret in play in anything the processes wrote; the new device was handed its device code.
+    const { codes, leaks } = await secretSinks(runNumber, setup, run);
+    expect(codes.length).toBeGreaterThan(0);
+    expect(leaks).toEqual([]);
   });
 
   it("Ctrl-C on the existing device while it asks for approval: the new device ends with cancelled_there", async () => {

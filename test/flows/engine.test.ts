@@ -94,7 +94,9 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20
 }
 
 beforeAll(async () => {
-  server = await startDevserver(DEVSERVER);
+  // Access tokens of 62 s, one second more than the refresher's margin: from then on the account refreshes at
+  // each use, in the middle of the flows too, and those refreshes must carry the flow's step.
+  server = await startDevserver({ ...DEVSERVER, accessTokenTtlS: 62 });
   root = await mkdtemp(join(tmpdir(), "mql-engine-"));
   await signedInProfile(join(root, "existing"));
 }, 60_000);
@@ -201,6 +203,12 @@ describe("the engine, driven through the contract", () => {
       // The accounts' Matrix calls on the flows' behalf carry their steps; the clients' housekeeping is not there.
       expectStepsOnFlowCalls(existing.transcript.list(), "existing", "A");
       expectStepsOnFlowCalls(fresh.transcript.list(), "new", "A");
+      // The short-lived tokens were refreshed while the flow ran, each refresh under its step.
+      const refreshes = existing.transcript
+        .list()
+        .filter((entry) => entry.kind === "http" && entry.layer === "oauth" && entry.method === "POST");
+      expect(refreshes.length).toBeGreaterThan(0);
+      expect(refreshes.filter((entry) => entry.step === undefined)).toEqual([]);
       expect(Object.keys(EVENTS)).toContain("transcript.entry");
       expect(
         existingEvents.some((event) => event.name === "transcript.entry" && event.payload.step === "A-G12"),

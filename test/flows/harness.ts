@@ -10,7 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { startDevserver, type Devserver, type DevserverOptions } from "../../devserver/index";
+import { startDevserver, type DevserverHooks, type DevserverOptions } from "../../devserver/index";
 import { Account } from "../../src-main/engine/account";
 import type { FlowController, FlowOutcome } from "../../src-main/flows/controller";
 import type { FlowHost } from "../../src-main/flows/host";
@@ -51,7 +51,7 @@ import {
 import type { FlowPhaseName, FlowSnapshot } from "../../src-shared/flow";
 import type { TranscriptEntry } from "../../src-shared/transcript";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.testing";
-import { TEST_CRYPTO_STORE, TEST_TIMINGS, postHook } from "../helpers/matrix-device";
+import { TEST_CRYPTO_STORE, TEST_TIMINGS } from "../helpers/matrix-device";
 import { captureConsole, deviceCodeRecorder, findLeaks, SecretSet, Sinks } from "../helpers/secret-sinks";
 import { scanAsPeer, showAsPeer, type ScriptedPeer } from "./scripted-peer";
 
@@ -72,11 +72,41 @@ export const FLOW_TEST_TIMINGS: Partial<FlowTimings> = {
 const USER = "alice";
 const SIGNAL = new AbortController().signal;
 
+/**
+ * The homeserver a world's rows run on: a devserver (which is one), or real Synapse with the devserver as its MAS
+ * (the real-server lane, test/synapse/flow-faults.test.ts).
+ */
+export interface FlowServer {
+  /** The client-server API. */
+  readonly baseUrl: string;
+  /** The account's OAuth issuer. */
+  readonly issuer: string;
+  /** Where the devserver's `/_devserver/*` hooks answer (consent, minted tokens), when not at `baseUrl`. */
+  readonly hooksUrl?: string;
+  /** The devserver's in-process hooks: only on a devserver (rows that fault the server or move its clock). */
+  readonly hooks?: DevserverHooks;
+}
+
+/** The in-process hooks a row needs; a TypeError on a server that has none (such a row is not run there). */
+function devserverHooks(server: FlowServer, what: string): DevserverHooks {
+  if (server.hooks === undefined) throw new TypeError(`${what} needs the devserver's in-process hooks`);
+  return server.hooks;
+}
+
+/** POSTs to one of the devserver's `/_devserver/*` test hooks for `server`. */
+export function postHook(server: FlowServer, path: string, body: unknown): Promise<Response> {
+  return fetch(`${server.hooksUrl ?? server.baseUrl}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
 /** The devserver every row of a suite shares (the existing device lives there), and a second one for rows that
  * need another homeserver. */
 export interface FlowWorld {
-  readonly server: Devserver;
-  readonly other: Devserver;
+  readonly server: FlowServer;
+  readonly other: FlowServer;
   readonly root: string;
   readonly existing: Account;
   readonly recoveryKey: string;
@@ -95,7 +125,7 @@ function quietRuntime(): Runtime {
 
 /** The existing device: signed in with the device grant (consent through the hook), encryption set up. */
 export async function existingAccount(
-  server: Devserver,
+  server: FlowServer,
   root: string,
 ): Promise<{ account: Account; recoveryKey: string }> {
   const runtime = quietRuntime();
@@ -141,10 +171,25 @@ export async function existingAccount(
   return { account, recoveryKey };
 }
 
-export async function createFlowWorld(): Promise<FlowWorld> {
+/** `devserver` changes both devservers' options from DEVSERVER's (the model's shorter device-code interval). */
+export async function createFlowWorld(devserver: Partial<DevserverOptions> = {}): Promise<FlowWorld> {
+  const server = await startDevserver({ ...DEVSERVER, ...devserver });
+  const other = await startDevserver({ ...DEVSERVER, ...devserver });
+  return worldOn(server, other, async () => {
+    await Promise.all([server.close(), other.close()]);
+  });
+}
+
+/**
+ * A world on `server` (its existing device signed in there, encryption set up), with `other` as the homeserver
+ * the rows that need another one use; `stop` ends whatever the caller started for it.
+ */
+export async function worldOn(
+  server: FlowServer,
+  other: FlowServer,
+  stop: () => Promise<void>,
+): Promise<FlowWorld> {
   const root = await mkdtemp(join(tmpdir(), "mql-flows-"));
-  const server = await startDevserver(DEVSERVER);
-  const other = await startDevserver(DEVSERVER);
   const { account, recoveryKey } = await existingAccount(server, root);
   return {
     server,
@@ -155,7 +200,7 @@ export async function createFlowWorld(): Promise<FlowWorld> {
     close: async () => {
       await account.stop();
       await account.profile.close();
-      await Promise.all([server.close(), other.close()]);
+      await stop();
       await rm(root, { recursive: true, force: true });
     },
   };
@@ -225,6 +270,8 @@ interface RunSide {
   scripted?: Promise<void>;
   /** The fault-injecting proxy on this device's network path, if the row puts one there. */
   proxy?: FaultProxy;
+  /** The harness has cancelled this side's flow (a cancel row). */
+  cancelled?: boolean;
 }
 
 export interface RunResult {
@@ -358,7 +405,7 @@ export async function runScenario(
     expect(minted.status).toBe(200);
   }
   if (inject.kind === "device_never_appears") {
-    world.server.hooks.addFault({
+    devserverHooks(world.server, row.id).addFault({
       method: "GET",
       pathPattern: "/_matrix/client/v3/devices/",
       count: 1000,
@@ -366,7 +413,7 @@ export async function runScenario(
     });
   }
   if (inject.kind === "lost_put_response") {
-    world.server.hooks.addFault({
+    devserverHooks(world.server, row.id).addFault({
       method: "PUT",
       pathPattern: "rendezvous",
       count: 1,
@@ -442,7 +489,14 @@ export async function runScenario(
           )
         : Promise.resolve();
     // Let the other side settle into its own wait first, as a person would take a moment.
-    act(settled.then(() => wait(200)).then(() => side.controller?.cancel()));
+    act(
+      settled
+        .then(() => wait(200))
+        .then(() => {
+          side.cancelled = true;
+          side.controller?.cancel();
+        }),
+    );
     return true;
   };
 
@@ -475,7 +529,7 @@ export async function runScenario(
       case "showing_qr": {
         if (inject.kind === "qr_expires_before_scan" && snapshot.serial === 1) {
           // Nobody scans this one: the server forgets it, and the generator shows a fresh code.
-          world.server.hooks.clock.advance(60 * 60_000);
+          devserverHooks(world.server, row.id).clock.advance(60 * 60_000);
           return;
         }
         const shown = decodeBase64(snapshot.qr, "invalid_qr");
@@ -558,7 +612,7 @@ export async function runScenario(
         if (inject.kind === "rendezvous_expires_during_consent") {
           act(
             wait(300).then(() => {
-              world.server.hooks.clock.advance(60 * 60_000);
+              devserverHooks(world.server, row.id).clock.advance(60 * 60_000);
             }),
           );
           return;
@@ -648,6 +702,8 @@ export async function runScenario(
         `${label} phases ${phases.join(" > ")}; expected ${wanted.join(" > ")}`,
       ).toBe(true);
     }
+    if (inject.kind === "cancel" && inject.failureWriteStalls === true)
+      expectFailureThenDelete(sides, inject);
     // "No secret left": from what the existing device sealed, not from its phases.
     expect(
       sides.existing.sealed.includes("m.login.secrets"),
@@ -688,7 +744,7 @@ export async function runScenario(
     for (const side of [sides.existing, sides.new]) side.controller?.cancel();
     const proxies = new Set([sides.existing.proxy, sides.new.proxy]);
     for (const proxy of proxies) await proxy?.close();
-    world.server.hooks.clearFaults();
+    world.server.hooks?.clearFaults();
     await newAccount.stop();
     await newProfile.close();
   }
@@ -790,6 +846,27 @@ function thirdDeviceFirst(scanner: RunSide, generator: RunSide, qr: Uint8Array |
     }
     return next(url, init);
   });
+}
+
+/**
+ * The canceller of a row whose failure write stalls tried to write its m.login.failure, gave up on it, and then
+ * deleted the rendezvous (the server answered the DELETE).
+ */
+function expectFailureThenDelete(
+  sides: Record<Device, RunSide>,
+  inject: Injection & { kind: "cancel" },
+): void {
+  const canceller = [sides.existing, sides.new].find((side) => cancels(inject, side));
+  const requests = (canceller?.host.entries ?? []).flatMap((entry) =>
+    entry.kind === "http" && entry.path.includes("rendezvous") ? [entry] : [],
+  );
+  const lines = requests.map((e) => `${e.method} ${e.status ?? e.error ?? ""}`).join(", ");
+  const unwritten = requests.findIndex((e) => e.method === "PUT" && e.status === undefined);
+  expect(unwritten, `the canceller's failure write was tried and not answered: ${lines}`).not.toBe(-1);
+  const deleted = requests
+    .slice(unwritten + 1)
+    .some((e) => e.method === "DELETE" && e.status !== undefined && e.status >= 200 && e.status < 300);
+  expect(deleted, `the canceller deleted the rendezvous after the unwritten failure: ${lines}`).toBe(true);
 }
 
 /** Whether `side` has had an answer to a DELETE (the end of its rendezvous). */
@@ -1162,6 +1239,14 @@ function holdForCancel(
     const held = expectedPhases({ phases: [asksForCode] }, canceller.shows)[0];
     canceller.host.interceptFetch((next) => (url, init) => {
       if (init.method !== "POST" || !/\/device/.test(new URL(url).pathname) || phase() !== held)
+        return next(url, init);
+      return holdUntilAborted(next, url, init);
+    });
+  }
+  if (inject.failureWriteStalls === true) {
+    // The canceller's m.login.failure: no answer until its own timeout gives up on it.
+    canceller.host.interceptFetch((next) => (url, init) => {
+      if (canceller.cancelled !== true || init.method !== "PUT" || !url.includes("rendezvous"))
         return next(url, init);
       return holdUntilAborted(next, url, init);
     });

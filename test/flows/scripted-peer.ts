@@ -18,6 +18,7 @@ import {
   type LoginMessage,
   type PollSchedule,
   type RendezvousAad,
+  type RequestRateLimit,
   type RendezvousSession,
   type Runtime,
   type WireVersion,
@@ -92,13 +93,20 @@ export class ScriptedPeer {
 export async function scanAsPeer(
   qr: Uint8Array,
   ourRole: Intent,
-  options: { readonly runtime: Runtime; readonly signal: AbortSignal; readonly schedule?: PollSchedule },
+  options: {
+    readonly runtime: Runtime;
+    readonly signal: AbortSignal;
+    readonly schedule?: PollSchedule;
+    /** The rendezvous client's rate ceiling, if not the default (FlowTimings.rendezvousRateLimit). */
+    readonly rateLimit?: RequestRateLimit;
+  },
 ): Promise<{ readonly peer: ScriptedPeer; readonly checkCode: string }> {
   const scanned = acceptScannedQr(qr, ourRole);
   const rendezvous = await joinRendezvous(scanned, {
     runtime: options.runtime,
     signal: options.signal,
     allowInsecureHttp: true,
+    ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
   });
   const channel = createScannerChannel(scanned);
   await rendezvous.send((aad) => channel.sealInitiate(aad), { signal: options.signal });
@@ -129,6 +137,7 @@ export async function showAsPeer(
     readonly baseUrl: string;
     readonly homeserverUrl?: string;
     readonly schedule?: PollSchedule;
+    readonly rateLimit?: RequestRateLimit;
   },
 ): Promise<ShownByPeer> {
   const rendezvous = await createRendezvous(version, {
@@ -136,6 +145,7 @@ export async function showAsPeer(
     signal: options.signal,
     baseUrl: options.baseUrl,
     allowInsecureHttp: true,
+    ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
   });
   const channel = createGeneratorChannel(version);
   const qr = encodeLoginQr(

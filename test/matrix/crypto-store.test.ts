@@ -1,8 +1,8 @@
 // The durable crypto store: IndexedDB databases in memory (fake-indexeddb) copied to one encrypted snapshot per
 // profile. A snapshot restores exactly what was written (schema, keys, structured-clone values), holds only its
 // own profile's databases, is taken by itself shortly after a write, and is on disk before a request that
-// publishes keys leaves; a damaged snapshot is a typed error naming the file. Two profiles live in one process,
-// and a restarted one comes back with its identity.
+// publishes keys leaves, and leaves no connection of its own open; a damaged snapshot is a typed error naming the
+// file. Two profiles live in one process, and a restarted one comes back with its identity.
 import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -10,7 +10,7 @@ import { describe, expect, it, vi } from "vitest";
 import { isMatrixError } from "../../src-main/matrix";
 import { DurableCryptoStore } from "../../src-main/matrix/crypto-store";
 import { createMatrixFetch, fixedAccessToken, publishesCryptoState } from "../../src-main/matrix/http";
-import { installIndexedDb } from "../../src-main/matrix/indexeddb";
+import { installIndexedDb, trackedConnections } from "../../src-main/matrix/indexeddb";
 import { decodeSnapshot, type Snapshot } from "../../src-main/matrix/snapshot";
 import { TEST_CRYPTO_STORE, testSignal, useMatrixDevices } from "../helpers/matrix-device";
 
@@ -153,6 +153,25 @@ describe("a snapshot", () => {
     await b.close();
     const snapshotB = await fileSnapshot(join(root, "b.snapshot"), keyB);
     expect(snapshotB.databases.map((db) => db.stores[0]?.records)).toEqual([[["k", "of b"]]]);
+  });
+
+  it("keeps nothing of the connections its snapshots opened and closed, while it stays open", async () => {
+    const store = await DurableCryptoStore.open({
+      file: join(await devices.root(), "crypto-store.snapshot"),
+      storageKey: randomBytes(32),
+      ...TEST_CRYPTO_STORE,
+    });
+    const db = await openDb(`${store.cryptoDatabasePrefix}::crypto`, (created) =>
+      created.createObjectStore("s"),
+    );
+    const before = trackedConnections();
+    for (let i = 0; i < 10; i++) {
+      await write(db, "s", [["k", i]]);
+      await store.flush();
+    }
+    expect(trackedConnections()).toBe(before);
+    db.close();
+    await store.close();
   });
 
   it.each([

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { WireVersion } from "../types";
 import { fakeTime, testRuntime } from "./doubles.testing";
 import { isRendezvousError } from "./errors";
-import { REQUEST_RATE_LIMIT, type PollPhase, type PollSchedule } from "./timing";
+import { REQUEST_RATE_LIMIT, type PollPhase, type PollSchedule, type RequestRateLimit } from "./timing";
 import type { FetchFunction } from "./transport";
 import type { RendezvousSession } from "./types";
 import { joinV2024Rendezvous } from "./v2024";
@@ -152,11 +152,17 @@ async function runSession(
   version: WireVersion,
   schedule: PollSchedule,
   answers: readonly Answer[],
+  rateLimit?: RequestRateLimit,
 ): Promise<number[]> {
   const clock = fakeTime();
   const starts: number[] = [];
   const runtime = testRuntime(scriptedServer(version, answers, clock.now, starts), { clock });
-  const options = { runtime, signal: stopAfter(clock, 10_000), retryWindowMs: LIFETIME_MS };
+  const options = {
+    runtime,
+    signal: stopAfter(clock, 10_000),
+    retryWindowMs: LIFETIME_MS,
+    ...(rateLimit === undefined ? {} : { rateLimit }),
+  };
   const joined: { session?: RendezvousSession } = {};
   await whateverItEnds(
     (version === "v2024"
@@ -209,5 +215,16 @@ describe("the request-rate ceiling, whatever the schedule and the server's answe
     // Join and write (2), then 30 s of polling at the ceiling, then the DELETE.
     expect(starts.length).toBeGreaterThanOrEqual(120);
     expect(starts.length).toBeLessThanOrEqual(2 + 20 * (POLL_FOR_MS / 5_000) + 1);
+  });
+
+  it("a session given another ceiling (the model-based tests' option) keeps to that one instead", async () => {
+    const starts = await runSession("v2024", [{ everyMs: 1 }], ["normal"], {
+      burst: 20,
+      perSecond: 40,
+      windowMs: 1_000,
+    });
+    expect(mostInAnyWindow(starts, 1_000)).toBe(40);
+    expect(mostInAnyWindow(starts, 25)).toBeLessThanOrEqual(20);
+    expect(starts.length).toBeGreaterThan(2 + 20 * (POLL_FOR_MS / 5_000) + 1);
   });
 });

@@ -15,6 +15,7 @@ import {
   backoffDelay,
   deadlineSignal,
   type BackoffOptions,
+  type RequestRateLimit,
 } from "./timing";
 import { untilAborted } from "../../../src-shared/until-aborted";
 
@@ -48,6 +49,12 @@ export interface RendezvousClientOptions {
    * messages, and can end the session. Only for a local development server (the devserver is http://127.0.0.1).
    */
   readonly allowInsecureHttp?: boolean;
+  /**
+   * The session's request-rate ceiling. Default REQUEST_RATE_LIMIT, which every host uses; only tests that run
+   * hundreds of sessions against a local server pass a higher one, to spend their time on what they check rather
+   * than on the pace a public server needs.
+   */
+  readonly rateLimit?: RequestRateLimit;
 }
 
 export const DEFAULT_RETRY_WINDOW_MS = 20_000;
@@ -102,7 +109,7 @@ export class Transport {
   private readonly validatorsOf: ValidatorsOf;
   private readonly allowInsecureHttp: boolean;
   /** The session's request-rate ceiling: one Transport per session, whoever of its calls asks. */
-  private readonly pacer = new RequestPacer();
+  private readonly pacer: RequestPacer;
 
   constructor(options: RendezvousClientOptions, validatorsOf: ValidatorsOf) {
     this.runtime = options.runtime;
@@ -115,6 +122,7 @@ export class Transport {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.validatorsOf = validatorsOf;
     this.allowInsecureHttp = options.allowInsecureHttp === true;
+    this.pacer = new RequestPacer(options.rateLimit);
   }
 
   now(): number {
@@ -160,7 +168,7 @@ export class Transport {
     signal.throwIfAborted();
   }
 
-  /** Waits until the request-rate ceiling (REQUEST_RATE_LIMIT) lets the next request start. */
+  /** Waits until the request-rate ceiling (REQUEST_RATE_LIMIT, or the `rateLimit` option) lets the next request start. */
   async readyForRequest(signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     while (this.pacer.earliestStart() > this.now()) await this.sleepUntil(this.pacer.earliestStart(), signal);
