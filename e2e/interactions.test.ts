@@ -182,6 +182,7 @@ describe("a sign-in on the simulated device", () => {
     await page.getByRole("button", { name: new RegExp(t("signInChoice.scan.title")) }).click();
     await heading(t("phase.scanning.title.new_device")).waitFor();
     await page.getByRole("tab", { name: t("scanner.source.image") }).click();
+    await page.getByText(t("scanner.choose")).waitFor();
     await page
       .locator('input[type="file"]')
       .setInputFiles({ name: "qr.png", mimeType: "image/png", buffer: png });

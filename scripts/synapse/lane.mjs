@@ -28,7 +28,7 @@ const READY_TIMEOUT_MS = 90_000;
 
 // The devserver's settings for the whole lane; test/synapse/lane.ts hands them to the scenarios, which skip what
 // needs other settings. Interval 1 s: the scenarios move the devserver clock instead of waiting.
-const USERS = { alice: "secret", bob: "hunter2" };
+const USERS = { alice: "secret", bob: "hunter2", carol: "staple" };
 const SETTINGS = {
   masQuirks: false,
   slowDown: true,

@@ -85,6 +85,11 @@ export interface FlowServer {
   readonly hooksUrl?: string;
   /** The devserver's in-process hooks: only on a devserver (rows that fault the server or move its clock). */
   readonly hooks?: DevserverHooks;
+  /**
+   * The account's user (default alice): a server other tests also sign in on gives this world a user of its own,
+   * whose encryption identity its existing device sets up.
+   */
+  readonly user?: string;
 }
 
 /** The in-process hooks a row needs; a TypeError on a server that has none (such a row is not run there). */
@@ -153,7 +158,7 @@ export async function existingAccount(
   });
   const approved = await postHook(server, "/_devserver/approve", {
     user_code: authorization.userCode,
-    user: USER,
+    user: server.user ?? USER,
     approve: true,
   });
   expect(approved.status).toBe(200);
@@ -401,7 +406,10 @@ export async function runScenario(
   if (inject.kind === "device_id") deviceId = inject.deviceId;
   if (inject.kind === "device_already_exists") {
     deviceId = `TAKEN${row.id.length}${Date.now()}`;
-    const minted = await postHook(world.server, "/_devserver/token", { user: USER, device_id: deviceId });
+    const minted = await postHook(world.server, "/_devserver/token", {
+      user: world.server.user ?? USER,
+      device_id: deviceId,
+    });
     expect(minted.status).toBe(200);
   }
   if (inject.kind === "device_never_appears") {
@@ -624,7 +632,7 @@ export async function runScenario(
           wait(100).then(async () => {
             const answered = await postHook(world.server, "/_devserver/approve", {
               user_code: userCode,
-              user: USER,
+              user: world.server.user ?? USER,
               approve,
             });
             if (answered.status !== 200) throw new Error(`approve hook answered ${answered.status}`);

@@ -45,7 +45,8 @@ describe("fault rows of the flows on Synapse 1.160 (sandbox), proxy in front", (
     // No selected row uses another homeserver; the world has one all the same, as every world does.
     const other = await startDevserver(DEVSERVER);
     world = await worldOn(
-      { baseUrl: lane.synapseUrl, issuer: `${lane.masUrl}/`, hooksUrl: lane.masUrl },
+      // carol: the lane's other files sign alice in and set up her encryption identity first.
+      { baseUrl: lane.synapseUrl, issuer: `${lane.masUrl}/`, hooksUrl: lane.masUrl, user: "carol" },
       other,
       () => other.close(),
     );
