@@ -25,7 +25,7 @@ import {
 import type { FlowContext } from "./controller";
 import { childSignal, type Conversation } from "./conversation";
 import type { SteppedHost } from "./host";
-import type { FlowTimings } from "./options";
+import { rendezvousTimingOptions, type FlowTimings } from "./options";
 
 export interface ShowQrInput {
   readonly ctx: FlowContext;
@@ -64,11 +64,7 @@ export async function showQrUntilConfirmed(input: ShowQrInput): Promise<SecureSe
       signal: ctx.signal,
       baseUrl: input.baseUrl,
       allowInsecureHttp: input.allowInsecureHttp,
-      ...(timings.rendezvousRequestTimeoutMs === undefined
-        ? {}
-        : { requestTimeoutMs: timings.rendezvousRequestTimeoutMs }),
-      ...(timings.retryBackoff === undefined ? {} : { backoff: timings.retryBackoff }),
-      ...(timings.rendezvousRateLimit === undefined ? {} : { rateLimit: timings.rendezvousRateLimit }),
+      ...rendezvousTimingOptions(timings),
       ...(version === "v2025" && input.accessToken !== undefined
         ? { accessToken: await input.accessToken(ctx.signal) }
         : {}),

@@ -6,6 +6,7 @@ import {
   SESSION_WATCH,
   type BackoffOptions,
   type PollSchedule,
+  type RendezvousClientOptions,
   type RequestRateLimit,
 } from "../protocol";
 
@@ -59,3 +60,16 @@ export const DEFAULT_TIMINGS: FlowTimings = {
   cancelLingerMs: 5_000,
   qrReplaceMarginMs: 2_000,
 };
+
+/** The rendezvous clients' options a flow's timings set (each only when given: the clients' defaults otherwise). */
+export function rendezvousTimingOptions(
+  timings: FlowTimings,
+): Pick<RendezvousClientOptions, "requestTimeoutMs" | "backoff" | "rateLimit"> {
+  return {
+    ...(timings.rendezvousRequestTimeoutMs === undefined
+      ? {}
+      : { requestTimeoutMs: timings.rendezvousRequestTimeoutMs }),
+    ...(timings.retryBackoff === undefined ? {} : { backoff: timings.retryBackoff }),
+    ...(timings.rendezvousRateLimit === undefined ? {} : { rateLimit: timings.rendezvousRateLimit }),
+  };
+}

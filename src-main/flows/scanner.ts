@@ -14,7 +14,7 @@ import {
 import type { FlowContext } from "./controller";
 import type { Conversation } from "./conversation";
 import type { SteppedHost } from "./host";
-import type { FlowTimings } from "./options";
+import { rendezvousTimingOptions, type FlowTimings } from "./options";
 
 export interface ScanInput {
   readonly ctx: FlowContext;
@@ -52,11 +52,7 @@ export async function scanAndConnect(input: ScanInput): Promise<Scanned> {
     runtime: host,
     signal: ctx.signal,
     allowInsecureHttp: input.allowInsecureHttp,
-    ...(timings.rendezvousRequestTimeoutMs === undefined
-      ? {}
-      : { requestTimeoutMs: timings.rendezvousRequestTimeoutMs }),
-    ...(timings.retryBackoff === undefined ? {} : { backoff: timings.retryBackoff }),
-    ...(timings.rendezvousRateLimit === undefined ? {} : { rateLimit: timings.rendezvousRateLimit }),
+    ...rendezvousTimingOptions(timings),
   });
   conversation.rendezvous = rendezvous;
   ctx.setExpiresAt(rendezvous.expiresAt);
