@@ -447,6 +447,19 @@ export const CANNED_SCREENS: Readonly<Record<string, CannedScreen>> = {
       { ...LINK_SHOWS, now },
     ),
   ),
+  // The existing device did not see the new one cross-signed within its wait: it points at the new device.
+  "done--unverified": flow(SIGNED_IN, (now) =>
+    snapshot(
+      {
+        phase: "done",
+        userId: "@alice:matrix.org",
+        deviceId: "Xe4BCV7nPq+/k1",
+        verified: false,
+        backup: true,
+      },
+      { ...LINK_SHOWS, now },
+    ),
+  ),
   "done--sign-in": flow(SIGNED_IN, (now) =>
     snapshot(
       { phase: "done", userId: "@alice:matrix.org", deviceId: "QWERTYUIOP", verified: true, backup: true },
